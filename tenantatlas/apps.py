@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TenantatlasConfig(AppConfig):
+    name = "tenantatlas"
+    verbose_name = "Tenancy"

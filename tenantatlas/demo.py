@@ -1,0 +1,60 @@
+"""The demo cast: tenants, people and roles. Other apps add their data in their own demo.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.utils.module_loading import module_has_submodule
+
+from tenantatlas.models import Membership, Role, Tenant
+
+TENANTS = {
+    "contoso": ("Contoso Ltd", "4f1c2d3e-0000-4000-8000-00000000c0de"),
+    "fabrikam": ("Fabrikam Inc", "9a8b7c6d-0000-4000-8000-0000000fab01"),
+}
+PEOPLE = {
+    "owner": [("contoso", Role.OWNER), ("fabrikam", Role.OWNER)],
+    "operator": [("contoso", Role.OPERATOR)],
+    "reader": [("contoso", Role.READONLY)],
+}
+
+
+@dataclass
+class DemoCast:
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+
+def seed_cast(password: str) -> DemoCast:
+    cast = DemoCast()
+    for slug, (name, entra_id) in TENANTS.items():
+        cast.tenants[slug], _ = Tenant.objects.update_or_create(
+            slug=slug, defaults={"name": name, "entra_tenant_id": entra_id}
+        )
+    for username, roles in PEOPLE.items():
+        user, _ = get_user_model().objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com"}
+        )
+        user.set_password(password)
+        user.is_staff = user.is_superuser = username == "owner"
+        user.save()
+        cast.users[username] = user
+        for slug, role in roles:
+            Membership.objects.update_or_create(
+                user=user, tenant=cast.tenants[slug], defaults={"role": role}
+            )
+    return cast
+
+
+def seed_apps(cast: DemoCast) -> list[str]:
+    """Run every installed app's ``demo.seed(cast)``, in INSTALLED_APPS order."""
+    seeded = []
+    for config in apps.get_app_configs():
+        if config.name != "tenantatlas" and module_has_submodule(config.module, "demo"):
+            import_module(f"{config.name}.demo").seed(cast)
+            seeded.append(config.name)
+    return seeded

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from tenantatlas.demo import PEOPLE, seed_apps, seed_cast
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo tenants, people and history. Safe to run again."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", required=True, help="password for every demo user")
+
+    def handle(self, *args: Any, password: str, **options: Any) -> None:
+        with transaction.atomic():
+            cast = seed_cast(password)
+            seeded = seed_apps(cast)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"  tenants: {', '.join(cast.tenants)}")
+        self.stdout.write(f"  users:   {', '.join(PEOPLE)} (password: the one you gave)")
+        self.stdout.write(f"  apps:    {', '.join(seeded) or '-'}")

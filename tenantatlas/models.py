@@ -1,0 +1,78 @@
+"""Tenancy: tenants, the people in them and their roles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from django.conf import settings
+from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Role(models.TextChoices):
+    READONLY = "readonly", "Read-only"
+    OPERATOR = "operator", "Operator"
+    MANAGER = "manager", "Manager"
+    OWNER = "owner", "Owner"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_RANK[self]
+
+
+# Roles are ordered: each one can do everything the ones below it can.
+ROLE_RANK = {Role.READONLY: 0, Role.OPERATOR: 1, Role.MANAGER: 2, Role.OWNER: 3}
+
+
+class TenantQuerySet[M: models.Model](models.QuerySet[M]):
+    """The one way to scope tenant-owned rows: ``Model.objects.for_tenant(tenant)``."""
+
+    def for_tenant(self, tenant: Tenant) -> Self:
+        return self.filter(tenant=tenant)
+
+
+class Tenant(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    entra_tenant_id = models.CharField(
+        "Entra tenant id", max_length=64, blank=True, help_text="The Microsoft Entra directory id."
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(TenantQuerySet["Membership"]):
+    def for_user(self, user: AbstractBaseUser | AnonymousUser) -> Self:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.READONLY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_user_tenant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.tenant} ({self.role})"
+
+    def has_role(self, required: Role | str) -> bool:
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(required)]

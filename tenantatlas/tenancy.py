@@ -1,0 +1,129 @@
+"""Resolve the tenant and the person's membership once per request.
+
+Every tenant page is mounted under ``t/<slug:tenant_slug>/`` (and the JSON API
+under ``api/v1/t/<slug:tenant_slug>/``). ``TenantMiddleware`` turns the slug
+into ``request.tenant`` and ``request.membership`` before the view runs and
+enforces the view's role, so views never parse the slug or check membership.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from tenantatlas.models import Membership, Role, Tenant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_htmx.middleware import HtmxDetails
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A view that changes something and forgot to declare a role still needs more
+# than read-only access: the safe default.
+DEFAULT_WRITE_ROLE = Role.OPERATOR
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+M = TypeVar("M", bound=models.Model)
+
+
+class TenantRequest(HttpRequest):
+    """What a tenant view receives (for type checkers; the middleware fills it in)."""
+
+    user: User
+    tenant: Tenant
+    membership: Membership
+    memberships: list[Membership]
+    htmx: HtmxDetails
+
+
+class TenantForbidden(Exception):
+    """Raised by views for an object outside the tenant; answered like an outsider."""
+
+
+def role_required(role: Role) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare the least role a tenant view needs, for every method; the middleware enforces it."""
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        view.required_role = role  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def required_role(view: Callable[..., Any], method: str) -> Role:
+    declared: Role | None = getattr(view, "required_role", None)
+    if declared is not None:
+        return declared
+    return Role.READONLY if method in SAFE_METHODS else DEFAULT_WRITE_ROLE
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def forbidden(request: HttpRequest) -> HttpResponse:
+    """The one 403 answer: the same body whether the tenant or object exists or not."""
+    if is_api(request):
+        return JsonResponse({"error": "forbidden"}, status=403)
+    return HttpResponse(render_to_string("403.html", request=request), status=403)
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        except TenantForbidden:
+            return forbidden(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        slug = view_kwargs.pop("tenant_slug", None)
+        if slug is None:
+            return None
+        if not request.user.is_authenticated:
+            if is_api(request):
+                return JsonResponse({"error": "authentication required"}, status=401)
+            return redirect_to_login(request.get_full_path())
+        # One query serves both the access check and the tenant switcher.
+        memberships = list(
+            Membership.objects.for_user(request.user).select_related("tenant").order_by("tenant__name")
+        )
+        membership = next((m for m in memberships if m.tenant.slug == slug), None)
+        if membership is None or not membership.has_role(required_role(view, request.method or "")):
+            return forbidden(request)
+        request.tenant = membership.tenant  # type: ignore[attr-defined]
+        request.membership = membership  # type: ignore[attr-defined]
+        request.memberships = memberships  # type: ignore[attr-defined]
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, TenantForbidden):
+            return forbidden(request)
+        return None
+
+
+def get_for_tenant_or_403[T: models.Model](
+    request: TenantRequest, queryset: models.QuerySet[T], pk: object
+) -> T:
+    """Load one object the request names, only from the request's tenant.
+
+    Unknown ids and other tenants' ids get the same 403: the answer must not
+    tell whether an object exists elsewhere.
+    """
+    obj = queryset.filter(tenant=request.tenant, pk=pk).first()
+    if obj is None:
+        raise TenantForbidden
+    return obj

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tenantatlas import views
+
+# Every tenant page lives under t/<tenant_slug>/; TenantMiddleware resolves
+# the slug into request.tenant and request.membership before a view runs.
+tenant_patterns = [
+    path("", views.tenant_home, name="tenant_home"),
+    path("", include("monitoring.urls")),  # monitoring/operations/… and notifications/
+    path("inventory/", include("inventory.urls")),
+    path("drift/", include("drift.urls")),
+    path("backups/", include("backups.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("t/<slug:tenant_slug>/", include(tenant_patterns)),
+    path("api/v1/t/<slug:tenant_slug>/", include("monitoring.api_urls")),
+]

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from tenantatlas.models import Membership
+from tenantatlas.tenancy import TenantRequest
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's tenant: straight to its hub, or a chooser if several."""
+    memberships = list(
+        Membership.objects.for_user(request.user).select_related("tenant").order_by("tenant__name")
+    )
+    if len(memberships) == 1:
+        return redirect("monitoring:run_list", tenant_slug=memberships[0].tenant.slug)
+    return render(request, "tenant_chooser.html", {"memberships": memberships})
+
+
+def tenant_home(request: TenantRequest) -> HttpResponse:
+    return redirect("monitoring:run_list", tenant_slug=request.tenant.slug)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001 - a health check reports, it never raises
+        logger.warning("healthz: database unreachable", exc_info=True)
+        return False
+
+
+def _redis_ok() -> bool:
+    import django_rq
+
+    try:
+        return bool(django_rq.get_connection("default").ping())
+    except Exception:  # noqa: BLE001
+        logger.warning("healthz: redis unreachable", exc_info=True)
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Reachability of the database and Redis; names no host, user or password."""
+    checks = {"database": _database_ok(), "redis": _redis_ok()}
+    body = {name: "ok" if ok else "unreachable" for name, ok in checks.items()}
+    return JsonResponse(body, status=200 if all(checks.values()) else 503)

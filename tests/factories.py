@@ -1,0 +1,63 @@
+"""factory-boy factories. A child always lands in its parent's tenant."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from operations.models import Notification, OperationRun, RunStatus
+from tenantatlas.models import Membership, Role, Tenant
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tenant
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"tenant-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+    entra_tenant_id = factory.Faker("uuid4")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    tenant = factory.SubFactory(TenantFactory)
+    role = Role.READONLY
+
+
+class OperationRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OperationRun
+
+    tenant = factory.SubFactory(TenantFactory)
+    resource = "inventory"
+    action = "sync"
+    status = RunStatus.COMPLETED
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    tenant = factory.SubFactory(TenantFactory)
+    user = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Notification {n}")
