@@ -1,0 +1,138 @@
+"""The small object a producer reports progress through.
+
+Counts are kept in memory and flushed as atomic ``F()`` increments in short
+transactions, every ``batch_size`` items or ``interval`` seconds, whichever
+comes first: often enough that a person watching sees progress, rarely enough
+that a thousand items cost a handful of UPDATEs. Every flush is conditional on
+the run still running, so a worker that was declared lost stops at its next
+flush instead of writing over the failed run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from operations.models import OperationRun, RunFailure, RunStatus
+from operations.sanitize import sanitize, sanitize_code
+
+logger = logging.getLogger(__name__)
+
+
+class RunLost(Exception):
+    """The run is no longer ours to write: recovery (or someone) already ended it."""
+
+
+class RunRecorder:
+    def __init__(
+        self,
+        run: OperationRun,
+        *,
+        batch_size: int = 50,
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.run = run
+        self.batch_size = batch_size
+        self.interval = interval
+        self.clock = clock
+        self.flushes = 0  # progress writes so far (benchmarks report it)
+        self._stored_failures = run.failures.count()
+        self._reset()
+        self._last_flush = clock()
+
+    def _reset(self) -> None:
+        self._succeeded = self._failed = self._skipped = 0
+        self._failures: list[RunFailure] = []
+        self._dropped = 0
+
+    @property
+    def _pending(self) -> int:
+        return self._succeeded + self._failed + self._skipped
+
+    # -- what producers call -------------------------------------------------
+
+    def set_total(self, total: int) -> None:
+        """Tell the hub how many items to expect (may grow while pages arrive)."""
+        self._update(total=total)
+        self.run.total = total
+
+    def succeeded(self, count: int = 1) -> None:
+        self._succeeded += count
+        self._maybe_flush()
+
+    def skipped(self, count: int = 1) -> None:
+        self._skipped += count
+        self._maybe_flush()
+
+    def failed(self, *, code: str, message: object, item: str = "") -> None:
+        """One item failed; its entry is sanitized here, whatever the producer passed."""
+        self._failed += 1
+        if self._stored_failures + len(self._failures) < settings.RUN_FAILURE_CAP:
+            self._failures.append(
+                RunFailure(
+                    run=self.run,
+                    code=sanitize_code(code),
+                    message=sanitize(message),
+                    item=sanitize(item, max_length=200),
+                )
+            )
+        else:
+            self._dropped += 1
+        self._maybe_flush()
+
+    def heartbeat(self) -> None:
+        """Say "still alive" during long waits; flushes pending counts if one is due."""
+        if self.clock() - self._last_flush >= self.interval:
+            self.flush()
+
+    def note(self, **values: Any) -> None:
+        """Merge keys into the run's context at once (e.g. "waiting for Graph")."""
+        self.run.context = {**self.run.context, **values}
+        self._update(context=self.run.context)
+
+    # -- flushing ------------------------------------------------------------
+
+    def _maybe_flush(self) -> None:
+        if self._pending >= self.batch_size or self.clock() - self._last_flush >= self.interval:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write pending counts and failures in one short transaction. RunLost if not running."""
+        with transaction.atomic():
+            updated = OperationRun.objects.filter(pk=self.run.pk, status=RunStatus.RUNNING).update(
+                processed=F("processed") + self._pending,
+                succeeded=F("succeeded") + self._succeeded,
+                failed=F("failed") + self._failed,
+                skipped=F("skipped") + self._skipped,
+                failures_dropped=F("failures_dropped") + self._dropped,
+                heartbeat_at=timezone.now(),
+            )
+            if not updated:
+                raise RunLost(f"run {self.run.pk} is no longer running")
+            RunFailure.objects.bulk_create(self._failures)
+        self._stored_failures += len(self._failures)
+        self.flushes += 1
+        self._reset()
+        self._last_flush = self.clock()
+
+    def flush_quietly(self) -> None:
+        """Best effort on the failure path: keep what was counted, never mask the real error."""
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001 - the caller is already handling a failure
+            logger.warning("could not flush run %s on failure", self.run.pk, exc_info=True)
+
+    def _update(self, **fields: Any) -> None:
+        updated = OperationRun.objects.filter(pk=self.run.pk, status=RunStatus.RUNNING).update(
+            heartbeat_at=timezone.now(), **fields
+        )
+        if not updated:
+            raise RunLost(f"run {self.run.pk} is no longer running")

@@ -1,0 +1,69 @@
+"""The run-type registry: producers register what they run; the lifecycle and the hub read it.
+
+A producer registers once, in its AppConfig.ready(). Nothing here imports a
+producer, so monitoring and the lifecycle stay independent of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from operations.models import OperationRun
+    from operations.recorder import RunRecorder
+
+
+@dataclass(frozen=True)
+class RelatedLink:
+    label: str
+    url: str
+
+
+def no_related(run: OperationRun) -> list[RelatedLink]:
+    return []
+
+
+@dataclass(frozen=True)
+class RunType:
+    key: str  # "resource.action"
+    label: str
+    # The producer's service: does the work for one run, reporting through the recorder.
+    perform: Callable[[OperationRun, RunRecorder], None]
+    related: Callable[[OperationRun], list[RelatedLink]] = no_related
+    # Context keys a person may see on the run's detail page (the rest stays internal).
+    context_keys: tuple[str, ...] = field(default=())
+    timeout: int = 900  # seconds before RQ stops the job
+
+    @property
+    def resource(self) -> str:
+        return self.key.partition(".")[0]
+
+    @property
+    def action(self) -> str:
+        return self.key.partition(".")[2]
+
+
+_registry: dict[str, RunType] = {}
+
+
+def register(run_type: RunType) -> RunType:
+    resource, sep, action = run_type.key.partition(".")
+    if not (resource and sep and action):
+        raise ValueError(f"run type key must be 'resource.action': {run_type.key!r}")
+    _registry[run_type.key] = run_type
+    return run_type
+
+
+def get_run_type(key: str) -> RunType | None:
+    return _registry.get(key)
+
+
+def run_types() -> list[RunType]:
+    return sorted(_registry.values(), key=lambda rt: rt.label)
+
+
+def label_for(key: str) -> str:
+    run_type = _registry.get(key)
+    return run_type.label if run_type else key

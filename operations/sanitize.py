@@ -1,0 +1,513 @@
+"""The one sanitizer every failure message passes through before it is stored or shown.
+
+Failure text comes from exceptions, HTTP error bodies and third-party libraries.
+Before it reaches the database or a page it loses secrets (tokens, keys,
+passwords, credentials in URLs, PEM blocks), Python tracebacks and control
+characters, and becomes one short line. Support ids are kept on purpose: Graph
+``request-id`` / ``client-request-id``, ``x-ms-ags-diagnostic``, timestamps,
+GUIDs and ``AADSTS…`` codes are what Microsoft support asks for.
+
+Pure Python (no Django) so that workers, scripts and tests can call it anywhere.
+It never raises: a sanitizer that fails would turn one failure into two.
+
+Pipeline (each step is a small function below):
+
+1. coerce the input to ``str``;
+2. for a traceback, keep only the final exception line(s);
+3. cut to a window so the regexes never see megabytes;
+4. remove control and invisible characters;
+5. drop ``File "...", line N`` frames;
+6. redact secrets (rules run in order, every rule leaves ``***``);
+7. collapse whitespace, cut to ``max_length`` with ``…``.
+
+Redaction runs before whitespace is collapsed, and every rule treats any
+whitespace alike, so the output fed back in comes out unchanged (idempotence).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable
+
+__all__ = ["DEFAULT_MAX_LENGTH", "REDACTED", "sanitize", "sanitize_code"]
+
+REDACTED = "***"
+ELLIPSIS = "…"
+DEFAULT_MAX_LENGTH = 500
+DEFAULT_CODE = "error"
+CODE_MAX_LENGTH = 64
+
+# Regexes only ever see this much text: enough for any message worth keeping,
+# small enough that a 1 MB body costs milliseconds.
+_MIN_WINDOW = 64 * 1024
+_WINDOW_FACTOR = 20
+
+_Replacement = str | Callable[[re.Match[str]], str]
+
+
+# --- 1. coercion --------------------------------------------------------------
+
+
+def _to_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", errors="replace")
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001 - any __str__ may raise anything
+        # A broken __str__ (or an int too long to print) must not break the caller;
+        # the type name still says something useful.
+        return type(value).__name__
+
+
+def _coerce_limit(max_length: int) -> int:
+    try:
+        return max(int(max_length), 0)
+    except (TypeError, ValueError, OverflowError):  # a caller ignoring the type hint
+        return DEFAULT_MAX_LENGTH
+
+
+# --- 2. tracebacks ------------------------------------------------------------
+
+_TRACEBACK_MARKER = "Traceback (most recent call last):"
+# The exception line is the first line after the frames that is not indented.
+_UNINDENTED_LINE_RE = re.compile(r"^(?=\S)", re.MULTILINE)
+
+
+def _focus_on_exception(text: str) -> str:
+    """Keep only what follows the frames of the last traceback: ``SomeError: message``.
+
+    Works on the whole input with ``rfind`` and one linear regex, because the
+    line we want sits at the very end of a possibly huge traceback.
+    """
+    marker = text.rfind(_TRACEBACK_MARKER)
+    if marker < 0:
+        return text
+    tail = text[marker + len(_TRACEBACK_MARKER) :]
+    line = _UNINDENTED_LINE_RE.search(tail)
+    # No unindented line (a cut traceback, an exception group): keep the tail and
+    # let the frame rules below drop what they recognise.
+    return tail[line.start() :] if line else tail
+
+
+# --- 3. window ----------------------------------------------------------------
+
+# Greedy up to the last separator: where a cut cannot fall inside a token.
+_UP_TO_LAST_SEPARATOR_RE = re.compile(r"[\s\S]*[\s&;,\"'<>(){}\[\]]")
+
+
+def _window(text: str, limit: int) -> tuple[str, bool]:
+    """Cut the raw text to a bound before any redaction regex runs.
+
+    The window ends at a separator: a token cut in half (half a key, a JWT, a
+    base64 blob) could slip under a shape rule and leak, so it is dropped whole.
+    """
+    size = max(_MIN_WINDOW, _WINDOW_FACTOR * limit)
+    if len(text) <= size:
+        return text, False
+    head = _UP_TO_LAST_SEPARATOR_RE.match(text, 0, size)
+    return (head.group(0) if head else ""), True
+
+
+# --- 4. control characters ----------------------------------------------------
+
+# Terminal colour codes: strip the whole sequence, not just the ESC byte.
+_ANSI_ESCAPE_RE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+)
+_LINE_BREAK_RE = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+# C0/C1 controls (tab and newline stay until whitespace is collapsed), plus
+# zero-width and bidi-override characters that could hide or reorder text on a page.
+_INVISIBLE_RE = re.compile(
+    r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+# Lone surrogates cannot be encoded as UTF-8, so the database would refuse them.
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+
+
+def _strip_controls(text: str) -> str:
+    text = _ANSI_ESCAPE_RE.sub("", text)
+    text = _LINE_BREAK_RE.sub("\n", text)
+    text = _INVISIBLE_RE.sub("", text)  # removed, not spaced: "pass\0word=" is still caught
+    return _SURROGATE_RE.sub("\ufffd", text)
+
+
+# --- 5. frames ----------------------------------------------------------------
+
+# A frame line and the more-indented source/caret lines under it; "|" covers the
+# indentation of exception groups.
+_FRAME_BLOCK_RE = re.compile(
+    r'^(?P<indent>[ \t|]*)File "[^"\n]*", line \d+[^\n]*(?:\n(?P=indent)[ \t]+[^\n]*)*',
+    re.MULTILINE,
+)
+# The same frame inside one line (a traceback someone already flattened).
+_FRAME_INLINE_RE = re.compile(r'File\s+"[^"]{0,1000}",\s+line\s+\d+,\s+in\s+[^\s,]{1,200}')
+_REPEATED_FRAME_RE = re.compile(r"\[Previous line repeated \d+ more times?\]")
+
+
+def _drop_frames(text: str) -> str:
+    text = _FRAME_BLOCK_RE.sub("", text)
+    text = _FRAME_INLINE_RE.sub("", text)
+    return _REPEATED_FRAME_RE.sub("", text)
+
+
+# --- 6. redaction -------------------------------------------------------------
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+# Names whose value is a secret. A name matches when it *ends* with one of these
+# after a separator (client_secret, x-api-key, spring.datasource.password) or as
+# a camelCase part (clientSecret, AccountKey), so request-id, keyboard, monkey,
+# token_type or keyId never match.
+_SECRET_WORDS = (
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "secret",
+    "secrettext",
+    "clientsecret",
+    "token",
+    "accesstoken",
+    "refreshtoken",
+    "idtoken",
+    "sastoken",
+    "key",
+    "apikey",
+    "privatekey",
+    "accountkey",
+    "sig",
+    "signature",
+    "code",
+    "assertion",
+    "credential",
+    "credentials",
+    "cookie",
+    "authorization",
+    "auth",
+    "sessionid",
+)
+_CAMEL_WORDS = (
+    "Password",
+    "Passwd",
+    "Pwd",
+    "Passphrase",
+    "Secret",
+    "Token",
+    "Key",
+    "Sig",
+    "Signature",
+    "Code",
+    "Assertion",
+    "Credential",
+    "Credentials",
+    "Cookie",
+)
+_NAME = (
+    r"-{0,2}(?:[A-Za-z0-9]+[_.-])*"
+    rf"(?:(?i:{_alternation(_SECRET_WORDS)})|[A-Za-z][A-Za-z0-9]*(?:{_alternation(_CAMEL_WORDS)}))"
+)
+# A name must start a token: not inside a word, a dotted name or a URL path.
+_NAME_START = r"(?<![A-Za-z0-9_./-])"
+
+# A quoted value at any escape level (", \", \\\" ...) with an optional Python
+# b''/r'' prefix. The content runs to the same quote at the same escape level or,
+# when unterminated, to the end (minus our own ellipsis): always matching keeps
+# the scan linear, and an unterminated secret is still redacted.
+_QUOTED_VALUE = (
+    r"[bBrRuU]{0,2}(?P<vbs>\\*)(?P<vch>[\"'])"
+    r"(?P<vc>[\s\S]*?)(?:(?<!\\)(?P=vbs)(?P=vch)|(?=…?\Z))"
+)
+# An unquoted value: up to whitespace or a delimiter; a comma followed by a
+# non-space stays in (passwords have commas, lists have ", ").
+_BARE_VALUE = r"(?P<bare>(?:[^\s&;,\"'<>(){}\[\]…]|,(?!\s))+)"
+# JSON/dict scalars (numbers, null) never contain commas.
+_SCALAR_VALUE = r"(?P<bare>[^\s&;,\"'<>(){}\[\]…]+)"
+
+# Values that are not secrets, so keeping them keeps prose readable:
+# "Invalid token: signature verification failed", "password": null.
+_HARMLESS_VALUES = frozenset(
+    {
+        "",
+        REDACTED,
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "true",
+        "false",
+        "n/a",
+        "-",
+        "redacted",
+        "[redacted]",
+        "<redacted>",
+        "[secure]",
+        "[filtered]",
+        "hidden",
+        "masked",
+        "empty",
+        "missing",
+        "invalid",
+        "expired",
+        "required",
+        "revoked",
+        "malformed",
+        "unknown",
+        "failed",
+        "not",
+        "is",
+        "was",
+        "has",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "for",
+        "signature",
+        "verification",
+        "validation",
+        "bearer",
+        "basic",
+        "digest",
+        "token",
+        "tokens",
+    }
+)
+# Error codes are what a person needs to look the failure up.
+_ERROR_CODE_RE = re.compile(r"(?:AADSTS|AADB2C|IDX|MSAL|MSIS)\d{2,10}:?")
+# "code" is both an OAuth authorization code (secret) and Graph's error code
+# (InvalidAuthenticationToken, Request_ResourceNotFound, 401): keep the latter.
+_ERROR_CODE_VALUE_RE = re.compile(r"[A-Za-z][A-Za-z_]{0,63}[0-9]{0,10}|[0-9]{1,10}")
+
+
+def _is_harmless(name: str, value: str) -> bool:
+    if value.strip().lower() in _HARMLESS_VALUES or _ERROR_CODE_RE.fullmatch(value):
+        return True
+    return name.lower().endswith("code") and bool(_ERROR_CODE_VALUE_RE.fullmatch(value))
+
+
+def _splice(match: re.Match[str], group: str) -> str:
+    """The whole match with one group replaced by ``***``."""
+    whole, offset = match.group(0), match.start()
+    start, end = match.span(group)
+    return whole[: start - offset] + REDACTED + whole[end - offset :]
+
+
+def _value_group(match: re.Match[str]) -> str:
+    groups = match.groupdict()
+    return next(name for name in ("vc", "bare", "v") if groups.get(name) is not None)
+
+
+def _redact_value(match: re.Match[str]) -> str:
+    """Redact a named value unless it is plainly not a secret."""
+    group = _value_group(match)
+    if _is_harmless(match.group("name"), match.group(group)):
+        return match.group(0)
+    return _splice(match, group)
+
+
+def _redact_whole_value(match: re.Match[str]) -> str:
+    return _splice(match, "v")
+
+
+# PEM blocks (keys, certificates, anything BEGIN/END); an unterminated block
+# (cut by a producer) is redacted to the end.
+_PEM_RE = re.compile(r"-----BEGIN[^-]{0,100}-----[\s\S]*?(?:-----END[^-]{0,100}-----|\Z)")
+
+# scheme://user:password@host → scheme://***@host
+_URL_CREDENTIALS_RE = re.compile(r"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{1,30}://)[^\s/?#@\"'<>]+@")
+
+# Authorization headers: an optional scheme, the credential, then any
+# comma-separated auth-params (Digest, AWS4, SharedAccessSignature).
+# (?!\*\*\*) keeps an already redacted header as it is.
+_AUTH_CREDENTIAL = r"(?:\"[^\"]{0,512}\"|[^\s,\"'<>(){}\[\]…])+"
+_AUTH_PARAM = r"[\w-]+=(?:\"[^\"]{0,512}\"|[^\s,\"'<>(){}\[\]…]*)"
+_AUTH_HEADER_RE = re.compile(
+    rf"(?i){_NAME_START}(?P<name>(?:proxy-)?authorization)\s*[:=]\s*(?!\*\*\*)"
+    rf"(?P<v>(?:[a-z][\w.-]*\s+(?=[^\s,…]))?{_AUTH_CREDENTIAL}(?:\s*,\s*{_AUTH_PARAM})*)"
+)
+# Cookie / Set-Cookie: every "; "-separated pair may be a session.
+_COOKIE_HEADER_RE = re.compile(
+    rf"(?i){_NAME_START}(?P<name>(?:set-)?cookie)\s*:\s*(?!\*\*\*)"
+    r"(?P<v>[^\s;,\"'…]+(?:\s*;\s*[^\s;\"'…]+)*)"
+)
+# "Bearer <token>" anywhere. Possessive so that WWW-Authenticate's
+# 'Bearer realm="", error="invalid_token"' (a name=value, not a token) is left alone.
+_BEARER_RE = re.compile(r"(?i)\b(?P<name>bearer)\s+(?P<v>[A-Za-z0-9._~+/-]++=*+)(?!(?<==)[\w\"'])")
+# "Basic <base64>"; case-sensitive and not a plain word, so "basic configuration" stays.
+_BASIC_RE = re.compile(r"\b(?P<name>Basic)\s+(?P<v>[A-Za-z0-9+/]{6,}=*)(?![A-Za-z0-9+/=])")
+_PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+")
+
+
+def _redact_basic(match: re.Match[str]) -> str:
+    if _PLAIN_WORD_RE.fullmatch(match.group("v")):
+        return match.group(0)
+    return _redact_value(match)
+
+
+# <password>…</password>, <wsse:Password Type="…">…</wsse:Password>
+_XML_ELEMENT_RE = re.compile(
+    rf"<(?P<tag>(?:[A-Za-z][\w.-]*:)?(?P<name>{_NAME}))(?:\s[^<>]{{0,500}})?>"
+    r"(?P<v>[^<]*)</(?P=tag)\s*>"
+)
+# "password": "x", 'password': 'x', \"password\":\"x\" (escaped JSON in JSON),
+# "password" => "x", "password": 123. The value's escaping can differ from the name's.
+_QUOTED_PAIR_RE = re.compile(
+    rf"(?P<nbs>\\*)(?P<nch>[\"'])(?P<name>{_NAME})(?P=nbs)(?P=nch)"
+    rf"\s*(?::|=>?)\s*(?:{_QUOTED_VALUE}|{_SCALAR_VALUE})"
+)
+# ('Authorization', 'Bearer x') — header lists as requests/httpx print them.
+_TUPLE_PAIR_RE = re.compile(
+    rf"\(\s*(?P<nbs>\\*)(?P<nch>[\"'])(?P<name>{_NAME})(?P=nbs)(?P=nch)\s*,\s*{_QUOTED_VALUE}"
+)
+# password=x (query strings, form bodies, connection strings, kwargs reprs, CLI flags)
+_ASSIGN_PAIR_RE = re.compile(
+    rf"{_NAME_START}(?P<name>{_NAME})\s*=(?!=)\s*(?:{_QUOTED_VALUE}|{_BARE_VALUE})"
+)
+# Password: x (headers, YAML, log lines); the name must be followed by a colon,
+# so "tokens were exhausted" is prose, not an assignment.
+_COLON_PAIR_RE = re.compile(
+    rf"{_NAME_START}(?P<name>{_NAME})\s*:(?!//)\s*(?:{_QUOTED_VALUE}|{_BARE_VALUE})"
+)
+
+# JWT/JWS/JWE: base64url JSON ("eyJ") and up to four more dot-separated parts;
+# one or two parts are enough (a fragment is still a credential).
+_JWT_RE = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]+){0,4}")
+# Entra ID client secrets: 3 chars, a digit, "Q~", then ~31-34 chars. Lenient on
+# both sides so a secret cut short is caught too.
+_ENTRA_SECRET_RE = re.compile(r"[A-Za-z0-9_.~-]{0,8}[0-9]Q~[A-Za-z0-9_.~-]*")
+
+# Long base64/hex runs look like keys; decided per run by _redact_blob.
+_BLOB_RE = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{40,}=*")
+_GUID_RE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+_HEX_RE = re.compile(r"[0-9a-fA-F]+")
+# Random base64 switches between lower/upper/digit/other on ~64% of adjacent
+# pairs; camelCase paths and identifiers (deviceManagement/managedDevices) on
+# far fewer.
+_RANDOM_SWITCH_RATIO = 0.4
+
+
+def _char_class(char: str) -> int:
+    if char.islower():
+        return 0
+    if char.isupper():
+        return 1
+    return 2 if char.isdigit() else 3
+
+
+def _looks_random(run: str) -> bool:
+    switches = sum(_char_class(a) != _char_class(b) for a, b in itertools.pairwise(run))
+    return switches / (len(run) - 1) >= _RANDOM_SWITCH_RATIO
+
+
+def _redact_blob(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if _GUID_RE.search(run):  # request ids and paths full of them are support ids
+        return run
+    if _HEX_RE.fullmatch(run) or _looks_random(run.rstrip("=")):
+        return REDACTED
+    return run
+
+
+# Order matters: multi-token forms (PEM, headers, Bearer) go before the
+# name/value rules that would take only their first token, and shape rules go
+# last to catch what has no name.
+_RULES: tuple[tuple[re.Pattern[str], _Replacement], ...] = (
+    (_PEM_RE, REDACTED),
+    (_URL_CREDENTIALS_RE, rf"\g<scheme>{REDACTED}@"),
+    (_AUTH_HEADER_RE, _redact_whole_value),
+    (_COOKIE_HEADER_RE, _redact_whole_value),
+    (_BEARER_RE, _redact_value),
+    (_BASIC_RE, _redact_basic),
+    (_XML_ELEMENT_RE, _redact_value),
+    (_QUOTED_PAIR_RE, _redact_value),
+    (_TUPLE_PAIR_RE, _redact_value),
+    (_ASSIGN_PAIR_RE, _redact_value),
+    (_COLON_PAIR_RE, _redact_value),
+    (_JWT_RE, REDACTED),
+    (_ENTRA_SECRET_RE, REDACTED),
+    (_BLOB_RE, _redact_blob),
+)
+
+
+def _redact(text: str) -> str:
+    for pattern, replacement in _RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# --- 7. whitespace and length -------------------------------------------------
+
+_WHITESPACE_RE = re.compile(r"\s+")
+# Never end on a half-redacted "**", an open quote or a dangling "name=":
+# fed back in, those would be redacted differently (and look broken).
+_CUT_TRAILING = " *=:\"'\\,;&([{<"
+
+
+def _collapse(text: str) -> str:
+    return _WHITESPACE_RE.sub(" ", text).strip()
+
+
+def _cut(text: str, limit: int, *, truncated: bool) -> str:
+    if len(text) <= limit and not truncated:
+        return text
+    head = text[: limit - 1]
+    if len(text) > len(head):
+        # Prefer a word boundary: half a word can look like a value worth redacting.
+        space = head.rfind(" ")
+        if space >= limit // 2:
+            head = head[:space]
+    return head.rstrip(_CUT_TRAILING) + ELLIPSIS
+
+
+# --- public API ---------------------------------------------------------------
+
+
+def sanitize(text: object, *, max_length: int = DEFAULT_MAX_LENGTH) -> str:
+    """A short, single-line, secret-free version of ``text`` for the database and pages.
+
+    ``text`` may be an exception (its ``str()``), bytes (UTF-8, errors replaced),
+    ``None`` (→ ``""``) or anything else (its ``str()``). Never raises.
+    """
+    try:
+        limit = _coerce_limit(max_length)
+        if limit == 0:
+            return ""
+        clean, truncated = _window(_focus_on_exception(_to_text(text)), limit)
+        clean = _redact(_drop_frames(_strip_controls(clean)))
+        return _cut(_collapse(clean), limit, truncated=truncated)
+    except Exception:  # noqa: BLE001 - the contract is "never raises"
+        # Unreachable by design; if a rule ever breaks, store nothing rather than raw text.
+        return ""
+
+
+_CODE_INVALID_RE = re.compile(r"[^a-z0-9_.-]+")
+_CODE_EDGES = "_.-"
+
+
+def sanitize_code(code: object) -> str:
+    """A short failure code: lowercase ``[a-z0-9_.-]``, at most 64 chars, ``"error"`` if empty.
+
+    An exception (instance or class) gives its class name. The text is sanitized
+    first, so a token passed as a code by mistake becomes ``"error"``, not a secret.
+    """
+    try:
+        if isinstance(code, BaseException):
+            code = type(code).__name__
+        elif isinstance(code, type) and issubclass(code, BaseException):
+            code = code.__name__
+        text = sanitize(code, max_length=4 * CODE_MAX_LENGTH).lower()
+        text = _CODE_INVALID_RE.sub("_", text).strip(_CODE_EDGES)
+        return text[:CODE_MAX_LENGTH].rstrip(_CODE_EDGES) or DEFAULT_CODE
+    except Exception:  # noqa: BLE001 - the contract is "never raises"
+        return DEFAULT_CODE

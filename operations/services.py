@@ -1,0 +1,248 @@
+"""The run lifecycle: the one path every producer's runs take.
+
+start (web request or command) → claim (worker) → record progress
+(recorder.py) → complete or fail; recovery.py fails what a dead worker left
+behind. Every transition is a conditional UPDATE on the current status, so a
+late write from a worker that was already declared lost changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from operations.models import (
+    ACTIVE_STATUSES,
+    OperationRun,
+    RunFailure,
+    RunStatus,
+    StatusBucket,
+    split_run_type,
+)
+from operations.notifications import notify_run_finished, notify_run_started
+from operations.recorder import RunLost, RunRecorder
+from operations.registry import get_run_type
+from operations.sanitize import sanitize, sanitize_code
+from tenantatlas.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StartResult:
+    run: OperationRun
+    created: bool
+
+
+def run_start(
+    *,
+    tenant: Tenant,
+    run_type: str,
+    initiated_by: Model | None,
+    context: dict[str, Any] | None = None,
+    dedupe_key: str = "",
+    total: int = 0,
+    reuse_succeeded: bool = False,
+) -> StartResult:
+    """Create the run, or reuse the active one with the same tenant × type × dedupe key.
+
+    The partial unique constraint ``run_one_active_per_key`` decides between
+    concurrent starts, not a read-then-write. The job is enqueued only when the
+    transaction commits, so a rolled-back start leaves neither run nor job.
+    ``reuse_succeeded`` also reuses the latest succeeded run for the key
+    (drift: the same pair of snapshots gives the same findings).
+    """
+    if get_run_type(run_type) is None:
+        raise ValueError(f"unknown run type {run_type!r}")
+    with transaction.atomic():
+        result = _reuse_succeeded(tenant, run_type, dedupe_key) if reuse_succeeded else None
+        result = result or _create_or_reuse_active(
+            tenant=tenant,
+            run_type=run_type,
+            initiated_by=initiated_by,
+            context=context or {},
+            dedupe_key=dedupe_key,
+            total=total,
+        )
+        if result.created:
+            transaction.on_commit(partial(_enqueue, result.run.pk))
+        # A reused run keeps its first starter; this start's notice goes to this person.
+        notify_run_started(result.run, user=initiated_by, reused=not result.created)
+    return result
+
+
+def _reuse_succeeded(tenant: Tenant, run_type: str, dedupe_key: str) -> StartResult | None:
+    run = (
+        OperationRun.objects.for_tenant(tenant)
+        .of_type(run_type)
+        .filter(dedupe_key=dedupe_key, status_bucket=StatusBucket.SUCCEEDED)
+        .select_related("tenant")
+        .first()
+    )
+    return StartResult(run, created=False) if run else None
+
+
+def _create_or_reuse_active(
+    *, tenant: Tenant, run_type: str, dedupe_key: str, **fields: Any
+) -> StartResult:
+    resource, action = split_run_type(run_type)
+    # A conflicting active run may finish between our failed insert and our
+    # read; then the insert can win on the next try.
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                run = OperationRun.objects.create(
+                    tenant=tenant, resource=resource, action=action, dedupe_key=dedupe_key, **fields
+                )
+                run.job_id = f"run-{run.pk}"
+                run.save(update_fields=["job_id"])
+            return StartResult(run, created=True)
+        except IntegrityError:
+            active = (
+                OperationRun.objects.for_tenant(tenant)
+                .of_type(run_type)
+                .active()
+                .filter(dedupe_key=dedupe_key)
+                .select_related("tenant")
+                .first()
+            )
+            if active is not None:
+                return StartResult(active, created=False)
+    raise RuntimeError("could not start or reuse a run after 5 attempts")
+
+
+def _enqueue(run_id: int) -> None:
+    """Hand the run to RQ. Runs after commit; a dead Redis fails the run instead of a 500."""
+    import django_rq
+    from rq import Callback
+
+    from operations.jobs import on_job_failure, run_job
+
+    run = OperationRun.objects.get(pk=run_id)
+    run_type = get_run_type(run.run_type)
+    timeout = run_type.timeout if run_type else 900
+    try:
+        # commit_mode="auto": we are already past the commit; django-rq's
+        # deferral would swallow the Redis error we must handle here.
+        queue = django_rq.get_queue("default", commit_mode="auto")
+        queue.enqueue(
+            run_job,
+            run_id,
+            job_id=run.job_id,
+            job_timeout=timeout,
+            on_failure=Callback(on_job_failure),
+            failure_ttl=7 * 24 * 3600,
+        )
+    except (RedisError, OSError) as exc:
+        logger.warning("could not enqueue run %s: %s", run_id, sanitize(exc))
+        run_fail(
+            run_id,
+            code="queue_unavailable",
+            message=f"The job queue (Redis) is unreachable, so the run could not start: {exc}",
+        )
+
+
+def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | None:
+    """queued → running, for exactly one worker. None if the run is not queued any more."""
+    now = now or timezone.now()
+    claimed = OperationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if not claimed:
+        return None
+    return OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+
+
+def run_complete(run: OperationRun, *, now: datetime | None = None) -> OperationRun:
+    """running → completed; the bucket follows from the counts. RunLost if no longer running."""
+    updated = OperationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.COMPLETED, finished_at=now or timezone.now()
+    )
+    if not updated:
+        raise RunLost(f"run {run.pk} is no longer running")
+    run.refresh_from_db()
+    notify_run_finished(run)
+    return run
+
+
+def run_fail(
+    run_id: int, *, code: str, message: object, item: str = "", now: datetime | None = None
+) -> bool:
+    """queued/running → failed with a sanitized reason. False if the run had already ended."""
+    now = now or timezone.now()
+    reason = sanitize(message)
+    with transaction.atomic():
+        updated = OperationRun.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(
+            status=RunStatus.FAILED, finished_at=now, heartbeat_at=now, failure_reason=reason
+        )
+        if not updated:
+            return False
+        run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+        _add_failure(run, code=code, message=reason, item=item, now=now)
+    notify_run_finished(run)
+    return True
+
+
+def _add_failure(run: OperationRun, *, code: str, message: str, item: str, now: datetime) -> None:
+    if run.failures.count() >= settings.RUN_FAILURE_CAP:
+        OperationRun.objects.filter(pk=run.pk).update(failures_dropped=run.failures_dropped + 1)
+        return
+    RunFailure.objects.create(
+        run=run, code=sanitize_code(code), message=message, item=sanitize(item, max_length=200),
+        created_at=now,
+    )  # fmt: skip
+
+
+def run_execute(run_id: int) -> None:
+    """What the RQ job does: claim, perform through the producer, complete or fail."""
+    run = run_claim(run_id)
+    if run is None:
+        logger.info("run %s was not queued any more; nothing to do", run_id)
+        return
+    run_type = get_run_type(run.run_type)
+    if run_type is None:
+        run_fail(run.pk, code="unknown_run_type", message=f"No producer for {run.run_type}.")
+        return
+    recorder = RunRecorder(run)
+    try:
+        run_type.perform(run, recorder)
+        recorder.flush()
+        run_complete(run)
+    except RunLost:
+        logger.warning("run %s was ended elsewhere (recovered?); dropping its late writes", run_id)
+    except Exception as exc:
+        logger.exception("run %s failed", run_id)
+        recorder.flush_quietly()
+        run_fail(run.pk, code=getattr(exc, "code", type(exc).__name__), message=exc)
+
+
+def run_inline(
+    *,
+    tenant: Tenant,
+    run_type: str,
+    initiated_by: Model | None = None,
+    context: dict[str, Any] | None = None,
+    total: int = 0,
+) -> OperationRun:
+    """Create a run and perform it here and now, on the same claim/perform/finish path as a job.
+
+    For seeding demo history and for benchmarks: no queue, no notification of
+    the start, and the result is always a terminal run.
+    """
+    resource, action = split_run_type(run_type)
+    run = OperationRun.objects.create(
+        tenant=tenant, resource=resource, action=action, initiated_by=initiated_by,
+        context=context or {}, total=total, dedupe_key=f"inline-{timezone.now().timestamp()}",
+    )  # fmt: skip
+    run_execute(run.pk)
+    run.refresh_from_db()
+    return run

@@ -1,0 +1,142 @@
+"""Recover: nothing stays queued or running forever, and a lost worker's late writes are refused."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import django_rq
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from rq.job import JobStatus
+
+import tests.support.producers  # noqa: F401  (registers test.slow, test.timeout)
+from operations.models import Notification, OperationRun, RunStatus
+from operations.recorder import RunLost, RunRecorder
+from operations.recovery import recover_runs
+from operations.services import run_complete, run_start
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(tenant, run_type, user=None, **context):
+    return run_start(tenant=tenant, run_type=run_type, initiated_by=user, context=context).run
+
+
+def later(seconds):
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def worker_env():
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["REDIS_URL"] = settings.REDIS_URL  # already the test database number
+    env["DJANGO_SETTINGS_MODULE"] = "tenantatlas.settings"
+    return env
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sigkilled_worker_is_declared_lost_and_its_late_writes_are_refused(tenant, operator):
+    run = start(tenant, "test.slow", operator, seconds=60)
+    worker = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/support/worker.py")],
+        env=worker_env(),
+        cwd=ROOT,
+        start_new_session=True,  # its own process group: the work horse dies with it
+    )
+    try:
+        running = wait_for(
+            lambda: OperationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists()
+        )
+        assert running, "the forking worker never claimed the run"
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+    # Nothing else will ever touch the run: the heartbeat check must catch it.
+    assert recover_runs(now=later(5)) == 0
+    assert recover_runs(now=later(settings.RUN_HEARTBEAT_TIMEOUT + 5)) == 1
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.failures.get().code == "worker_lost"
+    assert "Worker lost" in run.failure_reason
+    assert Notification.objects.filter(user=operator, title="Test slow failed").exists()
+    with pytest.raises(RunLost):
+        run_complete(run)
+    with pytest.raises(RunLost):
+        RunRecorder(run).flush()
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_run_whose_job_vanished_is_failed(tenant):
+    run = start(tenant, "test.slow")
+    django_rq.get_queue("default").fetch_job(run.job_id).delete()
+
+    assert recover_runs(now=later(1)) == 0  # still inside the grace period
+    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1)) == 1
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.failures.get().code == "job_vanished"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_job_failed_in_rq_is_failed(tenant):
+    run = start(tenant, "test.slow")
+    job = django_rq.get_queue("default").fetch_job(run.job_id)
+    job.set_status(JobStatus.FAILED)
+
+    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1)) == 1
+
+    run.refresh_from_db()
+    assert run.failures.get().code == "job_failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_that_times_out_fails_its_run(tenant, work_queue):
+    run = start(tenant, "test.timeout", seconds=30)
+
+    work_queue()
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.failures.get().code == "jobtimeoutexception"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recovery_leaves_healthy_runs_alone(tenant, work_queue):
+    run = start(tenant, "test.slow")
+
+    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1)) == 0
+    run.refresh_from_db()
+    assert run.status == RunStatus.QUEUED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recovery_still_checks_heartbeats_when_redis_is_down(tenant, monkeypatch):
+    run = start(tenant, "test.slow")
+    OperationRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, heartbeat_at=timezone.now()
+    )
+    dead = {**django_rq.settings.QUEUES["default"], "URL": "redis://127.0.0.1:1/0"}
+    monkeypatch.setitem(django_rq.settings.QUEUES, "default", dead)
+
+    assert recover_runs(now=later(settings.RUN_HEARTBEAT_TIMEOUT + 1)) == 1

@@ -1,0 +1,123 @@
+"""Work and finish on a real RQ worker: exact counts, sanitized failures, notifications."""
+
+import pytest
+
+import tests.support.producers  # noqa: F401  (registers test.items)
+from operations.models import Notification, OperationRun, RunStatus, StatusBucket
+from operations.recorder import RunRecorder
+from operations.services import run_claim, run_start
+
+SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+
+
+def start(tenant, user, **context):
+    return run_start(
+        tenant=tenant, run_type="test.items", initiated_by=user, context=context
+    ).run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_moves_a_run_from_queued_to_completed_with_exact_counts(
+    tenant, operator, work_queue
+):
+    run = start(tenant, operator, items=120, skip=[3, 4])
+    assert run.status == RunStatus.QUEUED
+
+    assert work_queue() == 1
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED
+    assert run.status_bucket == StatusBucket.SUCCEEDED
+    assert (run.total, run.processed, run.succeeded, run.failed, run.skipped) == (120, 120, 118, 0, 2)
+    assert run.started_at <= run.finished_at
+    assert run.heartbeat_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partially_failing_job_ends_partially_succeeded_with_sanitized_entries(
+    tenant, operator, work_queue
+):
+    message = f"Graph said 401 for Authorization: Bearer {SECRET} client_secret=abc~123"
+    run = start(tenant, operator, items=10, fail=[1, 5, 7], message=message)
+
+    work_queue()
+
+    run.refresh_from_db()
+    assert run.status_bucket == StatusBucket.PARTIALLY_SUCCEEDED
+    assert (run.succeeded, run.failed) == (7, 3)
+    failures = list(run.failures.all())
+    assert [f.item for f in failures] == ["item 1", "item 5", "item 7"]
+    for failure in failures:
+        assert SECRET not in failure.message
+        assert "abc~123" not in failure.message
+        assert "Graph said 401" in failure.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_exception_fails_the_run_without_storing_the_secret(tenant, operator, work_queue):
+    run = start(tenant, operator, items=3, **{"raise": f"token={SECRET} boom"})
+
+    work_queue()
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.succeeded == 3  # what was done before the failure is kept
+    assert SECRET not in run.failure_reason
+    assert "boom" in run.failure_reason
+    assert run.failures.get().code == "planted_failure"
+    notice = Notification.objects.filter(user=operator).first()
+    assert notice.title == "Test items failed"
+    assert SECRET not in notice.body
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("context", "title", "level"),
+    [
+        ({"items": 2}, "Test items succeeded", "success"),
+        ({"items": 2, "fail": [0], "message": "x"}, "Test items partially succeeded", "warning"),
+        ({"items": 1, "fail": [0], "message": "x"}, "Test items failed", "error"),
+    ],
+)
+def test_the_starter_is_notified_of_each_outcome_with_a_link(
+    tenant, operator, work_queue, context, title, level
+):
+    run = start(tenant, operator, **context)
+
+    work_queue()
+
+    notices = list(Notification.objects.filter(user=operator).order_by("id"))
+    assert [n.title for n in notices] == ["Test items queued", title]
+    assert notices[1].level == level
+    assert all(n.link == f"/t/acme/monitoring/operations/{run.pk}/" for n in notices)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_writes_are_batched(tenant):
+    run = start(tenant, None, items=1000)
+    run = run_claim(run.pk)
+    recorder = RunRecorder(run, batch_size=50, interval=60)
+
+    for _ in range(1000):
+        recorder.succeeded()
+    recorder.flush()
+
+    run.refresh_from_db()
+    assert run.succeeded == run.processed == 1000
+    assert recorder.flushes == 21  # 20 full batches + the final (empty) flush
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failure_entries_are_capped_and_the_rest_counted(tenant, settings):
+    settings.RUN_FAILURE_CAP = 5
+    run = run_claim(start(tenant, None).pk)
+    recorder = RunRecorder(run)
+
+    for index in range(8):
+        recorder.failed(code="x", message=f"failure {index}")
+    recorder.flush()
+
+    run.refresh_from_db()
+    assert run.failed == 8
+    assert run.failures.count() == 5
+    assert run.failures_dropped == 3

@@ -1,0 +1,45 @@
+"""Run types for lifecycle tests. Importing this module registers them (also in worker subprocesses)."""
+
+from __future__ import annotations
+
+import time
+
+from operations.models import OperationRun
+from operations.recorder import RunRecorder
+from operations.registry import RunType, register
+
+
+class PlantedError(Exception):
+    code = "planted_failure"
+
+
+def perform_items(run: OperationRun, recorder: RunRecorder) -> None:
+    """context: items (count), fail (indices that fail, with the message given), skip (indices)."""
+    items = int(run.context.get("items", 0))
+    fail = set(run.context.get("fail", []))
+    skip = set(run.context.get("skip", []))
+    recorder.set_total(items)
+    for index in range(items):
+        if index in fail:
+            recorder.failed(code="item_failed", message=run.context["message"], item=f"item {index}")
+        elif index in skip:
+            recorder.skipped()
+        else:
+            recorder.succeeded()
+    if run.context.get("raise"):
+        raise PlantedError(run.context["raise"])
+
+
+def perform_slow(run: OperationRun, recorder: RunRecorder) -> None:
+    """Heartbeats until killed (or for ``seconds``); the crash tests kill its worker."""
+    deadline = time.monotonic() + float(run.context.get("seconds", 60))
+    recorder.set_total(1)
+    while time.monotonic() < deadline:
+        recorder.heartbeat()
+        time.sleep(0.05)
+    recorder.succeeded()
+
+
+register(RunType(key="test.items", label="Test items", perform=perform_items))
+register(RunType(key="test.slow", label="Test slow", perform=perform_slow, timeout=120))
+register(RunType(key="test.timeout", label="Test timeout", perform=perform_slow, timeout=1))
