@@ -1,0 +1,168 @@
+"""Policies and the snapshots that inventory syncs take of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from operations.models import OperationRun
+from tenantatlas.models import Tenant, TenantQuerySet
+
+
+class Policy(models.Model):
+    """One Intune configuration object's identity in a tenant (its content lives in snapshots)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="policies")
+    policy_type = models.CharField(max_length=64)
+    external_id = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=300)
+    platform = models.CharField(max_length=64, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet["Policy"].as_manager()
+
+    class Meta:
+        verbose_name_plural = "policies"
+        ordering = ["policy_type", "display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "policy_type", "external_id"], name="policy_identity_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.policy_type})"
+
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class InventorySyncQuerySet(TenantQuerySet["InventorySync"]):
+    def usable_for_drift(self) -> InventorySyncQuerySet:
+        """Successful, complete snapshots: the only ones drift may compare."""
+        return self.filter(status=SyncStatus.SUCCEEDED, is_complete=True)
+
+
+class InventorySync(models.Model):
+    """One snapshot of a tenant's policies for one scope, taken by one inventory.sync run."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="inventory_syncs")
+    scope_key = models.CharField(max_length=300)
+    run = models.OneToOneField(
+        OperationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="inventory_sync"
+    )
+    status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    # False when the sync failed, was cut short or an item could not be read:
+    # such a snapshot is never offered to drift.
+    is_complete = models.BooleanField(default=False)
+    item_count = models.PositiveIntegerField(default=0)
+    taken_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InventorySyncQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "scope_key", "status", "is_complete", "-taken_at"],
+                name="sync_scope_latest",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Sync of {self.scope_key} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "inventory:sync_detail", kwargs={"tenant_slug": self.tenant.slug, "sync_id": self.pk}
+        )
+
+    @property
+    def outcome(self) -> str:
+        """The status a person sees: a sync whose run already ended can no longer be running.
+
+        A worker killed mid-sync leaves the row "running"; recovery fails the
+        run, and this reads the truth from it (select_related("run") first).
+        """
+        if self.status == SyncStatus.RUNNING and self.run is not None and not self.run.is_active:
+            return SyncStatus.FAILED
+        return self.status
+
+
+class SnapshotItem(models.Model):
+    """A policy's normalised settings as one sync saw them."""
+
+    sync = models.ForeignKey(InventorySync, on_delete=models.CASCADE, related_name="items")
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="snapshot_items")
+    # Copied from the policy so drift can stream (key, hash) pairs from one index.
+    policy_type = models.CharField(max_length=64)
+    external_id = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=300)
+    settings = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    has_masked_secrets = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["policy_type", "external_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sync", "policy_type", "external_id"], name="snapshot_item_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} in {self.sync_id}"
+
+
+class ConnectionKind(models.TextChoices):
+    DEMO = "demo", "Demo source"
+    GRAPH = "graph", "Microsoft Graph"
+
+
+class TenantConnection(models.Model):
+    """Where a tenant's inventory syncs read from: the demo generator or Microsoft Graph.
+
+    The Graph client secret is stored only encrypted (inventory.crypto); it is
+    write-only for people: pages say whether one is set, never what it is.
+    """
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="connection")
+    kind = models.CharField(max_length=16, choices=ConnectionKind.choices, default=ConnectionKind.DEMO)
+    # The demo source: a deterministic tenant of demo_size policies that moves
+    # one generation forward after each sync that read it.
+    demo_seed = models.CharField(max_length=100, blank=True)
+    demo_size = models.PositiveIntegerField(default=60, validators=[MaxValueValidator(5000)])
+    demo_fail_every = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(1000)])
+    demo_generation = models.PositiveIntegerField(default=0)
+    # Microsoft Graph, app-only: the Entra tenant id lives on Tenant.
+    client_id = models.CharField(max_length=100, blank=True)
+    client_secret_encrypted = models.TextField(blank=True)
+    secret_updated_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet["TenantConnection"].as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.tenant}"
+
+    def __repr__(self) -> str:
+        # Never the ciphertext, not even in a debugger or a traceback's locals.
+        return f"<TenantConnection tenant={self.tenant_id} kind={self.kind}>"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.demo_seed:
+            self.demo_seed = self.tenant.slug
+        super().save(*args, **kwargs)
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.client_secret_encrypted)

@@ -1,0 +1,74 @@
+"""Normalise a policy's settings so that two snapshots compare by content only.
+
+Graph echoes ids, OData annotations, timestamps and version counters in every
+body; none of them is configuration, so they are dropped before hashing, or
+every sync would look like drift. Encrypted values come back masked
+(``****`` plus a secret reference id that changes when the secret is re-read);
+we cannot compare them, so they are replaced by one marker that the diff
+engine never reports as a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+MASKED_SECRET = "__masked_secret__"  # noqa: S105 - a marker, not a secret
+
+VOLATILE_KEYS = frozenset(
+    {
+        "id",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "modifiedDateTime",
+        "version",
+        "secretReferenceValueId",
+        "settingCount",
+    }
+)
+
+_MASK_RE = re.compile(r"^\*{3,}$")
+
+
+def _is_volatile(key: str) -> bool:
+    return key in VOLATILE_KEYS or key.startswith("@odata.") or "@odata." in key
+
+
+def _is_masked(value: Any) -> bool:
+    return isinstance(value, str) and bool(_MASK_RE.match(value))
+
+
+def normalize_settings(value: Any) -> Any:
+    """Return a copy of ``value`` without volatile keys and with masked secrets marked."""
+    if isinstance(value, dict):
+        encrypted = value.get("isEncrypted") is True
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if _is_volatile(key):
+                continue
+            if encrypted and key == "value":
+                out[key] = MASKED_SECRET
+            else:
+                out[key] = normalize_settings(item)
+        return out
+    if isinstance(value, list):
+        return [normalize_settings(item) for item in value]
+    if _is_masked(value):
+        return MASKED_SECRET
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(normalized: Any) -> str:
+    """The ingest hash of already-normalised settings (sha256 of the canonical JSON)."""
+    return hashlib.sha256(canonical_json(normalized).encode()).hexdigest()
+
+
+def scope_key(policy_types: list[str] | set[str] | tuple[str, ...]) -> str:
+    """A stable name for what a sync covered: its sorted, de-duplicated policy types."""
+    return ",".join(sorted(set(policy_types)))

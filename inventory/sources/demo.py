@@ -1,0 +1,1019 @@
+"""A deterministic demo policy source: realistic Intune inventories that drift a little.
+
+Everything is derived from ``(seed, generation)`` with ``random.Random`` seeded by
+strings (stable across processes, unlike ``hash()``), so demos, tests and
+benchmarks are reproducible.
+
+Model: a tenant is a list of small *specs* (serial, type, template, id, knob
+choices). Generation 0 has ``size`` specs; each later generation removes,
+modifies (one knob flips to a different choice) and adds a few. Bodies are built
+from a spec only when pages are read, and the large nested blocks ("padding"
+to reach ``settings_bytes``) come from cached JSON templates, so 10,000
+policies of ~7 KB each generate in about a second.
+
+``size`` is the size of the whole demo tenant across all policy types; a source
+restricted to some ``policy_types`` yields the matching subset, as a Graph sync
+of a narrower scope would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from inventory.sources.base import (
+    POLICY_TYPES,
+    ItemError,
+    SourcePolicy,
+    WaitCallback,
+    check_policy_types,
+)
+
+Knob = tuple[str, tuple[Any, ...]]
+Builder = Callable[[dict[str, Any]], dict[str, Any]]
+PadItem = Callable[[int, random.Random], Any]
+
+EPOCH = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
+# Rough share of each policy type in a real tenant (weights for new policies).
+TYPE_WEIGHTS = {
+    "deviceConfiguration": 0.35,
+    "compliancePolicy": 0.2,
+    "settingsCatalog": 0.3,
+    "groupPolicyConfiguration": 0.15,
+}
+RINGS = ("", " - Pilot", " - Finance", " - Sales", " - Kiosk", " - Executives", " - Broad")
+APPS = (
+    ("Contoso Expenses", "Contoso Ltd", "com.contoso.expenses"),
+    ("Fabrikam Field Service", "Fabrikam Inc", "com.fabrikam.field"),
+    ("Northwind Timesheets", "Northwind Traders", "com.northwind.timesheets"),
+    ("Tailspin Travel", "Tailspin Toys", "com.tailspin.travel"),
+    ("Adatum Secure Notes", "A. Datum Corporation", "com.adatum.notes"),
+    ("Litware Scanner", "Litware Inc", "com.litware.scanner"),
+)
+STATE_CACHE_SIZE = 32
+
+
+@dataclass(frozen=True)
+class _Template:
+    policy_type: str
+    odata_type: str | None  # None for types whose list items carry no @odata.type
+    platform: str
+    label: str
+    topics: tuple[str, ...]
+    knobs: tuple[Knob, ...]
+    build: Builder  # knob values -> the non-volatile body
+    pad_key: str  # the list that grows to reach settings_bytes
+    pad_item: PadItem
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    serial: int
+    template: int  # index into TEMPLATES
+    external_id: str
+    created_generation: int
+    knobs: tuple[int, ...]  # index of the current choice of each template knob
+    revisions: int = 0
+
+
+@dataclass(frozen=True)
+class _State:
+    generation: int
+    next_serial: int
+    specs: tuple[_Spec, ...]  # in serial order
+
+
+# --- nested-block helpers -------------------------------------------------------------------
+
+
+def _app_item(i: int, rng: random.Random) -> Any:
+    name, publisher, app_id = APPS[i % len(APPS)]
+    n = rng.randrange(1, 999)
+    return {
+        "@odata.type": "#microsoft.graph.appleAppListItem",
+        "name": f"{name} {n}",
+        "publisher": publisher,
+        "appStoreUrl": f"https://apps.apple.com/app/id{rng.randrange(10**8, 10**9)}",
+        "appId": f"{app_id}{n}",
+    }
+
+
+def _android_app_item(i: int, rng: random.Random) -> Any:
+    name, publisher, app_id = APPS[i % len(APPS)]
+    n = rng.randrange(1, 999)
+    return {
+        "@odata.type": "#microsoft.graph.androidAppListItem",
+        "name": f"{name} {n}",
+        "publisher": publisher,
+        "appStoreUrl": f"https://play.google.com/store/apps/details?id={app_id}{n}",
+        "appId": f"{app_id}{n}",
+    }
+
+
+def _privacy_item(i: int, rng: random.Random) -> Any:
+    name, _, app_id = APPS[i % len(APPS)]
+    return {
+        "accessLevel": rng.choice(("forceAllow", "forceDeny", "userInControl")),
+        "dataCategory": rng.choice(("camera", "microphone", "location", "contacts", "calendar")),
+        "appPackageFamilyName": f"{app_id.replace('com.', '').title()}_8wekyb3d8bbwe",
+        "appDisplayName": name,
+    }
+
+
+def _firewall_rule(i: int, rng: random.Random) -> Any:
+    name = APPS[i % len(APPS)][0]
+    port = rng.choice((443, 8443, 5986, 3389, 1433))
+    return {
+        "@odata.type": "#microsoft.graph.windowsFirewallRule",
+        "displayName": f"Allow {name} {i}",
+        "description": f"Outbound {port} for {name}",
+        "filePath": f"C:\\Program Files\\{name.split()[0]}\\agent{i}.exe",
+        "protocol": 6,
+        "localPortRanges": [],
+        "remotePortRanges": [str(port)],
+        "action": "allowed",
+        "trafficDirection": "out",
+        "profileTypes": rng.choice(("domain", "domain,private", "public")),
+        "edgeTraversal": "notConfigured",
+    }
+
+
+def _oma_item(i: int, rng: random.Random) -> Any:
+    area = rng.choice(("Browser", "Experience", "Start", "Privacy", "DeviceLock", "Update"))
+    return {
+        "@odata.type": "#microsoft.graph.omaSettingInteger",
+        "displayName": f"{area} setting {i}",
+        "description": None,
+        "omaUri": f"./Device/Vendor/MSFT/Policy/Config/{area}/Setting{i}",
+        "value": rng.randrange(0, 3),
+        "isReadOnly": False,
+        "isEncrypted": False,
+    }
+
+
+def _os_range(i: int, rng: random.Random) -> Any:
+    build = rng.choice(("19045", "22621", "22631", "26100"))
+    return {
+        "@odata.type": "microsoft.graph.operatingSystemVersionRange",
+        "description": f"Allowed build ring {i}",
+        "lowestVersion": f"10.0.{build}.{rng.randrange(1000, 3000)}",
+        "highestVersion": f"10.0.{build}.{rng.randrange(3000, 6000)}",
+    }
+
+
+def _catalog_choice(definition: str, value: str, children: list[Any] | None = None) -> Any:
+    return {
+        "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+        "settingDefinitionId": definition,
+        "settingInstanceTemplateReference": None,
+        "choiceSettingValue": {
+            "settingValueTemplateReference": None,
+            "value": f"{definition}_{value}",
+            "children": children or [],
+        },
+    }
+
+
+def _catalog_simple(definition: str, value: Any) -> Any:
+    kind = "Integer" if isinstance(value, int) else "String"
+    return {
+        "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+        "settingDefinitionId": definition,
+        "settingInstanceTemplateReference": None,
+        "simpleSettingValue": {
+            "@odata.type": f"#microsoft.graph.deviceManagementConfiguration{kind}SettingValue",
+            "settingValueTemplateReference": None,
+            "value": value,
+        },
+    }
+
+
+def _catalog_settings(instances: list[Any]) -> list[Any]:
+    # Graph numbers the expanded settings "0", "1", ... (normalisation drops the ids).
+    return [{"id": str(i), "settingInstance": inst} for i, inst in enumerate(instances)]
+
+
+def _catalog_pad(prefix: str) -> PadItem:
+    def item(i: int, rng: random.Random) -> Any:
+        definition = f"{prefix}_setting{i}"
+        child = _catalog_simple(f"{definition}_level", rng.randrange(1, 30))
+        inst = _catalog_choice(definition, str(rng.randrange(0, 2)), [child])
+        # Padding entries follow the few base settings; ids only need to be distinct.
+        return {"id": str(100 + i), "settingInstance": inst}
+
+    return item
+
+
+def _gp_value(display_name: str, category: str, enabled: bool) -> Any:
+    return {
+        "enabled": enabled,
+        "configurationType": "policy",
+        "definition": {
+            "displayName": display_name,
+            "classType": "machine",
+            "categoryPath": category,
+            "policyType": "admxBacked",
+        },
+    }
+
+
+def _gp_pad(category: str) -> PadItem:
+    leaf = category.rsplit("\\", 1)[-1]
+
+    def item(i: int, rng: random.Random) -> Any:
+        return _gp_value(f"{leaf} rule {i}", category, rng.random() < 0.7)
+
+    return item
+
+
+# --- templates --------------------------------------------------------------------------------
+
+BOOL = (True, False)
+DEFENDER_LEVELS = ("unavailable", "secured", "low", "medium", "high")
+
+
+def _win_general(k: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "passwordRequired": k["passwordRequired"],
+        "passwordRequiredType": "alphanumeric",
+        "passwordMinimumLength": k["passwordMinimumLength"],
+        "passwordMinutesOfInactivityBeforeScreenTimeout": 15,
+        "defenderRequireRealTimeMonitoring": True,
+        "defenderScanType": k["defenderScanType"],
+        "defenderScheduledScanTime": "02:00:00.0000000",
+        "defenderCloudBlockLevel": k["defenderCloudBlockLevel"],
+        "defenderDetectedMalwareActions": {
+            "lowSeverity": "clean",
+            "moderateSeverity": "quarantine",
+            "highSeverity": k["highSeverity"],
+            "severeSeverity": "block",
+        },
+        "edgeBlockPopups": True,
+        "edgeCookiePolicy": k["edgeCookiePolicy"],
+        "edgeSearchEngine": {
+            "@odata.type": "#microsoft.graph.edgeSearchEngine",
+            "edgeSearchEngineType": "default",
+        },
+        "privacyAccessControls": [],
+    }
+
+
+def _win_endpoint(k: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "bitLockerEncryptDevice": True,
+        "bitLockerSystemDrivePolicy": {
+            "encryptionMethod": k["encryptionMethod"],
+            "startupAuthenticationRequired": k["startupAuthenticationRequired"],
+            "startupAuthenticationBlockWithoutTpmChip": False,
+            "minimumPinLength": 6,
+            "recoveryOptions": {
+                "blockDataRecoveryAgent": True,
+                "recoveryPasswordUsage": k["recoveryPasswordUsage"],
+                "recoveryKeyUsage": "allowed",
+                "hideRecoveryOptions": True,
+                "enableRecoveryInformationSaveToStore": True,
+                "recoveryInformationToStore": "passwordAndKey",
+            },
+        },
+        "bitLockerFixedDrivePolicy": {
+            "encryptionMethod": "xtsAes128",
+            "requireEncryptionForWriteAccess": True,
+        },
+        "firewallBlockStatefulFTP": k["firewallBlockStatefulFTP"],
+        "firewallProfileDomain": {
+            "firewallEnabled": "allowed",
+            "inboundConnectionsBlocked": True,
+            "outboundConnectionsRequired": True,
+            "stealthModeBlocked": False,
+        },
+        "smartScreenEnableInShell": k["smartScreenEnableInShell"],
+        "firewallRules": [],
+    }
+
+
+def _win_custom(k: dict[str, Any]) -> dict[str, Any]:
+    # The encrypted entry's value and secretReferenceValueId are filled per generation.
+    return {
+        "omaSettings": [
+            {
+                "@odata.type": "#microsoft.graph.omaSettingInteger",
+                "displayName": "Allow Cortana",
+                "description": None,
+                "omaUri": "./Device/Vendor/MSFT/Policy/Config/Experience/AllowCortana",
+                "value": k["allowCortana"],
+                "isReadOnly": False,
+                "isEncrypted": False,
+            },
+            {
+                "@odata.type": "#microsoft.graph.omaSettingString",
+                "displayName": "VPN pre-shared key",
+                "description": "Always-on VPN profile",
+                "omaUri": "./Vendor/MSFT/VPNv2/ContosoVPN/NativeProfile/Authentication/PSK",
+                "value": "****",
+                "isReadOnly": False,
+                "isEncrypted": True,
+                "secretReferenceValueId": None,
+            },
+            {
+                "@odata.type": "#microsoft.graph.omaSettingString",
+                "displayName": "Proxy server",
+                "description": None,
+                "omaUri": "./Vendor/MSFT/NetworkProxy/ProxySettingsPerUser",
+                "value": k["proxy"],
+                "isReadOnly": False,
+                "isEncrypted": False,
+            },
+        ]
+    }
+
+
+def _ios_general(k: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "passcodeRequired": k["passcodeRequired"],
+        "passcodeBlockSimple": True,
+        "passcodeMinimumLength": k["passcodeMinimumLength"],
+        "passcodeRequiredType": k["passcodeRequiredType"],
+        "passcodeMinutesOfInactivityBeforeLock": k["passcodeMinutesOfInactivityBeforeLock"],
+        "passcodeSignInFailureCountBeforeWipe": 10,
+        "appStoreBlockInAppPurchases": k["appStoreBlockInAppPurchases"],
+        "cameraBlocked": k["cameraBlocked"],
+        "iCloudBlockBackup": True,
+        "safariCookieSettings": "browserDefault",
+        "compliantAppListType": "appsInListCompliant",
+        "compliantAppsList": [],
+    }
+
+
+def _android_general(k: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "passwordRequired": k["passwordRequired"],
+        "passwordMinimumLength": k["passwordMinimumLength"],
+        "passwordRequiredType": k["passwordRequiredType"],
+        "passwordBlockFingerprintUnlock": k["passwordBlockFingerprintUnlock"],
+        "cameraBlocked": k["cameraBlocked"],
+        "storageRequireDeviceEncryption": True,
+        "securityRequireVerifyApps": True,
+        "compliantAppListType": "appsInListCompliant",
+        "compliantAppsList": [],
+    }
+
+
+def _macos_general(k: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "passwordRequired": k["passwordRequired"],
+        "passwordMinimumLength": k["passwordMinimumLength"],
+        "passwordMinutesOfInactivityBeforeScreenTimeout": k["screenTimeout"],
+        "passwordBlockSimple": True,
+        "gatekeeperAllowedAppSource": k["gatekeeperAllowedAppSource"],
+        "airDropBlocked": k["airDropBlocked"],
+        "compliantAppListType": "none",
+        "compliantAppsList": [],
+    }
+
+
+def _compliance(extra: dict[str, Any], pad_key: str) -> Builder:
+    def build(k: dict[str, Any]) -> dict[str, Any]:
+        body = dict(extra)
+        body.update(k)
+        body[pad_key] = []
+        return body
+
+    return build
+
+
+def _catalog_defender(k: dict[str, Any]) -> dict[str, Any]:
+    p = "device_vendor_msft_policy_config_defender"
+    return {
+        "platforms": "windows10",
+        "technologies": "mdm,microsoftSense",
+        "templateReference": {"templateId": "", "templateFamily": "none"},
+        "settings": _catalog_settings(
+            [
+                _catalog_choice(f"{p}_allowrealtimemonitoring", k["realtime"]),
+                _catalog_choice(f"{p}_allowcloudprotection", "1"),
+                _catalog_choice(f"{p}_cloudblocklevel", k["cloudblocklevel"]),
+                _catalog_choice(f"{p}_submitsamplesconsent", k["submitsamples"]),
+                _catalog_simple(f"{p}_daysbeforedeletingquarantinedmalware", k["quarantineDays"]),
+            ]
+        ),
+    }
+
+
+def _catalog_edge(k: dict[str, Any]) -> dict[str, Any]:
+    p = "device_vendor_msft_policy_config_microsoft_edgev117~policy~microsoft_edge"
+    home = _catalog_simple(f"{p}_homepagelocation_homepagelocation", k["homepage"])
+    return {
+        "platforms": "windows10",
+        "technologies": "mdm",
+        "templateReference": {"templateId": "", "templateFamily": "none"},
+        "settings": _catalog_settings(
+            [
+                _catalog_choice(f"{p}_homepagelocation", "1", [home]),
+                _catalog_choice(f"{p}_passwordmanagerenabled", k["passwordManager"]),
+                _catalog_choice(f"{p}_smartscreenenabled", "1"),
+                _catalog_choice(f"{p}_syncdisabled", k["syncDisabled"]),
+            ]
+        ),
+    }
+
+
+def _catalog_macos(k: dict[str, Any]) -> dict[str, Any]:
+    fv = _catalog_simple("com.apple.mcx.filevault2_deferforceatuserloginmaxbypassattempts", 0)
+    return {
+        "platforms": "macOS",
+        "technologies": "mdm,appleRemoteManagement",
+        "templateReference": {"templateId": "", "templateFamily": "none"},
+        "settings": _catalog_settings(
+            [
+                _catalog_choice("com.apple.mcx.filevault2_enable", k["filevault"], [fv]),
+                _catalog_choice(
+                    "com.apple.softwareupdate_automaticallyinstallmacosupdates", k["autoUpdate"]
+                ),
+                _catalog_simple("com.apple.screensaver_idletime", k["idleTime"]),
+            ]
+        ),
+    }
+
+
+def _catalog_ios(k: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "platforms": "iOS",
+        "technologies": "mdm",
+        "templateReference": {"templateId": "", "templateFamily": "none"},
+        "settings": _catalog_settings(
+            [
+                _catalog_choice("com.apple.applicationaccess_allowcamera", k["camera"]),
+                _catalog_choice("com.apple.applicationaccess_allowscreenshot", k["screenshot"]),
+                _catalog_simple("com.apple.applicationaccess_forceddelayedsoftwareupdates", 30),
+            ]
+        ),
+    }
+
+
+def _group_policy(category: str, names: tuple[str, ...]) -> Builder:
+    def build(k: dict[str, Any]) -> dict[str, Any]:
+        values = [_gp_value(n, category, k[f"enabled{i}"]) for i, n in enumerate(names)]
+        return {"policyConfigurationIngestionType": "builtIn", "definitionValues": values}
+
+    return build
+
+
+def _gp_knobs(count: int) -> tuple[Knob, ...]:
+    return tuple((f"enabled{i}", BOOL) for i in range(count))
+
+
+_ONEDRIVE = (
+    "Silently move Windows known folders to OneDrive",
+    "Prevent users from redirecting their Windows known folders to their PC",
+    "Use OneDrive Files On-Demand",
+)
+_OFFICE = (
+    "Block macros from running in Office files from the Internet",
+    "VBA Macro Notification Settings",
+    "Disable all trust bar notifications for security issues",
+)
+_EDGE_GP = (
+    "Configure Microsoft Defender SmartScreen",
+    "Allow download restrictions",
+    "Enable site isolation for every site",
+)
+
+TEMPLATES: tuple[_Template, ...] = (
+    _Template(
+        "deviceConfiguration",
+        "#microsoft.graph.windows10GeneralConfiguration",
+        "windows10",
+        "Windows 10",
+        ("Device restrictions", "Defender Antivirus", "Edge and privacy"),
+        (
+            ("passwordRequired", BOOL),
+            ("passwordMinimumLength", (6, 8, 10, 12, 14)),
+            ("defenderScanType", ("userDefined", "disabled", "quick", "full")),
+            ("defenderCloudBlockLevel", ("notConfigured", "high", "highPlus", "zeroTolerance")),
+            ("highSeverity", ("clean", "quarantine", "remove", "block")),
+            ("edgeCookiePolicy", ("userDefined", "allow", "blockThirdParty", "blockAll")),
+        ),
+        _win_general,
+        "privacyAccessControls",
+        _privacy_item,
+    ),
+    _Template(
+        "deviceConfiguration",
+        "#microsoft.graph.windows10EndpointProtectionConfiguration",
+        "windows10",
+        "Windows 10",
+        ("BitLocker baseline", "Firewall", "Attack surface reduction"),
+        (
+            ("encryptionMethod", ("aesCbc128", "aesCbc256", "xtsAes128", "xtsAes256")),
+            ("startupAuthenticationRequired", BOOL),
+            ("recoveryPasswordUsage", ("allowed", "required", "notAllowed")),
+            ("firewallBlockStatefulFTP", BOOL),
+            ("smartScreenEnableInShell", BOOL),
+        ),
+        _win_endpoint,
+        "firewallRules",
+        _firewall_rule,
+    ),
+    _Template(
+        "deviceConfiguration",
+        "#microsoft.graph.windows10CustomConfiguration",
+        "windows10",
+        "Windows 10",
+        ("Custom OMA-URI", "Always-on VPN", "Proxy settings"),
+        (
+            ("allowCortana", (0, 1)),
+            ("proxy", ("proxy.contoso.com:8080", "proxy2.contoso.com:3128", "")),
+        ),
+        _win_custom,
+        "omaSettings",
+        _oma_item,
+    ),
+    _Template(
+        "deviceConfiguration",
+        "#microsoft.graph.iosGeneralDeviceConfiguration",
+        "iOS",
+        "iOS",
+        ("Passcode", "Device restrictions", "App Store and iCloud"),
+        (
+            ("passcodeRequired", BOOL),
+            ("passcodeMinimumLength", (4, 6, 8)),
+            ("passcodeRequiredType", ("deviceDefault", "alphanumeric", "numeric")),
+            ("passcodeMinutesOfInactivityBeforeLock", (1, 2, 5, 15)),
+            ("appStoreBlockInAppPurchases", BOOL),
+            ("cameraBlocked", BOOL),
+        ),
+        _ios_general,
+        "compliantAppsList",
+        _app_item,
+    ),
+    _Template(
+        "deviceConfiguration",
+        "#microsoft.graph.androidGeneralDeviceConfiguration",
+        "android",
+        "Android",
+        ("Passcode", "Device restrictions"),
+        (
+            ("passwordRequired", BOOL),
+            ("passwordMinimumLength", (4, 6, 8)),
+            ("passwordRequiredType", ("deviceDefault", "numeric", "alphanumeric", "any")),
+            ("passwordBlockFingerprintUnlock", BOOL),
+            ("cameraBlocked", BOOL),
+        ),
+        _android_general,
+        "compliantAppsList",
+        _android_app_item,
+    ),
+    _Template(
+        "deviceConfiguration",
+        "#microsoft.graph.macOSGeneralDeviceConfiguration",
+        "macOS",
+        "macOS",
+        ("Gatekeeper", "Password", "Device restrictions"),
+        (
+            ("passwordRequired", BOOL),
+            ("passwordMinimumLength", (8, 10, 12, 14)),
+            ("screenTimeout", (5, 10, 15)),
+            (
+                "gatekeeperAllowedAppSource",
+                ("notConfigured", "macAppStore", "macAppStoreAndIdentifiedDevelopers"),
+            ),
+            ("airDropBlocked", BOOL),
+        ),
+        _macos_general,
+        "compliantAppsList",
+        _app_item,
+    ),
+    _Template(
+        "compliancePolicy",
+        "#microsoft.graph.windows10CompliancePolicy",
+        "windows10",
+        "Windows 10",
+        ("Compliance baseline", "BitLocker and Secure Boot compliance"),
+        (
+            ("osMinimumVersion", ("10.0.19045", "10.0.22621", "10.0.22631", "10.0.26100")),
+            ("bitLockerEnabled", BOOL),
+            ("secureBootEnabled", BOOL),
+            ("deviceThreatProtectionRequiredSecurityLevel", DEFENDER_LEVELS),
+            ("passwordMinimumLength", (6, 8, 12)),
+        ),
+        _compliance(
+            {"passwordRequired": True, "codeIntegrityEnabled": True, "tpmRequired": True},
+            "validOperatingSystemBuildRanges",
+        ),
+        "validOperatingSystemBuildRanges",
+        _os_range,
+    ),
+    _Template(
+        "compliancePolicy",
+        "#microsoft.graph.iosCompliancePolicy",
+        "iOS",
+        "iOS",
+        ("Compliance", "Jailbreak and OS version"),
+        (
+            ("osMinimumVersion", ("16.0", "17.0", "17.4", "18.0")),
+            ("securityBlockJailbrokenDevices", BOOL),
+            ("passcodeRequired", BOOL),
+            ("passcodeMinimumLength", (4, 6)),
+            ("deviceThreatProtectionRequiredSecurityLevel", DEFENDER_LEVELS),
+        ),
+        _compliance({"managedEmailProfileRequired": False}, "restrictedApps"),
+        "restrictedApps",
+        _app_item,
+    ),
+    _Template(
+        "compliancePolicy",
+        "#microsoft.graph.androidWorkProfileCompliancePolicy",
+        "android",
+        "Android",
+        ("Work profile compliance", "Device health"),
+        (
+            ("osMinimumVersion", ("11.0", "12.0", "13.0", "14.0")),
+            ("securityBlockJailbrokenDevices", BOOL),
+            ("storageRequireEncryption", BOOL),
+            ("securityRequireSafetyNetAttestationBasicIntegrity", BOOL),
+            ("passwordRequiredType", ("deviceDefault", "numeric", "alphanumeric")),
+        ),
+        _compliance({"passwordRequired": True}, "restrictedApps"),
+        "restrictedApps",
+        _android_app_item,
+    ),
+    _Template(
+        "compliancePolicy",
+        "#microsoft.graph.macOSCompliancePolicy",
+        "macOS",
+        "macOS",
+        ("Compliance - FileVault", "Compliance baseline"),
+        (
+            ("osMinimumVersion", ("13.0", "14.0", "15.0")),
+            ("storageRequireEncryption", BOOL),
+            ("firewallEnabled", BOOL),
+            ("systemIntegrityProtectionEnabled", BOOL),
+        ),
+        _compliance({"passwordRequired": True}, "validOperatingSystemBuildRanges"),
+        "validOperatingSystemBuildRanges",
+        _os_range,
+    ),
+    _Template(
+        "settingsCatalog",
+        None,
+        "windows10",
+        "Windows",
+        ("Defender Antivirus", "Microsoft Defender baseline"),
+        (
+            ("realtime", ("0", "1")),
+            ("cloudblocklevel", ("0", "2", "4", "6")),
+            ("submitsamples", ("0", "1", "2", "3")),
+            ("quarantineDays", (7, 14, 30, 90)),
+        ),
+        _catalog_defender,
+        "settings",
+        _catalog_pad("device_vendor_msft_policy_config_defender"),
+    ),
+    _Template(
+        "settingsCatalog",
+        None,
+        "windows10",
+        "Windows",
+        ("Microsoft Edge", "Edge security"),
+        (
+            ("homepage", ("https://intranet.contoso.com", "https://www.office.com", "about:blank")),
+            ("passwordManager", ("0", "1")),
+            ("syncDisabled", ("0", "1")),
+        ),
+        _catalog_edge,
+        "settings",
+        _catalog_pad("device_vendor_msft_policy_config_microsoft_edge"),
+    ),
+    _Template(
+        "settingsCatalog",
+        None,
+        "macOS",
+        "macOS",
+        ("FileVault", "Software update"),
+        (
+            ("filevault", ("0", "1")),
+            ("autoUpdate", ("false", "true")),
+            ("idleTime", (300, 600, 900)),
+        ),
+        _catalog_macos,
+        "settings",
+        _catalog_pad("com.apple.mcx"),
+    ),
+    _Template(
+        "settingsCatalog",
+        None,
+        "iOS",
+        "iOS",
+        ("Restrictions", "Camera and screenshots"),
+        (("camera", ("false", "true")), ("screenshot", ("false", "true"))),
+        _catalog_ios,
+        "settings",
+        _catalog_pad("com.apple.applicationaccess"),
+    ),
+    _Template(
+        "groupPolicyConfiguration",
+        None,
+        "windows10",
+        "Windows 10",
+        ("OneDrive - Known folder move", "OneDrive"),
+        _gp_knobs(len(_ONEDRIVE)),
+        _group_policy("\\OneDrive", _ONEDRIVE),
+        "definitionValues",
+        _gp_pad("\\OneDrive"),
+    ),
+    _Template(
+        "groupPolicyConfiguration",
+        None,
+        "windows10",
+        "Windows 10",
+        ("Office - Macro settings", "Office - Trust Center"),
+        _gp_knobs(len(_OFFICE)),
+        _group_policy("\\Microsoft Office 2016\\Security Settings\\Trust Center", _OFFICE),
+        "definitionValues",
+        _gp_pad("\\Microsoft Office 2016\\Security Settings\\Trust Center"),
+    ),
+    _Template(
+        "groupPolicyConfiguration",
+        None,
+        "windows10",
+        "Windows 10",
+        ("Edge - Security", "Edge - Downloads"),
+        _gp_knobs(len(_EDGE_GP)),
+        _group_policy("\\Microsoft Edge", _EDGE_GP),
+        "definitionValues",
+        _gp_pad("\\Microsoft Edge"),
+    ),
+)
+TEMPLATES_BY_TYPE: dict[str, tuple[int, ...]] = {
+    t: tuple(i for i, tpl in enumerate(TEMPLATES) if tpl.policy_type == t) for t in POLICY_TYPES
+}
+
+
+# --- the inventory model: specs and their evolution ---------------------------------------------
+
+
+def _rng(seed: str, *parts: object) -> random.Random:
+    # A string seed is hashed with SHA-512 by random.Random: stable across processes.
+    return random.Random("|".join(["tenantatlas-demo", seed, *map(str, parts)]))
+
+
+def _new_spec(rng: random.Random, serial: int, generation: int) -> _Spec:
+    policy_type = rng.choices(POLICY_TYPES, weights=[TYPE_WEIGHTS[t] for t in POLICY_TYPES])[0]
+    template = rng.choice(TEMPLATES_BY_TYPE[policy_type])
+    external_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    knobs = tuple(rng.randrange(len(choices)) for _, choices in TEMPLATES[template].knobs)
+    return _Spec(serial, template, external_id, generation, knobs)
+
+
+def _modify(rng: random.Random, spec: _Spec) -> _Spec:
+    """Flip one knob to a different choice, so the normalised content really changes."""
+    knobs = list(spec.knobs)
+    i = rng.randrange(len(knobs))
+    count = len(TEMPLATES[spec.template].knobs[i][1])
+    knobs[i] = (knobs[i] + 1 + rng.randrange(count - 1)) % count
+    return replace(spec, knobs=tuple(knobs), revisions=spec.revisions + 1)
+
+
+def _change_count(rng: random.Random, n: int) -> int:
+    count = round(n * rng.uniform(0.02, 0.05))
+    return max(count, 1) if n >= 20 else count
+
+
+def _initial_state(seed: str, size: int) -> _State:
+    rng = _rng(seed, 0)
+    specs = tuple(_new_spec(rng, serial, 0) for serial in range(size))
+    return _State(0, size, specs)
+
+
+def _next_state(seed: str, state: _State) -> _State:
+    generation = state.generation + 1
+    rng = _rng(seed, generation)
+    n = len(state.specs)
+    removed = set(rng.sample(range(n), min(_change_count(rng, n), n // 3)))
+    kept = [i for i in range(n) if i not in removed]
+    modified = set(rng.sample(kept, min(_change_count(rng, n), len(kept))))
+    specs = [_modify(rng, state.specs[i]) if i in modified else state.specs[i] for i in kept]
+    added = _change_count(rng, n)
+    serial = state.next_serial
+    specs.extend(_new_spec(rng, serial + j, generation) for j in range(added))
+    return _State(generation, serial + added, tuple(specs))
+
+
+_STATES: dict[tuple[str, int], _State] = {}
+_STATES_LOCK = threading.Lock()
+
+
+def _state(seed: str, size: int, generation: int) -> _State:
+    """The inventory at ``generation``, replayed from 0 (or from the last cached state)."""
+    if generation < 0:
+        raise ValueError("generation must be >= 0")
+    cached = _STATES.get((seed, size))
+    state = cached if cached and cached.generation <= generation else _initial_state(seed, size)
+    while state.generation < generation:
+        state = _next_state(seed, state)
+    with _STATES_LOCK:  # states are immutable; only the bounded cache needs guarding
+        if len(_STATES) >= STATE_CACHE_SIZE:
+            _STATES.pop(next(iter(_STATES)))
+        _STATES[(seed, size)] = state
+    return state
+
+
+# --- bodies -----------------------------------------------------------------------------------
+
+_PAD_JSON: dict[tuple[int, int, int], str] = {}
+_PAD_COUNT: dict[tuple[int, int], int] = {}
+_BASE_BYTES: dict[int, int] = {}
+PAD_VARIANTS = 4
+
+
+def _pad_json(template: int, variant: int, count: int) -> str:
+    key = (template, variant, count)
+    text = _PAD_JSON.get(key)
+    if text is None:
+        rng = random.Random(f"tenantatlas-demo-pad|{template}|{variant}")
+        items = [TEMPLATES[template].pad_item(i, rng) for i in range(count)]
+        text = _PAD_JSON[key] = json.dumps(items)
+    return text
+
+
+def _pad_count(template: int, base_bytes: int, settings_bytes: int) -> int:
+    """How many padding items bring a body of ``base_bytes`` to about ``settings_bytes``."""
+    key = (template, settings_bytes)
+    count = _PAD_COUNT.get(key)
+    if count is None:
+        probe = 8
+        per_item = (len(_pad_json(template, 0, probe)) - 2) / probe + 2
+        count = max(0, math.ceil((settings_bytes - base_bytes) / per_item))
+        _PAD_COUNT[key] = count
+    return count
+
+
+def _base_bytes(template: int, body: dict[str, Any]) -> int:
+    """The serialised size of a template's body before padding (measured once)."""
+    size = _BASE_BYTES.get(template)
+    if size is None:
+        size = _BASE_BYTES[template] = len(json.dumps(body))
+    return size
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+
+
+def _display_name(spec: _Spec) -> str:
+    tpl = TEMPLATES[spec.template]
+    name = f"{tpl.label} - {tpl.topics[spec.serial % len(tpl.topics)]}"
+    name += RINGS[(spec.serial // 3) % len(RINGS)]
+    cycle = len(RINGS) * 3
+    return name if spec.serial < cycle else f"{name} v{spec.serial // cycle + 1}"
+
+
+def _secret_reference(seed: str, spec: _Spec, generation: int) -> str:
+    # Graph hands out a new reference id every time the masked secret is read.
+    digest = hashlib.sha256(f"{seed}|{spec.serial}|{generation}".encode()).hexdigest()
+    return f"{spec.external_id}_{digest[:8]}-{digest[8:12]}"
+
+
+def _volatile_head(spec: _Spec, generation: int, name_key: str) -> dict[str, Any]:
+    tpl = TEMPLATES[spec.template]
+    head: dict[str, Any] = {}
+    if tpl.odata_type:
+        head["@odata.type"] = tpl.odata_type
+    if spec.created_generation:
+        created = EPOCH + timedelta(days=spec.created_generation)
+    else:  # the base inventory was built up over the two years before the first sync
+        created = EPOCH - timedelta(days=spec.serial % 700, seconds=spec.serial)
+    head["id"] = spec.external_id
+    head["createdDateTime"] = _timestamp(created)
+    # Graph bumps lastModifiedDateTime on service-side touches too: it moves every sync.
+    head["lastModifiedDateTime"] = _timestamp(
+        EPOCH + timedelta(days=generation, seconds=(spec.serial * 37) % 86_400)
+    )
+    head[name_key] = _display_name(spec)
+    head["description"] = f"Managed by the endpoint team ({tpl.label})"
+    head["roleScopeTagIds"] = ["0"]
+    return head
+
+
+def _build_body(seed: str, spec: _Spec, generation: int, settings_bytes: int) -> dict[str, Any]:
+    tpl = TEMPLATES[spec.template]
+    name_key = "name" if tpl.policy_type == "settingsCatalog" else "displayName"
+    body = _volatile_head(spec, generation, name_key)
+    knobs = {name: choices[i] for (name, choices), i in zip(tpl.knobs, spec.knobs, strict=True)}
+    body.update(tpl.build(knobs))
+    if tpl.policy_type in ("deviceConfiguration", "compliancePolicy"):
+        body["version"] = 1 + spec.revisions
+    if tpl.policy_type == "settingsCatalog":
+        body["settingCount"] = len(body["settings"])
+    for entry in body.get("omaSettings", ()):
+        if entry["isEncrypted"]:
+            entry["secretReferenceValueId"] = _secret_reference(seed, spec, generation)
+    count = _pad_count(spec.template, _base_bytes(spec.template, body), settings_bytes)
+    if count:
+        variant = spec.serial % PAD_VARIANTS
+        body[tpl.pad_key].extend(json.loads(_pad_json(spec.template, variant, count)))
+    return body
+
+
+# --- the source -------------------------------------------------------------------------------
+
+
+class DemoSource:
+    """A deterministic, slowly drifting demo tenant (see the module docstring)."""
+
+    def __init__(
+        self,
+        seed: str,
+        generation: int,
+        *,
+        size: int = 60,
+        policy_types: tuple[str, ...] = POLICY_TYPES,
+        fail_every: int = 0,
+        page_size: int = 100,
+        settings_bytes: int = 1000,
+    ) -> None:
+        if size < 0 or generation < 0 or fail_every < 0 or page_size < 1:
+            raise ValueError("size, generation and fail_every must be >= 0, page_size >= 1")
+        self.seed = seed
+        self.generation = generation
+        self.size = size
+        self.policy_types = check_policy_types(policy_types)
+        self.fail_every = fail_every
+        self.page_size = page_size
+        self.settings_bytes = settings_bytes
+
+    def __repr__(self) -> str:
+        return (
+            f"DemoSource(seed={self.seed!r}, generation={self.generation}, size={self.size}, "
+            f"policy_types={self.policy_types!r}, fail_every={self.fail_every})"
+        )
+
+    def pages(
+        self, *, on_wait: WaitCallback | None = None
+    ) -> Iterator[list[SourcePolicy | ItemError]]:
+        # Like Graph, one policy type after another; a page never mixes types.
+        specs = _state(self.seed, self.size, self.generation).specs
+        position = 0
+        for policy_type in self.policy_types:
+            page: list[SourcePolicy | ItemError] = []
+            for spec in specs:
+                if TEMPLATES[spec.template].policy_type != policy_type:
+                    continue
+                position += 1
+                page.append(self._item(spec, position))
+                if len(page) == self.page_size:
+                    yield page
+                    page = []
+            if page:
+                yield page
+
+    def _item(self, spec: _Spec, position: int) -> SourcePolicy | ItemError:
+        tpl = TEMPLATES[spec.template]
+        if self.fail_every and position % self.fail_every == 0:
+            return ItemError(
+                tpl.policy_type,
+                spec.external_id,
+                _display_name(spec),
+                "bad_response",
+                "settings could not be read",
+            )
+        body = _build_body(self.seed, spec, self.generation, self.settings_bytes)
+        return SourcePolicy(
+            tpl.policy_type, spec.external_id, _display_name(spec), tpl.platform, body
+        )
+
+    @staticmethod
+    def expected_changes(
+        seed: str,
+        size: int,
+        from_generation: int,
+        to_generation: int,
+        *,
+        policy_types: tuple[str, ...] = POLICY_TYPES,
+    ) -> dict[str, set[tuple[str, str]]]:
+        """What drift between two generations must find, from the generator's own model.
+
+        "modified" means the knob choices differ, i.e. the normalised settings differ
+        (a knob flipped and later flipped back counts as unchanged).
+        """
+        wanted = set(check_policy_types(policy_types))
+
+        def index(generation: int) -> dict[tuple[str, str], _Spec]:
+            specs = _state(seed, size, generation).specs
+            keyed = ((TEMPLATES[s.template].policy_type, s.external_id, s) for s in specs)
+            return {(t, ext): s for t, ext, s in keyed if t in wanted}
+
+        before, after = index(from_generation), index(to_generation)
+        return {
+            "added": set(after) - set(before),
+            "removed": set(before) - set(after),
+            "modified": {k for k in set(before) & set(after) if before[k].knobs != after[k].knobs},
+        }

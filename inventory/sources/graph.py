@@ -1,0 +1,459 @@
+"""Microsoft Graph policy source: app-only client credentials, paging, throttling, errors.
+
+Quirks handled here:
+
+* Tokens come from the Entra v2 endpoint with the ``.default`` scope (the app's
+  admin-consented application permissions); they are cached until shortly
+  before ``expires_in`` and refreshed once if Graph answers 401.
+* ``@odata.nextLink`` is an opaque absolute URL (``$skiptoken``) and is
+  followed as given; it must stay on graph.microsoft.com, because we send our
+  bearer token to it.
+* 429/503 carry ``Retry-After`` (seconds, sometimes an HTTP date, sometimes
+  nothing); Intune also answers transient 500/502/504. All are retried with
+  capped backoff, reporting each wait through ``on_wait``.
+* Expanded settings-catalog settings can be cut off (``settings@odata.nextLink``)
+  or missing; then the rest is read from the policy's ``settings`` collection,
+  and a failure there fails only that policy.
+* Intune answers tenants without a licence with 400/403 "Request not applicable
+  to target tenant", which is not a permission problem.
+
+The client secret and the access token never appear in messages or ``repr``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from inventory.sources.base import (
+    POLICY_TYPES,
+    ItemError,
+    SourceError,
+    SourcePolicy,
+    WaitCallback,
+    check_policy_types,
+)
+
+log = logging.getLogger(__name__)
+
+LOGIN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+GRAPH_HOST = "graph.microsoft.com"
+GRAPH_ROOT = f"https://{GRAPH_HOST}"
+SCOPE = f"{GRAPH_ROOT}/.default"
+ENDPOINTS = {
+    "deviceConfiguration": f"{GRAPH_ROOT}/v1.0/deviceManagement/deviceConfigurations",
+    "compliancePolicy": f"{GRAPH_ROOT}/v1.0/deviceManagement/deviceCompliancePolicies",
+    "settingsCatalog": f"{GRAPH_ROOT}/beta/deviceManagement/configurationPolicies?$expand=settings",
+    "groupPolicyConfiguration": (
+        f"{GRAPH_ROOT}/beta/deviceManagement/groupPolicyConfigurations?$expand=definitionValues($expand=definition)"
+    ),
+}
+CATALOG_SETTINGS_URL = (
+    f"{GRAPH_ROOT}/beta/deviceManagement/configurationPolicies('{{id}}')/settings"
+)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+TOKEN_REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token is renewed
+MAX_MESSAGE = 400
+
+# AADSTS codes from the token endpoint (error_codes / "AADSTSnnnn:" in error_description).
+AADSTS_CONSENT = {65001, 700016, 7000229, 500011}
+AADSTS_BAD_SECRET = {7000215, 7000222, 7000216}
+AADSTS_BAD_TENANT = {90002, 900023, 900021, 90072}
+LICENCE_MARKERS = ("not applicable to target tenant", "not licensed", "licence", "license")
+
+# @odata.type prefixes (lower-cased, without "#microsoft.graph.") -> platform.
+PLATFORM_PREFIXES = (
+    ("windowsphone81", "windowsPhone81"),
+    ("windows81", "windows81"),
+    ("windows", "windows10"),
+    ("editionupgrade", "windows10"),
+    ("sharedpc", "windows10"),
+    ("ios", "iOS"),
+    ("macos", "macOS"),
+    ("androidforwork", "android"),
+    ("android", "android"),
+    ("aosp", "android"),
+)
+CATALOG_PLATFORMS = {"androidEnterprise": "android", "aosp": "android", "windows10X": "windows10"}
+
+HINT_REJECTED_CREDENTIAL = (
+    "The client secret was rejected: check the client secret value (not the secret ID) "
+    "and that it has not expired."
+)
+HINT_BAD_TENANT = "Check the Entra tenant id (a GUID or a verified domain of the tenant)."
+HINT_CONSENT = "An admin must grant admin consent to the app in this tenant."
+
+
+def platform_from_odata_type(odata_type: str | None) -> str:
+    """``#microsoft.graph.windows10GeneralConfiguration`` -> ``windows10``, etc."""
+    name = (odata_type or "").removeprefix("#").removeprefix("microsoft.graph.").lower()
+    for prefix, platform in PLATFORM_PREFIXES:
+        if name.startswith(prefix):
+            return platform
+    return "unknown"
+
+
+def _catalog_platform(platforms: Any) -> str:
+    # A flags enum: "windows10", "macOS", or several as "iOS,macOS"; the first one names it.
+    first = str(platforms or "unknown").split(",")[0].strip()
+    return CATALOG_PLATFORMS.get(first, first or "unknown")
+
+
+def platform_of(policy_type: str, raw: dict[str, Any]) -> str:
+    if policy_type == "settingsCatalog":
+        return _catalog_platform(raw.get("platforms"))
+    if policy_type == "groupPolicyConfiguration":
+        return "windows10"  # administrative templates exist for Windows only
+    return platform_from_odata_type(raw.get("@odata.type"))
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _support_ids(response: httpx.Response, inner: dict[str, Any] | None = None) -> str:
+    """Graph's support ids (request-id, client-request-id) for the person opening a ticket."""
+    inner = inner or {}
+    ids = []
+    for name in ("request-id", "client-request-id"):
+        value = response.headers.get(name) or inner.get(name)
+        if value:
+            ids.append(f"{name}: {value}")
+    return f" ({', '.join(ids)})" if ids else ""
+
+
+def _graph_error_parts(response: httpx.Response) -> tuple[str, str, str]:
+    """(Graph error code, message, support ids) from a Graph error answer."""
+    body = _json_or_none(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return response.reason_phrase or "Error", "", _support_ids(response)
+    inner = error.get("innerError") or error.get("innererror")
+    inner = inner if isinstance(inner, dict) else {}
+    code = str(error.get("code") or response.reason_phrase or "Error")
+    return code, str(error.get("message") or ""), _support_ids(response, inner)
+
+
+def _path(url: str) -> str:
+    # Messages name the endpoint, not the query ($skiptoken is long and opaque).
+    return httpx.URL(url).path
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:  # The HTTP-date form.
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _aadsts_code(body: dict[str, Any]) -> int | None:
+    codes = body.get("error_codes")
+    if isinstance(codes, list) and codes and isinstance(codes[0], int):
+        return codes[0]
+    match = re.search(r"AADSTS(\d+)", str(body.get("error_description") or ""))
+    return int(match.group(1)) if match else None
+
+
+class GraphSource:
+    """Reads a tenant's Intune policies from Microsoft Graph (see the module docstring)."""
+
+    def __init__(
+        self,
+        entra_tenant_id: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        http: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_retries: int = 4,
+        max_backoff: float = 60.0,
+        timeout: float = 30.0,
+        policy_types: tuple[str, ...] = POLICY_TYPES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.entra_tenant_id = entra_tenant_id
+        self.client_id = client_id
+        self.__secret = client_secret
+        self.policy_types = check_policy_types(policy_types)
+        self._sleep = sleep
+        self._clock = clock
+        self._max_retries = max(0, max_retries)
+        self._max_backoff = max_backoff
+        self._timeout = timeout
+        # Bounded everywhere: connecting never waits longer than 10 s.
+        self._timeouts = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.Client(timeout=self._timeouts)
+        self.__token: str | None = None
+        self._token_expires_at = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"GraphSource(entra_tenant_id={self.entra_tenant_id!r}, "
+            f"client_id={self.client_id!r}, client_secret='***')"
+        )
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> GraphSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the PolicySource contract ---------------------------------------------------------
+
+    def pages(
+        self, *, on_wait: WaitCallback | None = None
+    ) -> Iterator[list[SourcePolicy | ItemError]]:
+        for policy_type in self.policy_types:
+            url: str | None = ENDPOINTS[policy_type]
+            while url:
+                body = self._get_json(url, on_wait)
+                page = [self._item(policy_type, raw, on_wait) for raw in self._values(body, url)]
+                if page:
+                    yield page
+                url = self._next_link(body, url)
+
+    # --- items -----------------------------------------------------------------------------
+
+    def _item(
+        self, policy_type: str, raw: Any, on_wait: WaitCallback | None
+    ) -> SourcePolicy | ItemError:
+        if not isinstance(raw, dict):
+            return ItemError(policy_type, "", "", "bad_response", "a listed item is not an object")
+        external_id = raw.get("id")
+        name = str(raw.get("displayName") or raw.get("name") or "")
+        if not isinstance(external_id, str) or not external_id:
+            return ItemError(policy_type, "", name, "bad_response", "a listed policy has no id")
+        if policy_type == "settingsCatalog":
+            try:
+                raw = self._complete_catalog_settings(raw, on_wait)
+            except SourceError as exc:
+                if exc.code not in ("not_found", "permission_missing", "bad_response"):
+                    raise  # throttling, outages and auth problems stop the whole sync
+                return ItemError(policy_type, external_id, name, exc.code, exc.message)
+        return SourcePolicy(policy_type, external_id, name, platform_of(policy_type, raw), raw)
+
+    def _complete_catalog_settings(
+        self, raw: dict[str, Any], on_wait: WaitCallback | None
+    ) -> dict[str, Any]:
+        """Settings-catalog settings: expanded inline, but possibly cut off or absent."""
+        next_url = raw.get("settings@odata.nextLink")
+        if isinstance(raw.get("settings"), list) and not next_url:
+            return raw
+        settings = list(raw.get("settings") or [])
+        url: str | None = (
+            self._checked_link(str(next_url))
+            if next_url
+            else CATALOG_SETTINGS_URL.format(id=quote(raw["id"], safe=""))
+        )
+        while url:
+            body = self._get_json(url, on_wait)
+            settings.extend(self._values(body, url))
+            url = self._next_link(body, url)
+        completed = {k: v for k, v in raw.items() if k != "settings@odata.nextLink"}
+        completed["settings"] = settings
+        return completed
+
+    def _values(self, body: dict[str, Any], url: str) -> list[Any]:
+        values = body.get("value")
+        if not isinstance(values, list):
+            raise self._error("bad_response", f"Graph answer for {_path(url)} has no 'value' list")
+        return values
+
+    def _next_link(self, body: dict[str, Any], url: str) -> str | None:
+        link = body.get("@odata.nextLink")
+        if not link:
+            return None
+        if not isinstance(link, str):
+            raise self._error("bad_response", f"Graph answer for {_path(url)} has a bad nextLink")
+        return self._checked_link(link)
+
+    def _checked_link(self, link: str) -> str:
+        # Followed as given, but our bearer token must never be sent to another host.
+        parsed = httpx.URL(link)
+        if parsed.scheme != "https" or parsed.host != GRAPH_HOST:
+            raise self._error(
+                "bad_response", f"Graph sent a nextLink to another host ({parsed.host})"
+            )
+        return link
+
+    # --- HTTP ------------------------------------------------------------------------------
+
+    def _get_json(self, url: str, on_wait: WaitCallback | None) -> dict[str, Any]:
+        for renewed in (False, True):
+            headers = {
+                "Authorization": f"Bearer {self._token(on_wait)}",
+                "Accept": "application/json",
+            }
+            response = self._send("GET", url, on_wait, what=f"GET {_path(url)}", headers=headers)
+            if response.status_code == 401 and not renewed:
+                self.__token = None  # revoked or expired early: fetch a new one once
+                continue
+            if response.status_code >= 400:
+                raise self._graph_error(response, url)
+            return self._parse(response, url)
+        raise AssertionError("unreachable")
+
+    def _parse(self, response: httpx.Response, url: str) -> dict[str, Any]:
+        body = _json_or_none(response)
+        if not isinstance(body, dict):
+            raise self._error(
+                "bad_response",
+                f"Graph answered {_path(url)} with unreadable JSON{_support_ids(response)}",
+            )
+        return body
+
+    def _send(
+        self, method: str, url: str, on_wait: WaitCallback | None, *, what: str, **kwargs: Any
+    ) -> httpx.Response:
+        """One request with retries for throttling, transient 5xx, timeouts and network errors."""
+        attempts = self._max_retries + 1
+        for attempt in range(attempts):
+            retry_after: float | None = None
+            try:
+                response = self._http.request(method, url, timeout=self._timeouts, **kwargs)
+            except httpx.TimeoutException:
+                failure = self._error(
+                    "timeout", f"{what}: no answer within {self._timeout:g} s ({attempts} attempts)"
+                )
+            except httpx.TransportError as exc:
+                failure = self._error(
+                    "graph_unavailable", f"{what}: {type(exc).__name__} ({attempts} attempts)"
+                )
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                failure = self._exhausted(response, what, attempts)
+                retry_after = _retry_after(response)
+            if attempt + 1 == attempts:
+                raise failure
+            self._wait(self._delay(attempt, retry_after), on_wait, what, failure.code)
+        raise AssertionError("unreachable")
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is None:
+            retry_after = 2.0 ** (attempt + 1)  # no Retry-After: back off 2, 4, 8, ...
+        return min(retry_after, self._max_backoff)
+
+    def _wait(self, seconds: float, on_wait: WaitCallback | None, what: str, code: str) -> None:
+        log.info("graph %s: %s, retrying in %.1f s", what, code, seconds)
+        if on_wait is not None:
+            on_wait(seconds)
+        self._sleep(seconds)
+
+    def _exhausted(self, response: httpx.Response, what: str, attempts: int) -> SourceError:
+        code, message, ids = _graph_error_parts(response)
+        detail = f"{response.status_code} {code}" + (f": {message}" if message else "")
+        kind = "throttled" if response.status_code == 429 else "graph_unavailable"
+        return self._error(kind, f"{what}: {detail} ({attempts} attempts){ids}")
+
+    # --- token -----------------------------------------------------------------------------
+
+    def _token(self, on_wait: WaitCallback | None) -> str:
+        if self.__token and self._clock() < self._token_expires_at:
+            return self.__token
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.__secret,
+            "scope": SCOPE,
+        }
+        url = LOGIN_URL.format(tenant=quote(self.entra_tenant_id, safe=""))
+        response = self._send("POST", url, on_wait, what="token request", data=form)
+        body = _json_or_none(response)
+        if response.status_code != 200:
+            raise self._token_error(response, body)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(token, str) or not token:
+            raise self._error("bad_response", "the token endpoint answered without an access token")
+        try:  # Some Entra answers carry expires_in as a string.
+            lifetime = float(body.get("expires_in", 3599))
+        except (TypeError, ValueError):
+            lifetime = 3599.0
+        margin = min(TOKEN_REFRESH_MARGIN, lifetime / 2)
+        self.__token = token
+        self._token_expires_at = self._clock() + lifetime - margin
+        return token
+
+    def _token_error(self, response: httpx.Response, body: Any) -> SourceError:
+        if not isinstance(body, dict):
+            return self._error(
+                "auth_failed", f"token request failed: HTTP {response.status_code}, no JSON body"
+            )
+        error = str(body.get("error") or "error")
+        # The description is "AADSTSnnnn: text\r\nTrace ID: ...": keep its first line.
+        description = str(body.get("error_description") or "").splitlines()
+        first = description[0] if description else ""
+        ids = [
+            f"{k.replace('_', ' ')}: {body[k]}"
+            for k in ("trace_id", "correlation_id")
+            if body.get(k)
+        ]
+        message = f"token request failed: {error}: {first}" + (
+            f" ({', '.join(ids)})" if ids else ""
+        )
+        aadsts = _aadsts_code(body)
+        if aadsts in AADSTS_CONSENT or error == "consent_required":
+            return self._error("consent_missing", message, hint=HINT_CONSENT)
+        if aadsts in AADSTS_BAD_SECRET or error == "invalid_client":
+            return self._error("auth_failed", message, hint=HINT_REJECTED_CREDENTIAL)
+        if aadsts in AADSTS_BAD_TENANT:
+            return self._error("auth_failed", message, hint=HINT_BAD_TENANT)
+        return self._error("auth_failed", message)
+
+    # --- errors ----------------------------------------------------------------------------
+
+    def _graph_error(self, response: httpx.Response, url: str) -> SourceError:
+        status = response.status_code
+        code, message, ids = _graph_error_parts(response)
+        text = f"GET {_path(url)}: {status} {code}" + (f": {message}" if message else "") + ids
+        if status in (400, 403) and any(m in message.lower() for m in LICENCE_MARKERS):
+            return self._error("licence_missing", text)
+        if status == 403:
+            return self._error("permission_missing", text)
+        if status == 401:
+            return self._error("auth_failed", text, hint="Graph rejected the app's access token.")
+        if status == 404:
+            return self._error("not_found", text)
+        if status >= 500:
+            return self._error("graph_unavailable", text)
+        return self._error("bad_response", text)
+
+    def _error(self, code: str, message: str, *, hint: str | None = None) -> SourceError:
+        """A SourceError whose text can never carry the secret or the access token."""
+        text = _one_line(message)
+        for secret in (self.__secret, self.__token):
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return SourceError(code, text, hint=hint)

@@ -1,0 +1,582 @@
+"""The Microsoft Graph source against synthetic HTTP answers (respx; never the network)."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+import respx
+
+from inventory.sources.base import TAXONOMY, ItemError, SourceError, SourcePolicy
+from inventory.sources.graph import (
+    ENDPOINTS,
+    GraphSource,
+    _retry_after,
+    platform_from_odata_type,
+)
+
+TENANT = "7d3c1f0e-5a8b-4c2d-9e1f-0a1b2c3d4e5f"
+CLIENT = "c0ffee00-1111-2222-3333-444455556666"
+SECRET = "Qx8~k2.Rz-SECRET-VALUE_9aBcD3fGhJ"
+TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.ACCESS-TOKEN-BODY.signature"
+TOKEN_ENDPOINT = f"https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token"
+DEVICE_CONFIGS = ENDPOINTS["deviceConfiguration"]
+COMPLIANCE = ENDPOINTS["compliancePolicy"]
+CATALOG = ENDPOINTS["settingsCatalog"]
+GROUP_POLICY = ENDPOINTS["groupPolicyConfiguration"]
+REQUEST_ID = "5e1f2a3b-aaaa-bbbb-cccc-0123456789ab"
+
+
+class Recorder(list[float]):
+    """A fake ``sleep`` / ``on_wait`` that records the seconds it was given."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def router() -> Iterator[respx.MockRouter]:
+    # assert_all_mocked (the default): any request without a route fails the test.
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def token_route(router: respx.MockRouter) -> respx.Route:
+    return router.post(url__eq=TOKEN_ENDPOINT).respond(
+        json={"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}
+    )
+
+
+@pytest.fixture
+def sleeps() -> Recorder:
+    return Recorder()
+
+
+def _source(sleeps: Recorder, **kwargs: Any) -> GraphSource:
+    kwargs.setdefault("policy_types", ("deviceConfiguration",))
+    return GraphSource(TENANT, CLIENT, SECRET, http=httpx.Client(), sleep=sleeps, **kwargs)
+
+
+def _page(items: list[dict[str, Any]], next_link: str | None = None) -> httpx.Response:
+    body: dict[str, Any] = {"@odata.context": "https://graph.microsoft.com/...", "value": items}
+    if next_link:
+        body["@odata.nextLink"] = next_link
+    return httpx.Response(200, json=body, headers={"request-id": REQUEST_ID})
+
+
+def _config(n: int, odata: str = "windows10GeneralConfiguration") -> dict[str, Any]:
+    return {
+        "@odata.type": f"#microsoft.graph.{odata}",
+        "id": f"00000000-0000-0000-0000-{n:012d}",
+        "displayName": f"Windows 10 - Policy {n}",
+        "lastModifiedDateTime": "2025-01-06T08:00:00Z",
+        "passwordRequired": True,
+    }
+
+
+def _graph_error(status: int, code: str, message: str, **headers: str) -> httpx.Response:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": "2025-01-06T08:00:00",
+                "request-id": REQUEST_ID,
+                "client-request-id": "c1c1c1c1-0000-0000-0000-000000000001",
+            },
+        }
+    }
+    return httpx.Response(status, json=body, headers=headers)
+
+
+def _aad_error(status: int, error: str, aadsts: int, text: str) -> httpx.Response:
+    return httpx.Response(
+        status,
+        json={
+            "error": error,
+            "error_description": (
+                f"AADSTS{aadsts}: {text}\r\nTrace ID: 0d1e2f3a\r\n"
+                "Correlation ID: 9a8b7c6d\r\nTimestamp: 2025-01-06 08:00:00Z"
+            ),
+            "error_codes": [aadsts],
+            "trace_id": "0d1e2f3a",
+            "correlation_id": "9a8b7c6d",
+        },
+    )
+
+
+def _collect(source: GraphSource, **kwargs: Any) -> list[SourcePolicy | ItemError]:
+    return [item for page in source.pages(**kwargs) for item in page]
+
+
+def _assert_clean(exc: BaseException) -> None:
+    """Neither the secret nor the token may leak through any text of an error."""
+    error = exc if isinstance(exc, SourceError) else None
+    texts = [str(exc), repr(exc), *map(str, exc.args), "".join(traceback.format_exception(exc))]
+    if error is not None:
+        texts += [error.message, error.hint]
+    for text in texts:
+        assert SECRET not in text
+        assert TOKEN not in text
+
+
+# --- paging and mapping -------------------------------------------------------------------------
+
+
+def test_pages_follow_next_link_across_three_pages(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    page2 = f"{DEVICE_CONFIGS}?$skiptoken=Mi0yMDI1LTAxLTA2"
+    page3 = f"{DEVICE_CONFIGS}?$skiptoken=My0yMDI1LTAxLTA2%27x%27"
+    first = router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=_page([_config(1), _config(2)], page2)
+    )
+    second = router.get(url__eq=page2).mock(return_value=_page([_config(3)], page3))
+    third = router.get(url__eq=page3).mock(return_value=_page([_config(4)]))
+
+    pages = list(_source(sleeps).pages())
+
+    assert [[p.external_id[-1] for p in page] for page in pages] == [["1", "2"], ["3"], ["4"]]
+    assert first.call_count == second.call_count == third.call_count == 1
+    assert third.calls.last.request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert sleeps == []
+
+
+def test_all_four_types_are_mapped_with_their_platform(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1)]))
+    router.get(url__eq=COMPLIANCE).mock(
+        return_value=_page([{**_config(2, "iosCompliancePolicy"), "displayName": "iOS - Comp"}])
+    )
+    catalog_item = {
+        "id": "cat-1",
+        "name": "macOS - FileVault",
+        "platforms": "macOS",
+        "settings": [{"id": "0", "settingInstance": {"settingDefinitionId": "x"}}],
+    }
+    router.get(url__eq=CATALOG).mock(return_value=_page([catalog_item]))
+    gp_item = {"id": "gp-1", "displayName": "Windows 10 - OneDrive", "definitionValues": []}
+    router.get(url__eq=GROUP_POLICY).mock(return_value=_page([gp_item]))
+
+    items = _collect(_source(sleeps, policy_types=tuple(ENDPOINTS)))
+
+    assert [(i.policy_type, i.display_name, getattr(i, "platform", "")) for i in items] == [
+        ("deviceConfiguration", "Windows 10 - Policy 1", "windows10"),
+        ("compliancePolicy", "iOS - Comp", "iOS"),
+        ("settingsCatalog", "macOS - FileVault", "macOS"),
+        ("groupPolicyConfiguration", "Windows 10 - OneDrive", "windows10"),
+    ]
+    assert isinstance(items[2], SourcePolicy)
+    assert items[2].settings == catalog_item  # the raw body, untouched
+
+
+def test_the_token_is_requested_once_and_reused(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    for url in ENDPOINTS.values():
+        router.get(url__eq=url).mock(return_value=_page([]))
+
+    _collect(_source(sleeps, policy_types=tuple(ENDPOINTS)))
+
+    assert token_route.call_count == 1
+    form = parse_qs(token_route.calls.last.request.content.decode())
+    assert form == {
+        "grant_type": ["client_credentials"],
+        "client_id": [CLIENT],
+        "client_secret": [SECRET],
+        "scope": ["https://graph.microsoft.com/.default"],
+    }
+
+
+def test_the_token_is_renewed_shortly_before_it_expires(
+    router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    token_route = router.post(url__eq=TOKEN_ENDPOINT).respond(
+        json={"access_token": TOKEN, "expires_in": "3600"}
+    )
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([]))
+    now = [0.0]
+    source = _source(sleeps, clock=lambda: now[0])
+
+    _collect(source)
+    now[0] = 3000.0
+    _collect(source)
+    assert token_route.call_count == 1
+    now[0] = 3400.0  # within five minutes of expiry
+    _collect(source)
+    assert token_route.call_count == 2
+
+
+def test_a_401_from_graph_renews_the_token_once(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        side_effect=[
+            _graph_error(401, "InvalidAuthenticationToken", "Access token has expired."),
+            _page([_config(1)]),
+        ]
+    )
+
+    assert len(_collect(_source(sleeps))) == 1
+    assert token_route.call_count == 2
+
+
+def test_a_page_of_settings_catalog_settings_is_completed(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    more = "https://graph.microsoft.com/beta/deviceManagement/configurationPolicies('cat-1')/settings?$skiptoken=25"
+    cut_off = {
+        "id": "cat-1",
+        "name": "Windows - Defender",
+        "platforms": "windows10",
+        "settings": [{"id": "0"}],
+        "settings@odata.nextLink": more,
+    }
+    without = {"id": "cat-2", "name": "Windows - Edge", "platforms": "windows10"}
+    gone = {"id": "cat-3", "name": "Windows - Gone", "platforms": "windows10"}
+    router.get(url__eq=CATALOG).mock(return_value=_page([cut_off, without, gone]))
+    router.get(url__eq=more).mock(return_value=_page([{"id": "1"}]))
+    base = "https://graph.microsoft.com/beta/deviceManagement/configurationPolicies"
+    router.get(url__eq=f"{base}('cat-2')/settings").mock(return_value=_page([{"id": "0"}]))
+    router.get(url__eq=f"{base}('cat-3')/settings").mock(
+        return_value=_graph_error(404, "ResourceNotFound", "Not found")
+    )
+
+    items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
+
+    assert isinstance(items[0], SourcePolicy)
+    assert items[0].settings["settings"] == [{"id": "0"}, {"id": "1"}]
+    assert "settings@odata.nextLink" not in items[0].settings
+    assert isinstance(items[1], SourcePolicy)
+    assert items[1].settings["settings"] == [{"id": "0"}]
+    assert isinstance(items[2], ItemError)
+    assert (items[2].external_id, items[2].code) == ("cat-3", "not_found")
+
+
+def test_items_without_an_id_become_item_errors(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=_page([{"displayName": "Broken"}, _config(2)])
+    )
+
+    items = _collect(_source(sleeps))
+
+    assert isinstance(items[0], ItemError)
+    assert items[0].code == "bad_response"
+    assert isinstance(items[1], SourcePolicy)
+
+
+def test_a_next_link_to_another_host_is_refused(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=_page([_config(1)], "https://evil.example.com/steal?$skiptoken=1")
+    )
+    pages = _source(sleeps).pages()
+
+    assert len(next(pages)) == 1
+    with pytest.raises(SourceError) as caught:
+        next(pages)
+    assert caught.value.code == "bad_response"
+
+
+@pytest.mark.parametrize(
+    ("odata_type", "platform"),
+    [
+        ("#microsoft.graph.windows10GeneralConfiguration", "windows10"),
+        ("#microsoft.graph.windowsUpdateForBusinessConfiguration", "windows10"),
+        ("#microsoft.graph.iosCompliancePolicy", "iOS"),
+        ("#microsoft.graph.iosGeneralDeviceConfiguration", "iOS"),
+        ("#microsoft.graph.macOSCompliancePolicy", "macOS"),
+        ("#microsoft.graph.androidWorkProfileCompliancePolicy", "android"),
+        ("#microsoft.graph.aospDeviceOwnerDeviceConfiguration", "android"),
+        ("#microsoft.graph.somethingNew", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_platform_from_odata_type(odata_type: str | None, platform: str) -> None:
+    assert platform_from_odata_type(odata_type) == platform
+
+
+# --- throttling, outages, timeouts -------------------------------------------------------------
+
+
+def test_429_honours_retry_after(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        side_effect=[
+            _graph_error(429, "TooManyRequests", "Too many requests", **{"Retry-After": "7"}),
+            _page([_config(1)]),
+        ]
+    )
+    waits = Recorder()
+
+    items = _collect(_source(sleeps), on_wait=waits)
+
+    assert len(items) == 1
+    assert sleeps == [7.0]
+    assert waits == [7.0]
+
+
+def test_429_without_retry_after_backs_off_exponentially(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    throttled = _graph_error(429, "TooManyRequests", "Too many requests")
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        side_effect=[throttled, throttled, throttled, _page([_config(1)])]
+    )
+
+    assert len(_collect(_source(sleeps))) == 1
+    assert sleeps == [2.0, 4.0, 8.0]
+
+
+def test_backoff_is_capped(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        side_effect=[
+            _graph_error(503, "ServiceUnavailable", "busy", **{"Retry-After": "600"}),
+            _graph_error(503, "ServiceUnavailable", "busy"),
+            _graph_error(503, "ServiceUnavailable", "busy"),
+            _page([_config(1)]),
+        ]
+    )
+
+    assert len(_collect(_source(sleeps, max_backoff=5.0))) == 1
+    assert sleeps == [5.0, 4.0, 5.0]  # Retry-After capped, then 2**attempt capped
+
+
+def test_retry_after_as_an_http_date() -> None:
+    response = httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+
+    assert _retry_after(response) == 0.0
+    assert _retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+
+
+def test_repeated_429_beyond_max_retries_is_throttled(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    route = router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=_graph_error(
+            429, "TooManyRequests", "Too many requests", **{"Retry-After": "1", "request-id": "r1"}
+        )
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps, max_retries=2))
+
+    assert caught.value.code == "throttled"
+    assert route.call_count == 3
+    assert sleeps == [1.0, 1.0]
+    assert "request-id: r1" in caught.value.message
+    _assert_clean(caught.value)
+
+
+def test_a_500_on_page_two_yields_page_one_then_fails(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    page2 = f"{DEVICE_CONFIGS}?$skiptoken=p2"
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1)], page2))
+    failing = router.get(url__eq=page2).mock(
+        return_value=_graph_error(500, "InternalServerError", "An internal server error occurred")
+    )
+    pages = _source(sleeps, max_retries=3).pages()
+
+    assert [p.external_id for p in next(pages)] == [_config(1)["id"]]
+    with pytest.raises(SourceError) as caught:
+        next(pages)
+
+    assert caught.value.code == "graph_unavailable"
+    assert failing.call_count == 4
+    assert sleeps == [2.0, 4.0, 8.0]
+    assert REQUEST_ID in caught.value.message
+    _assert_clean(caught.value)
+
+
+def test_timeouts_are_retried_then_reported(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    route = router.get(url__eq=DEVICE_CONFIGS).mock(side_effect=httpx.ReadTimeout("read timed out"))
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps, max_retries=1, timeout=5.0))
+
+    assert caught.value.code == "timeout"
+    assert route.call_count == 2
+    assert sleeps == [2.0]
+    _assert_clean(caught.value)
+
+
+def test_a_timeout_then_success_goes_on(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        side_effect=[httpx.ConnectTimeout("connect timed out"), _page([_config(1)])]
+    )
+
+    assert len(_collect(_source(sleeps))) == 1
+
+
+def test_malformed_json_is_a_bad_response(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=httpx.Response(200, text="<html>oops", headers={"request-id": "r9"})
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps))
+
+    assert caught.value.code == "bad_response"
+    assert "request-id: r9" in caught.value.message
+
+
+# --- error mapping -----------------------------------------------------------------------------
+
+
+def test_an_invalid_secret_is_auth_failed_without_the_secret(
+    router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    router.post(url__eq=TOKEN_ENDPOINT).mock(
+        return_value=_aad_error(
+            401,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided. Ensure the secret being sent in the request is "
+            f"the client secret value, not the client secret ID. Received: {SECRET}",
+        )
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps))
+
+    error = caught.value
+    assert error.code == "auth_failed"
+    assert "AADSTS7000215" in error.message
+    assert "9a8b7c6d" in error.message  # the correlation id, for support
+    assert "secret ID" in error.hint
+    _assert_clean(error)
+
+
+@pytest.mark.parametrize(
+    ("error", "aadsts", "text"),
+    [
+        ("unauthorized_client", 700016, "Application with identifier 'x' was not found."),
+        ("invalid_grant", 65001, "The user or administrator has not consented to use the app."),
+    ],
+)
+def test_missing_consent_is_reported(
+    router: respx.MockRouter, sleeps: Recorder, error: str, aadsts: int, text: str
+) -> None:
+    router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=_aad_error(400, error, aadsts, text))
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps))
+
+    assert caught.value.code == "consent_missing"
+    assert "admin consent" in caught.value.hint
+    _assert_clean(caught.value)
+
+
+def test_an_unknown_tenant_is_auth_failed_with_a_tenant_hint(
+    router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    router.post(url__eq=TOKEN_ENDPOINT).mock(
+        return_value=_aad_error(400, "invalid_request", 90002, "Tenant 'x' not found.")
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps))
+
+    assert caught.value.code == "auth_failed"
+    assert "tenant id" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("response", "code", "hint_part"),
+    [
+        (
+            _graph_error(
+                403, "Forbidden", "Application is not authorized to perform this operation."
+            ),
+            "permission_missing",
+            "DeviceManagementConfiguration.Read.All",
+        ),
+        (
+            _graph_error(403, "Forbidden", "Request not applicable to target tenant."),
+            "licence_missing",
+            "Intune licence",
+        ),
+        (
+            _graph_error(400, "BadRequest", "Tenant is not licensed for Intune."),
+            "licence_missing",
+            "Intune licence",
+        ),
+        (_graph_error(404, "ResourceNotFound", "Resource not found"), "not_found", "tenant id"),
+        (_graph_error(400, "BadRequest", "Invalid filter clause"), "bad_response", "request id"),
+    ],
+)
+def test_graph_errors_are_mapped(
+    router: respx.MockRouter,
+    token_route: respx.Route,
+    sleeps: Recorder,
+    response: httpx.Response,
+    code: str,
+    hint_part: str,
+) -> None:
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=response)
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps))
+
+    assert caught.value.code == code
+    assert hint_part in caught.value.hint
+    assert REQUEST_ID in caught.value.message
+    assert sleeps == []
+    _assert_clean(caught.value)
+
+
+def test_the_secret_never_shows_in_repr_or_error_texts(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    source = _source(sleeps)
+    # A hostile answer echoing the secret and the token back.
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=_graph_error(500, "Boom", f"client_secret={SECRET} Bearer {TOKEN}")
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(source)
+
+    assert SECRET not in repr(source)
+    assert "***" in repr(source)
+    _assert_clean(caught.value)
+    assert "[redacted]" in caught.value.message
+
+
+def test_source_error_carries_code_message_and_default_hint() -> None:
+    error = SourceError("timeout", "GET /x: no answer within 30 s")
+
+    assert str(error) == error.message == "GET /x: no answer within 30 s"
+    assert error.code == "timeout"
+    assert error.hint == TAXONOMY["timeout"]
+    assert SourceError("throttled", "m", hint="wait").hint == "wait"
+    assert set(TAXONOMY) == {
+        "consent_missing",
+        "permission_missing",
+        "licence_missing",
+        "throttled",
+        "not_found",
+        "graph_unavailable",
+        "timeout",
+        "auth_failed",
+        "bad_response",
+    }
