@@ -1,0 +1,303 @@
+"""The drift diff engine: which policies changed between two snapshots, and how.
+
+Plain Python on purpose (no Django, no I/O) so it can be tested and timed on its
+own. Two levels, because a snapshot holds ~10,000 policies of ~7 KB each and a
+drift run must finish in about two seconds:
+
+* ``compare_hashes`` merge-joins two streams of ``(key, ingest hash)`` pairs,
+  sorted by key, in O(1) memory; only the keys it calls ``modified`` need their
+  settings loaded.
+* ``diff_settings`` walks two normalised settings trees and lists the
+  setting-level changes; ``apply_changes`` replays such a list.
+
+Masked secrets (``MASKED_SECRET``) cannot be compared, so they are never
+reported, whatever they are compared with (see ``diff_settings``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from inventory.normalize import MASKED_SECRET
+
+Key = tuple[str, str]  # (policy_type, external_id)
+PathSegment = str | int
+Path = tuple[PathSegment, ...]
+
+KINDS = ("added", "removed", "changed")
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChange:
+    """One setting that differs; ``before``/``after`` are the whole values at ``path``.
+
+    The values are shared with the trees that were diffed, not copied.
+    """
+
+    path: Path
+    kind: str  # "added" | "removed" | "changed"
+    before: Any  # None when kind == "added"
+    after: Any  # None when kind == "removed"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown change kind {self.kind!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": list(self.path),
+            "kind": self.kind,
+            "before": self.before,
+            "after": self.after,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SettingChange:
+        path = tuple(data["path"])
+        # bool is an int subclass; a True segment would silently index a list.
+        if any(isinstance(s, bool) or not isinstance(s, str | int) for s in path):
+            raise ValueError(f"invalid path {data['path']!r}")
+        return cls(path, data["kind"], data.get("before"), data.get("after"))
+
+    @property
+    def display_path(self) -> str:
+        """``settings[2].settingInstance.value``; keys that are not identifiers as ``["a.b"]``.
+
+        The root path (a change of the whole settings value) displays as ``""``.
+        """
+        return "".join(_display_segment(s, first=i == 0) for i, s in enumerate(self.path))
+
+
+def _display_segment(segment: PathSegment, *, first: bool) -> str:
+    if isinstance(segment, int):
+        return f"[{segment}]"
+    if segment.isidentifier():
+        return segment if first else f".{segment}"
+    # JSON quoting escapes quotes and backslashes, so the path stays unambiguous.
+    return f"[{json.dumps(segment, ensure_ascii=False)}]"
+
+
+# --- policy level ---------------------------------------------------------------------------
+
+
+def compare_hashes(
+    baseline: Iterable[tuple[Key, str]], current: Iterable[tuple[Key, str]]
+) -> Iterator[tuple[str, Key]]:
+    """Merge-join two key-sorted ``(key, hash)`` streams; yield ``(status, key)`` in key order.
+
+    ``status`` is ``"added"`` (only in current), ``"removed"`` (only in baseline),
+    ``"modified"`` (hashes differ) or ``"unchanged"``. Inputs are consumed lazily,
+    one pair at a time. Keys must be strictly ascending in Python's order (code
+    points: order the query with a "C" collation, not a locale one); otherwise
+    ``ValueError`` is raised -- during iteration, so consume the whole result
+    before committing anything derived from it.
+    """
+    base, cur = _checked(baseline, "baseline"), _checked(current, "current")
+    old, new = next(base, None), next(cur, None)
+    while old is not None and new is not None:
+        if old[0] < new[0]:
+            yield "removed", old[0]
+            old = next(base, None)
+        elif new[0] < old[0]:
+            yield "added", new[0]
+            new = next(cur, None)
+        else:
+            yield ("unchanged" if old[1] == new[1] else "modified"), old[0]
+            old, new = next(base, None), next(cur, None)
+    # One side is exhausted; whatever is left on the other is one-sided.
+    yield from _drain("removed", old, base)
+    yield from _drain("added", new, cur)
+
+
+def _drain(
+    status: str, pending: tuple[Key, str] | None, rest: Iterator[tuple[Key, str]]
+) -> Iterator[tuple[str, Key]]:
+    if pending is not None:
+        yield status, pending[0]
+        for key, _hash in rest:
+            yield status, key
+
+
+def _checked(pairs: Iterable[tuple[Key, str]], side: str) -> Iterator[tuple[Key, str]]:
+    """Pass ``pairs`` through, failing loudly on disorder: a merge join would silently
+    mismatch keys and report phantom added/removed policies."""
+    previous: Key | None = None
+    for pair in pairs:
+        key = pair[0]
+        if previous is not None and not previous < key:
+            problem = "duplicate key" if key == previous else "keys not sorted"
+            raise ValueError(f"{side}: {problem}: {previous!r} then {key!r}")
+        previous = key
+        yield pair
+
+
+# --- setting level --------------------------------------------------------------------------
+
+
+def diff_settings(before: Any, after: Any) -> list[SettingChange]:
+    """List the setting-level changes that turn ``before`` into ``after``.
+
+    Dicts are compared key by key (sorted), lists index by index (ascending);
+    surplus indices on one side are ``added``/``removed``. A change of type --
+    dict, list or scalar, and also between int, bool, float and str (``1`` is
+    not ``True`` here) -- is one ``changed`` with the whole values.
+
+    Masked secrets: if either side of a comparison is ``MASKED_SECRET`` nothing is
+    reported, not even masked -> plain or plain -> masked. A plain value next to
+    a masked one may be the same secret read differently, so it cannot be called
+    drift; a real switch of encryption still shows through its sibling settings
+    (e.g. ``isEncrypted``). An added or removed masked value is skipped likewise.
+    A policy can therefore have a different hash and no changes.
+    """
+    changes: list[SettingChange] = []
+    _diff(before, after, (), changes)
+    return changes
+
+
+def _diff(before: Any, after: Any, path: Path, out: list[SettingChange]) -> None:
+    if _is_masked(before) or _is_masked(after):
+        return
+    kind = _kind(before)
+    if kind is not _kind(after):
+        out.append(SettingChange(path, "changed", before, after))
+    elif kind is dict:
+        _diff_dicts(before, after, path, out)
+    elif kind is list:
+        _diff_lists(before, after, path, out)
+    elif before != after:
+        out.append(SettingChange(path, "changed", before, after))
+
+
+def _diff_dicts(
+    before: dict[str, Any], after: dict[str, Any], path: Path, out: list[SettingChange]
+) -> None:
+    for key in sorted(before.keys() | after.keys()):
+        if key not in after:
+            _report(out, (*path, key), "removed", before[key], None)
+        elif key not in before:
+            _report(out, (*path, key), "added", None, after[key])
+        else:
+            _diff(before[key], after[key], (*path, key), out)
+
+
+def _diff_lists(before: list[Any], after: list[Any], path: Path, out: list[SettingChange]) -> None:
+    for index, (old, new) in enumerate(zip(before, after)):
+        _diff(old, new, (*path, index), out)
+    # At most one of these two loops runs: the shorter list decides.
+    for index in range(len(after), len(before)):
+        _report(out, (*path, index), "removed", before[index], None)
+    for index in range(len(before), len(after)):
+        _report(out, (*path, index), "added", None, after[index])
+
+
+def _report(out: list[SettingChange], path: Path, kind: str, before: Any, after: Any) -> None:
+    if not (_is_masked(before) or _is_masked(after)):
+        out.append(SettingChange(path, kind, before, after))
+
+
+def _is_masked(value: Any) -> bool:
+    return isinstance(value, str) and value == MASKED_SECRET
+
+
+def _kind(value: Any) -> type:
+    """The comparison type: exact for scalars, so that ``1``, ``True`` and ``1.0`` differ."""
+    if isinstance(value, dict):
+        return dict
+    if isinstance(value, list):
+        return list
+    return type(value)
+
+
+# --- replay ---------------------------------------------------------------------------------
+
+
+def apply_changes(before: Any, changes: Iterable[SettingChange]) -> Any:
+    """Return a copy of ``before`` with ``changes`` applied (``before`` is not mutated).
+
+    ``apply_changes(a, diff_settings(a, b)) == b`` whenever neither contains
+    ``MASKED_SECRET``. ``changed`` values are set first; then removals run from the
+    highest path down, so list indices do not shift under each other; then
+    additions in ascending order, so list elements are appended in turn. A path
+    that does not fit the value raises ``ValueError``.
+    """
+    pending = list(changes)
+    result = copy.deepcopy(before)
+    for change in (c for c in pending if c.kind == "changed"):
+        result = _set(result, change.path, change.after)
+    for change in sorted(_of_kind(pending, "removed"), key=_path_order, reverse=True):
+        _delete(result, change.path)
+    for change in sorted(_of_kind(pending, "added"), key=_path_order):
+        _insert(result, change.path, change.after)
+    return result
+
+
+def _of_kind(changes: list[SettingChange], kind: str) -> list[SettingChange]:
+    return [change for change in changes if change.kind == kind]
+
+
+def _path_order(change: SettingChange) -> tuple[tuple[bool, PathSegment], ...]:
+    # Tag each segment so a str never meets an int in the comparison.
+    return tuple((isinstance(segment, str), segment) for segment in change.path)
+
+
+def _set(root: Any, path: Path, value: Any) -> Any:
+    if not path:
+        return copy.deepcopy(value)
+    parent = _parent(root, path)
+    if not _has(parent, path[-1]):
+        raise ValueError(f"path {path!r}: nothing to change")
+    parent[path[-1]] = copy.deepcopy(value)
+    return root
+
+
+def _delete(root: Any, path: Path) -> None:
+    parent = _parent(root, path)
+    if not _has(parent, path[-1]):
+        raise ValueError(f"path {path!r}: nothing to remove")
+    del parent[path[-1]]
+
+
+def _insert(root: Any, path: Path, value: Any) -> None:
+    parent, segment = _parent(root, path), path[-1]
+    # Strict, like _set and _delete: a clash means the changes belong to another value.
+    if _has(parent, segment):
+        raise ValueError(f"path {path!r}: already present")
+    if isinstance(parent, list):
+        # A gap can only be masked elements, which diff_settings never reports.
+        parent.extend([MASKED_SECRET] * (int(segment) - len(parent)))
+        parent.append(copy.deepcopy(value))
+    else:
+        parent[segment] = copy.deepcopy(value)
+
+
+def _parent(root: Any, path: Path) -> Any:
+    """The dict or list that holds ``path[-1]``, checked to be indexable by it."""
+    if not path:
+        raise ValueError("the root can only be changed, not added or removed")
+    node = root
+    for segment in path[:-1]:
+        _check_segment(node, segment, path)
+        if not _has(node, segment):
+            raise ValueError(f"path {path!r} does not exist")
+        node = node[segment]
+    _check_segment(node, path[-1], path)
+    return node
+
+
+def _has(container: Any, segment: Any) -> bool:
+    if isinstance(container, dict):
+        return segment in container
+    return bool(segment < len(container))
+
+
+def _check_segment(node: Any, segment: PathSegment, path: Path) -> None:
+    """Dicts take str keys, lists non-negative int indices (bool is an int, but not one)."""
+    if isinstance(node, dict) and isinstance(segment, str):
+        return
+    if isinstance(node, list) and type(segment) is int and segment >= 0:
+        return
+    raise ValueError(f"path {path!r} does not fit the value")
