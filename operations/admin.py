@@ -17,7 +17,16 @@ class RunFailureInline(admin.TabularInline):
 class OperationRunAdmin(admin.ModelAdmin):
     """Runs are written by the lifecycle only; the admin shows them read-only."""
 
-    list_display = ["id", "tenant", "resource", "action", "status_bucket", "processed", "total", "created_at"]
+    list_display = [
+        "id",
+        "tenant",
+        "resource",
+        "action",
+        "status_bucket",
+        "processed",
+        "total",
+        "created_at",
+    ]
     list_filter = ["status_bucket", "resource", "action", "tenant"]
     date_hierarchy = "created_at"
     inlines = [RunFailureInline]

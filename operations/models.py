@@ -37,7 +37,7 @@ TERMINAL_STATUSES = (RunStatus.COMPLETED, RunStatus.FAILED)
 
 
 def status_bucket(status: str, *, succeeded: int, failed: int) -> StatusBucket:
-    """The bucket rule for one row. Its database twin is BUCKET_EXPRESSION; a test keeps them equal."""
+    """The bucket rule for one row; its database twin is BUCKET_EXPRESSION."""
     if status == RunStatus.QUEUED:
         return StatusBucket.QUEUED
     if status == RunStatus.RUNNING:
@@ -65,7 +65,7 @@ BUCKET_EXPRESSION = Case(
 
 
 def split_run_type(run_type: str) -> tuple[str, str]:
-    """``"backup_set.add_policies"`` → ``("backup_set", "add_policies")``; ValueError if malformed."""
+    """``"backup_set.add_policies"`` → ``("backup_set", "add_policies")``, or ValueError."""
     resource, sep, action = run_type.partition(".")
     if not sep or not resource or not action:
         raise ValueError(f"run type must be 'resource.action', got {run_type!r}")
@@ -122,7 +122,8 @@ class OperationRun(models.Model):
                 fields=["tenant", "status_bucket", "-created_at", "-id"], name="run_tenant_bucket"
             ),
             models.Index(
-                fields=["tenant", "resource", "action", "-created_at", "-id"], name="run_tenant_type"
+                fields=["tenant", "resource", "action", "-created_at", "-id"],
+                name="run_tenant_type",
             ),
             models.Index(
                 fields=["tenant", "resource", "action", "status_bucket", "-created_at", "-id"],
@@ -157,7 +158,7 @@ class OperationRun(models.Model):
 
     @property
     def bucket(self) -> StatusBucket:
-        """The bucket from the row's current values (the generated column is only fresh after a read)."""
+        """The bucket from the current values (the stored column is fresh only after a read)."""
         return status_bucket(self.status, succeeded=self.succeeded, failed=self.failed)
 
     @property

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Model
 
 from operations.models import Notification, NotificationLevel, OperationRun, StatusBucket
 from operations.registry import label_for
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from tenantatlas.models import Tenant
 
 _OUTCOMES = {
@@ -21,7 +22,7 @@ _OUTCOMES = {
 
 def notify(
     *,
-    user: Model | None,
+    user: User | None,
     tenant: Tenant,
     title: str,
     body: str = "",
@@ -32,11 +33,17 @@ def notify(
     if user is None:  # a run started by the system (cron, a command without a user)
         return None
     return Notification.objects.create(
-        user=user, tenant=tenant, title=title[:200], body=body[:500], level=level, link=link, run=run
+        user=user,
+        tenant=tenant,
+        title=title[:200],
+        body=body[:500],
+        level=level,
+        link=link,
+        run=run,
     )
 
 
-def unread_count(*, user: Model, tenant: Tenant) -> int:
+def unread_count(*, user: User, tenant: Tenant) -> int:
     return Notification.objects.for_tenant(tenant).unread().filter(user=user).count()
 
 
@@ -45,7 +52,7 @@ def _counts_text(run: OperationRun) -> str:
 
 
 def notify_run_started(
-    run: OperationRun, *, user: Model | None, reused: bool
+    run: OperationRun, *, user: User | None, reused: bool
 ) -> Notification | None:
     label = label_for(run.run_type)
     title = f"{label} already {run.get_status_display().lower()}" if reused else f"{label} queued"

@@ -127,7 +127,7 @@ class RunRecorder:
         """Best effort on the failure path: keep what was counted, never mask the real error."""
         try:
             self.flush()
-        except Exception:  # noqa: BLE001 - the caller is already handling a failure
+        except Exception:
             logger.warning("could not flush run %s on failure", self.run.pk, exc_info=True)
 
     def _update(self, **fields: Any) -> None:

@@ -12,11 +12,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -34,6 +33,9 @@ from operations.registry import get_run_type
 from operations.sanitize import sanitize, sanitize_code
 from tenantatlas.models import Tenant
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -47,7 +49,7 @@ def run_start(
     *,
     tenant: Tenant,
     run_type: str,
-    initiated_by: Model | None,
+    initiated_by: User | None,
     context: dict[str, Any] | None = None,
     dedupe_key: str = "",
     total: int = 0,
@@ -229,7 +231,7 @@ def run_inline(
     *,
     tenant: Tenant,
     run_type: str,
-    initiated_by: Model | None = None,
+    initiated_by: User | None = None,
     context: dict[str, Any] | None = None,
     total: int = 0,
 ) -> OperationRun:

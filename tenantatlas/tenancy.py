@@ -99,7 +99,9 @@ class TenantMiddleware:
             return redirect_to_login(request.get_full_path())
         # One query serves both the access check and the tenant switcher.
         memberships = list(
-            Membership.objects.for_user(request.user).select_related("tenant").order_by("tenant__name")
+            Membership.objects.for_user(request.user)
+            .select_related("tenant")
+            .order_by("tenant__name")
         )
         membership = next((m for m in memberships if m.tenant.slug == slug), None)
         if membership is None or not membership.has_role(required_role(view, request.method or "")):

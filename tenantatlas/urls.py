@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from tenantatlas import views
 
 # Every tenant page lives under t/<tenant_slug>/; TenantMiddleware resolves
 # the slug into request.tenant and request.membership before a view runs.
-tenant_patterns = [
+tenant_patterns: list[URLPattern | URLResolver] = [
     path("", views.tenant_home, name="tenant_home"),
     path("", include("monitoring.urls")),  # monitoring/operations/… and notifications/
     path("inventory/", include("inventory.urls")),

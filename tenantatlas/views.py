@@ -35,7 +35,7 @@ def _database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except Exception:  # noqa: BLE001 - a health check reports, it never raises
+    except Exception:
         logger.warning("healthz: database unreachable", exc_info=True)
         return False
 
@@ -45,7 +45,7 @@ def _redis_ok() -> bool:
 
     try:
         return bool(django_rq.get_connection("default").ping())
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.warning("healthz: redis unreachable", exc_info=True)
         return False
 

@@ -3,17 +3,17 @@
 import pytest
 
 import tests.support.producers  # noqa: F401  (registers test.items)
-from operations.models import Notification, OperationRun, RunStatus, StatusBucket
+from operations.models import Notification, RunStatus, StatusBucket
 from operations.recorder import RunRecorder
 from operations.services import run_claim, run_start
 
-SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+SECRET = (
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+)
 
 
 def start(tenant, user, **context):
-    return run_start(
-        tenant=tenant, run_type="test.items", initiated_by=user, context=context
-    ).run
+    return run_start(tenant=tenant, run_type="test.items", initiated_by=user, context=context).run
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,7 +28,13 @@ def test_a_worker_moves_a_run_from_queued_to_completed_with_exact_counts(
     run.refresh_from_db()
     assert run.status == RunStatus.COMPLETED
     assert run.status_bucket == StatusBucket.SUCCEEDED
-    assert (run.total, run.processed, run.succeeded, run.failed, run.skipped) == (120, 120, 118, 0, 2)
+    assert (run.total, run.processed, run.succeeded, run.failed, run.skipped) == (
+        120,
+        120,
+        118,
+        0,
+        2,
+    )
     assert run.started_at <= run.finished_at
     assert run.heartbeat_at is not None
 

@@ -1,4 +1,4 @@
-"""Run types for lifecycle tests. Importing this module registers them (also in worker subprocesses)."""
+"""Run types for lifecycle tests; importing this module registers them (in workers too)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def perform_items(run: OperationRun, recorder: RunRecorder) -> None:
     recorder.set_total(items)
     for index in range(items):
         if index in fail:
-            recorder.failed(code="item_failed", message=run.context["message"], item=f"item {index}")
+            recorder.failed(
+                code="item_failed", message=run.context["message"], item=f"item {index}"
+            )
         elif index in skip:
             recorder.skipped()
         else:

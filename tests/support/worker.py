@@ -1,6 +1,6 @@
 """A real, forking RQ worker in its own process, for crash tests.
 
-    python tests/support/worker.py   (env: DJANGO_SETTINGS_MODULE, DATABASE_URL, REDIS_URL)
+python tests/support/worker.py   (env: DJANGO_SETTINGS_MODULE, DATABASE_URL, REDIS_URL)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
