@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-
 from operations.models import Notification, NotificationLevel, OperationRun, StatusBucket
 from operations.registry import label_for
 

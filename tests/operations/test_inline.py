@@ -1,0 +1,37 @@
+"""run_inline: the same claim/perform/finish path, without a queue (seeds, benchmarks)."""
+
+import pytest
+
+import tests.support.producers  # noqa: F401
+from operations.models import Notification, RunStatus, StatusBucket
+from operations.notifications import unread_count
+from operations.services import run_inline
+
+
+@pytest.mark.django_db
+def test_run_inline_leaves_a_terminal_run_with_exact_counts(tenant, operator):
+    run = run_inline(
+        tenant=tenant,
+        run_type="test.items",
+        initiated_by=operator,
+        context={"items": 5, "fail": [2], "message": "nope"},
+    )
+
+    assert run.status == RunStatus.COMPLETED
+    assert run.status_bucket == StatusBucket.PARTIALLY_SUCCEEDED
+    assert (run.processed, run.succeeded, run.failed) == (5, 4, 1)
+    # Only the outcome is announced: nobody clicked "start".
+    assert list(Notification.objects.values_list("title", flat=True)) == [
+        "Test items partially succeeded"
+    ]
+    assert unread_count(user=operator, tenant=tenant) == 1
+
+
+@pytest.mark.django_db
+def test_unread_count_is_per_person_and_tenant(tenant, other_tenant, operator, outsider):
+    run_inline(tenant=tenant, run_type="test.items", initiated_by=operator, context={"items": 1})
+    run_inline(tenant=other_tenant, run_type="test.items", initiated_by=outsider)
+
+    assert unread_count(user=operator, tenant=tenant) == 1
+    assert unread_count(user=operator, tenant=other_tenant) == 0
+    assert unread_count(user=outsider, tenant=tenant) == 0
