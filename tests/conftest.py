@@ -1,4 +1,4 @@
-"""Shared fixtures: a fixed cast per tenant, real Redis, real RQ workers.
+"""Shared fixtures: a fixed cast per tenant, real Redis, real RQ workers, the system Chromium.
 
 Cast: in ``tenant`` (acme) there are ``owner``, ``manager``, ``operator`` and
 ``reader``; ``outsider`` owns ``other_tenant`` (globex) and has no role in acme.
@@ -7,6 +7,7 @@ Cast: in ``tenant`` (acme) there are ``owner``, ``manager``, ``operator`` and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import django_rq
@@ -19,6 +20,27 @@ from rq import SimpleWorker
 from tenantatlas.models import Role, Tenant
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM.exists():
+        pytest.fail("Browser tests need Debian's chromium: apt-get install chromium")
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _services_reachable() -> None:
@@ -27,6 +49,12 @@ def _services_reachable() -> None:
         django_rq.get_connection("default").ping()
     except Exception as exc:
         pytest.exit(f"Redis is unreachable ({exc}); start it or set REDIS_URL.", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """The cast's passwords would be hashed with the real PBKDF2 otherwise: seconds per test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -1,0 +1,119 @@
+"""Runs per day by bucket, as the geometry of a server-rendered SVG (no JavaScript).
+
+One stacked bar per local day of the window; the template draws the
+rectangles. When the list is filtered to one bucket only that bucket is drawn,
+so the chart shows what the list shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from monitoring.selectors import RunStats
+from operations.models import StatusBucket
+
+WIDTH = 720
+HEIGHT = 160
+TOP = 8  # room above the tallest bar
+BOTTOM = 20  # room for the day labels
+# Bottom to top: the outcomes first, then what is still in flight.
+STACK_ORDER = [
+    StatusBucket.SUCCEEDED,
+    StatusBucket.PARTIALLY_SUCCEEDED,
+    StatusBucket.FAILED,
+    StatusBucket.RUNNING,
+    StatusBucket.QUEUED,
+]
+COLOURS = {
+    StatusBucket.SUCCEEDED: "var(--ok)",
+    StatusBucket.PARTIALLY_SUCCEEDED: "#d49b1f",
+    StatusBucket.FAILED: "var(--bad)",
+    StatusBucket.RUNNING: "var(--run)",
+    StatusBucket.QUEUED: "#9aa3b2",
+}
+
+
+@dataclass(frozen=True)
+class Segment:
+    bucket: str
+    label: str
+    count: int
+    y: float
+    height: float
+    colour: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    day: date
+    x: float
+    width: float
+    total: int
+    segments: list[Segment]
+    label: str  # shown under some bars only (first, last, and evenly between)
+    anchor: str = "middle"  # the first and last labels hug the edges instead of being cut
+
+    @property
+    def label_x(self) -> float:
+        offsets = {"start": 0.0, "middle": self.width / 2, "end": self.width}
+        return round(self.x + offsets[self.anchor], 2)
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[Bar]
+    peak: int
+    width: int = WIDTH
+    height: int = HEIGHT
+    baseline: int = HEIGHT - BOTTOM
+    legend: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self.peak == 0
+
+
+def build_chart(stats: RunStats, bucket: str = "") -> Chart:
+    buckets = [b for b in STACK_ORDER if not bucket or b == bucket]
+    days = stats.window.days
+    totals = {day: sum(stats.per_day.get(day, {}).get(b, 0) for b in buckets) for day in days}
+    peak = max(totals.values(), default=0)
+    slot = WIDTH / max(len(days), 1)
+    every = max(1, len(days) // 6)  # at most about seven day labels
+    last = len(days) - 1
+    bars = [
+        _bar(stats, buckets, day, index * slot, slot, peak, index % every == 0 or index == last)
+        for index, day in enumerate(days)
+    ]
+    if len(bars) > 1:
+        bars[0] = replace(bars[0], anchor="start")
+        bars[-1] = replace(bars[-1], anchor="end")
+    legend = tuple((StatusBucket(b).label, COLOURS[b]) for b in buckets)
+    return Chart(bars=bars, peak=peak, legend=legend)
+
+
+def _bar(
+    stats: RunStats, buckets: list[StatusBucket], day: date, x: float, slot: float, peak: int,
+    labelled: bool,
+) -> Bar:  # fmt: skip
+    scale = (HEIGHT - TOP - BOTTOM) / peak if peak else 0
+    y = float(HEIGHT - BOTTOM)
+    segments = []
+    for bucket in buckets:
+        count = stats.per_day.get(day, {}).get(bucket, 0)
+        if count:
+            height = count * scale
+            y -= height
+            segments.append(
+                Segment(bucket, StatusBucket(bucket).label, count, round(y, 2), round(height, 2),
+                        COLOURS[bucket])
+            )  # fmt: skip
+    return Bar(
+        day=day,
+        x=round(x + slot * 0.15, 2),
+        width=round(slot * 0.7, 2),
+        total=sum(s.count for s in segments),
+        segments=segments,
+        label=day.strftime("%b %-d") if labelled else "",
+    )

@@ -1,0 +1,62 @@
+"""Small display helpers for the hub's templates."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from django import template
+
+from monitoring.progress import Progress, progress_for
+from operations.models import OperationRun, StatusBucket
+from operations.registry import label_for
+from operations.sanitize import sanitize
+
+register = template.Library()
+
+
+@register.filter
+def progress(run: OperationRun) -> Progress:
+    return progress_for(run)
+
+
+@register.filter
+def run_label(run: OperationRun) -> str:
+    return label_for(run.run_type)
+
+
+@register.filter
+def bucket_label(run: OperationRun) -> str:
+    """The generated column has no ``get_…_display``; its choices live on the output field."""
+    return StatusBucket(run.status_bucket).label if run.status_bucket else ""
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """``850 ms``, ``42 s``, ``3 min 05 s``, ``2 h 07 min``; an em dash when unknown."""
+    if value is None:
+        return "—"
+    seconds = max(value.total_seconds(), 0.0)
+    if seconds < 1:
+        return f"{int(seconds * 1000)} ms"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{seconds:.1f} s" if seconds < 10 else f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+@register.filter
+def context_value(value: Any) -> str:
+    """Context values as text; the template escapes it like any other text."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+@register.filter
+def sanitized(text: object) -> str:
+    """Failure text is sanitized when stored; sanitizing again on display costs little."""
+    return sanitize(text)

@@ -1,0 +1,135 @@
+"""Monitoring → Operations: the run list, one run, and a person's notifications.
+
+View-only (no rerun, cancel or delete), database-only (never Redis). The
+middleware has checked membership and the declared role before a view runs;
+every object a request names is loaded through ``get_for_tenant_or_403``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from monitoring import selectors, services
+from monitoring.chart import build_chart
+from monitoring.filters import RunFilterSet
+from monitoring.keyset import Cursor, CursorError
+from monitoring.tabs import bucket_tabs
+from monitoring.timerange import tenant_zone
+from operations.models import Notification, OperationRun
+from tenantatlas.models import Role
+from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
+
+# The polling partials: the page and the poll render the same template.
+PARTIALS = {
+    "progress": "monitoring/run_detail.html#run-progress",
+    "row": "monitoring/run_list.html#run-row",
+}
+
+
+def render_hub(
+    request: TenantRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """Render with every time shown in the tenant's time zone (which the page names)."""
+    tz = tenant_zone(request.tenant)
+    with timezone.override(tz):
+        return render(request, template, {"tz": tz, **context}, status=status)
+
+
+@role_required(Role.READONLY)
+@require_safe
+def run_list(request: TenantRequest) -> HttpResponse:
+    runs = selectors.runs_for_tenant(request.tenant)
+    filters = RunFilterSet(request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now())
+    if not filters.is_valid():
+        return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)
+    stats = selectors.run_stats(filters.qs_without("status_bucket"), filters.window(), filters.tz)
+    return render_hub(
+        request,
+        "monitoring/run_list.html",
+        {
+            "filters": filters,
+            "page": selectors.run_page(filters.qs, filters.cursor),
+            "stats": stats,
+            "tabs": bucket_tabs(stats, filters.bucket),
+            "chart": build_chart(stats, filters.bucket),
+            "stats_sample": selectors.STATS_SAMPLE,
+        },
+    )
+
+
+@role_required(Role.READONLY)
+@require_safe
+def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
+    run = get_for_tenant_or_403(request, selectors.detail_runs(), run_id)
+    partial = PARTIALS.get(request.GET.get("partial", ""))
+    if partial:
+        return _poll(request, run, partial)
+    return render_hub(
+        request,
+        "monitoring/run_detail.html",
+        {
+            "run": run,
+            "related": selectors.related_links(run),
+            "context_items": selectors.visible_context(run),
+            "failures": selectors.failures_page(run, request.GET.get("failures")),
+        },
+    )
+
+
+def _poll(request: TenantRequest, run: OperationRun, template: str) -> HttpResponse:
+    response = render_hub(request, template, {"run": run})
+    # The detail page reloads once when its run ends, to show failures and
+    # related links; the partial it gets has no trigger, so polling stops.
+    if template == PARTIALS["progress"] and request.htmx and not run.is_active:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+# -- notifications -------------------------------------------------------------
+
+
+@role_required(Role.READONLY)
+@require_safe
+def notifications(request: TenantRequest) -> HttpResponse:
+    inbox = selectors.notifications_for(request.user, request.tenant)
+    token = request.GET.get("cursor", "")
+    try:
+        cursor = Cursor.decode(token) if token else None
+    except CursorError as exc:
+        context = {"cursor_error": str(exc)}
+        return render_hub(request, "monitoring/notifications.html", context, status=400)
+    page = selectors.notification_page(inbox, cursor)
+    return render_hub(request, "monitoring/notifications.html", {"page": page})
+
+
+@role_required(Role.READONLY)  # reading one's own notifications is for everyone in the tenant
+@require_POST
+def notification_open(request: TenantRequest, notification_id: int) -> HttpResponse:
+    inbox = selectors.notifications_for(request.user, request.tenant)
+    notification: Notification = get_for_tenant_or_403(request, inbox, notification_id)
+    services.notification_mark_read(notification)
+    return redirect(_safe_link(request, notification.link))
+
+
+@role_required(Role.READONLY)
+@require_POST
+def notifications_read_all(request: TenantRequest) -> HttpResponse:
+    count = services.notifications_mark_all_read(user=request.user, tenant=request.tenant)
+    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    return redirect("monitoring:notifications", tenant_slug=request.tenant.slug)
+
+
+def _safe_link(request: TenantRequest, link: str) -> str:
+    """Only a path on this site; anything else (an old or odd link) lands on the inbox."""
+    inbox = reverse("monitoring:notifications", kwargs={"tenant_slug": request.tenant.slug})
+    if link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
+        return link
+    return inbox

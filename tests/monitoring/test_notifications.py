@@ -1,0 +1,164 @@
+"""The bell and the inbox: one's own notifications only, opening marks read, mark all read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from operations.models import Notification
+from tests.factories import NotificationFactory, OperationRunFactory
+
+INBOX = "/t/acme/notifications/"
+
+
+def unread(body):
+    return re.search(r'data-testid="unread-count">(\d+)<', body).group(1)
+
+
+@pytest.fixture
+def run(tenant):
+    return OperationRunFactory(tenant=tenant)
+
+
+def note(user, tenant, run=None, **kwargs):
+    link = run.get_absolute_url() if run else ""
+    return NotificationFactory(user=user, tenant=tenant, run=run, link=link, **kwargs)
+
+
+def test_it_rejects_outsider(login, outsider, reader, tenant, run):
+    notification = note(reader, tenant, run)
+    client = login(outsider)
+
+    assert client.get(INBOX).status_code == 403
+    assert client.post(INBOX + "read-all/").status_code == 403
+    assert client.post(f"{INBOX}{notification.pk}/open/").status_code == 403
+    notification.refresh_from_db()
+    assert not notification.is_read
+
+
+def test_anonymous_is_sent_to_sign_in(client, tenant):
+    assert client.get(INBOX).status_code == 302
+
+
+def test_the_bell_counts_my_unread_notifications_on_every_tenant_page(
+    login, reader, owner, tenant, other_tenant, run
+):
+    note(reader, tenant, run)
+    note(reader, tenant, run)
+    note(reader, tenant, run, read_at=run.created_at)
+    note(owner, tenant, run)  # someone else's
+    note(reader, other_tenant)  # another tenant's
+    client = login(reader)
+
+    for url in ["/t/acme/monitoring/operations/", run.get_absolute_url(), INBOX]:
+        assert unread(client.get(url).content.decode()) == "2", url
+
+
+def test_the_inbox_lists_only_mine_newest_first_with_view_run_links(
+    login, reader, owner, tenant, other_tenant, run
+):
+    older = note(reader, tenant, run, title="Older")
+    newer = note(reader, tenant, run, title="Newer")
+    note(owner, tenant, run, title="Not yours")
+    note(reader, other_tenant, title="Other tenant")
+
+    body = login(reader).get(INBOX).content.decode()
+
+    ids = [int(pk) for pk in re.findall(r'data-notification="(\d+)"', body)]
+    assert ids == [newer.pk, older.pk]
+    assert "Not yours" not in body and "Other tenant" not in body
+    assert body.count("View run") == 2
+    assert f'action="/t/acme/notifications/{newer.pk}/open/"' in body
+
+
+def test_opening_one_marks_it_read_and_goes_to_its_run(login, reader, tenant, run):
+    notification = note(reader, tenant, run)
+
+    response = login(reader).post(f"{INBOX}{notification.pk}/open/")
+
+    notification.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == run.get_absolute_url()
+    assert notification.is_read
+
+
+def test_opening_twice_keeps_the_first_read_time(login, reader, tenant, run):
+    notification = note(reader, tenant, run)
+    client = login(reader)
+    client.post(f"{INBOX}{notification.pk}/open/")
+    notification.refresh_from_db()
+    first = notification.read_at
+
+    client.post(f"{INBOX}{notification.pk}/open/")
+
+    notification.refresh_from_db()
+    assert notification.read_at == first
+
+
+def test_opening_needs_a_post(login, reader, tenant, run):
+    notification = note(reader, tenant, run)
+
+    assert login(reader).get(f"{INBOX}{notification.pk}/open/").status_code == 405
+    notification.refresh_from_db()
+    assert not notification.is_read
+
+
+def test_nobody_opens_someone_elses_notification(
+    login, reader, owner, outsider, tenant, other_tenant, run
+):
+    colleagues = note(owner, tenant, run)
+    foreign = note(outsider, other_tenant)
+    client = login(reader)
+
+    assert client.post(f"{INBOX}{colleagues.pk}/open/").status_code == 403
+    assert client.post(f"{INBOX}{foreign.pk}/open/").status_code == 403
+    assert client.post(f"{INBOX}999999/open/").status_code == 403
+    assert Notification.objects.unread().count() == 2
+
+
+@pytest.mark.parametrize(
+    "link", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""]
+)
+def test_a_link_off_the_site_lands_on_the_inbox(login, reader, tenant, link):
+    notification = NotificationFactory(user=reader, tenant=tenant, link=link)
+
+    response = login(reader).post(f"{INBOX}{notification.pk}/open/")
+
+    assert response["Location"] == INBOX
+
+
+def test_mark_all_read_marks_only_mine_in_this_tenant(
+    login, reader, owner, tenant, other_tenant, run
+):
+    mine = [note(reader, tenant, run) for _ in range(3)]
+    theirs = note(owner, tenant, run)
+    elsewhere = note(reader, other_tenant)
+
+    response = login(reader).post(INBOX + "read-all/", follow=True)
+
+    assert all(Notification.objects.get(pk=n.pk).is_read for n in mine)
+    assert not Notification.objects.get(pk=theirs.pk).is_read
+    assert not Notification.objects.get(pk=elsewhere.pk).is_read
+    assert "Marked 3 notifications read." in response.content.decode()
+    assert unread(response.content.decode()) == "0"
+
+
+def test_the_inbox_pages_with_a_cursor(login, reader, tenant):
+    for _ in range(55):
+        NotificationFactory(user=reader, tenant=tenant)
+    client = login(reader)
+
+    first = client.get(INBOX).content.decode()
+    next_url = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = client.get(INBOX + next_url).content.decode()
+
+    assert first.count("data-notification=") == 50
+    assert second.count("data-notification=") == 5
+
+
+def test_a_malformed_inbox_cursor_is_a_clear_400(login, reader, tenant):
+    response = login(reader).get(INBOX + "?cursor=%%%")
+
+    assert response.status_code == 400
+    assert "This page link is malformed." in response.content.decode()

@@ -1,0 +1,69 @@
+"""Progress bars: exact widths, a floored percentage, never a full bar that hides a failure."""
+
+import pytest
+
+from monitoring.progress import progress_for
+from monitoring.templatetags.hub import duration
+from operations.models import OperationRun, RunStatus
+
+
+def run(status=RunStatus.RUNNING, total=0, succeeded=0, failed=0, skipped=0):
+    return OperationRun(
+        status=status, total=total, succeeded=succeeded, failed=failed, skipped=skipped,
+        processed=succeeded + failed + skipped,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("counts", "percent"),
+    [
+        ({"total": 1000, "succeeded": 999}, 99),  # one item remains
+        ({"total": 1000, "succeeded": 999, "failed": 1}, 99),  # one item failed
+        ({"total": 3, "succeeded": 2}, 66),
+        ({"total": 3, "succeeded": 3}, 100),
+        ({"total": 10, "succeeded": 5, "skipped": 5}, 100),  # skipped items went well too
+        ({"total": 10}, 0),
+    ],
+)
+def test_the_percentage_is_floored(counts, percent):
+    assert progress_for(run(**counts)).percent == percent
+
+
+def test_widths_are_exact_shares_of_the_total():
+    p = progress_for(run(total=3, succeeded=1, failed=1, skipped=1))
+
+    assert (p.succeeded, p.failed, p.skipped) == ("33.33%", "33.33%", "33.33%")
+
+
+def test_a_tiny_failure_still_shows():
+    p = progress_for(run(total=10_000, succeeded=9_999, failed=1))
+
+    assert p.failed == "0.01%" and p.succeeded == "99.99%"
+
+
+def test_more_items_than_announced_never_overflow_the_bar():
+    p = progress_for(run(total=2, succeeded=4))
+
+    assert p.succeeded == "100.00%" and p.percent == 100
+
+
+def test_an_empty_completed_run_is_full_only_without_failures():
+    assert progress_for(run(RunStatus.COMPLETED)).succeeded == "100%"
+    assert progress_for(run(RunStatus.COMPLETED)).percent == 100
+    assert progress_for(run(RunStatus.FAILED)).percent == 0
+    assert progress_for(run(RunStatus.FAILED)).succeeded == "0%"
+
+
+def test_an_active_run_without_a_total_shows_no_percentage_yet():
+    assert progress_for(run(RunStatus.QUEUED)).text == "—"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.25, "250 ms"), (4.2, "4.2 s"), (42, "42 s"), (185, "3 min 05 s"), (7620, "2 h 07 min")],
+)
+def test_durations_read_naturally(seconds, text):
+    from datetime import timedelta
+
+    assert duration(timedelta(seconds=seconds)) == text
+    assert duration(None) == "—"

@@ -1,0 +1,262 @@
+"""One run: access, numbers, timing, context, failures, Related links, and live polling."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+import tests.support.producers  # noqa: F401  (registers test.items for the live test)
+from operations.models import OperationRun, RunFailure, RunStatus
+from operations.registry import RunType, get_run_type, register
+from operations.services import run_start
+from tests.factories import OperationRunFactory
+
+
+def url(run, query=""):
+    return f"/t/{run.tenant.slug}/monitoring/operations/{run.pk}/{query}"
+
+
+@pytest.fixture
+def run(tenant, operator):
+    now = timezone.now()
+    return OperationRunFactory(
+        tenant=tenant, resource="hubtest", action="alpha", initiated_by=operator,
+        total=1000, processed=1000, succeeded=999, failed=1,
+        created_at=now - timedelta(minutes=5), started_at=now - timedelta(minutes=4),
+        finished_at=now - timedelta(seconds=30), heartbeat_at=now - timedelta(seconds=31),
+        context={"target_id": 7, "note": "<b>bold</b>", "secret_token": "hunter2"},
+    )  # fmt: skip
+
+
+def test_anonymous_is_sent_to_sign_in(client, run):
+    assert client.get(url(run)).status_code == 302
+
+
+def test_it_rejects_outsider(login, outsider, run):
+    assert login(outsider).get(url(run)).status_code == 403
+
+
+def test_another_tenants_run_is_403_like_a_missing_one(login, reader, other_tenant):
+    theirs = OperationRunFactory(tenant=other_tenant)
+    client = login(reader)
+
+    foreign = client.get(f"/t/acme/monitoring/operations/{theirs.pk}/")
+    missing = client.get("/t/acme/monitoring/operations/999999/")
+    polled = client.get(f"/t/acme/monitoring/operations/{theirs.pk}/?partial=progress")
+
+    assert foreign.status_code == missing.status_code == polled.status_code == 403
+    assert foreign.content == missing.content
+
+
+def test_readonly_sees_the_run(login, reader, run):
+    response = login(reader).get(url(run))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Hub test alpha" in body and "<code>hubtest.alpha</code>" in body
+    assert "Partially succeeded" in body and "<strong>Completed</strong>" in body
+    assert "started by operator" in body
+
+
+def test_it_is_view_only(login, owner, run):
+    assert login(owner).post(url(run)).status_code == 405
+
+
+def test_the_progress_never_rounds_up_to_100_while_an_item_failed(login, reader, run):
+    body = login(reader).get(url(run)).content.decode()
+
+    assert '<strong data-testid="percent">99 %</strong>' in body
+    assert 'class="ok" style="width: 99.90%"' in body
+    assert 'class="bad" style="width: 0.10%"' in body
+
+
+def test_it_shows_counts_and_timing(login, reader, run):
+    body = login(reader).get(url(run)).content.decode()
+
+    assert 'data-count="total">1,000<' in body and 'data-count="failed">1<' in body
+    assert "<th>Duration</th><td>3 min 30 s</td>" in body
+    local = timezone.localtime(run.heartbeat_at, timezone.get_current_timezone())
+    assert local.strftime("%Y-%m-%d %H:%M:%S") in body
+
+
+def test_times_are_in_the_tenants_zone(login, reader, run):
+    run.tenant.time_zone = "Asia/Tokyo"
+    run.tenant.save()
+
+    body = login(reader).get(url(run)).content.decode()
+
+    tokyo = run.created_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert tokyo.strftime("%Y-%m-%d %H:%M:%S") in body
+    assert 'data-testid="time-zone">Asia/Tokyo<' in body
+
+
+def test_context_shows_only_allowed_keys_escaped(login, reader, run):
+    body = login(reader).get(url(run)).content.decode()
+
+    context = body.split('data-testid="context"')[1].split("</section>")[0]
+    assert "target_id" in context and "<code>7</code>" in context
+    assert "&lt;b&gt;bold&lt;/b&gt;" in context and "<b>bold</b>" not in body
+    assert "secret_token" not in body and "hunter2" not in body
+
+
+def test_related_links_come_from_the_run_type(login, reader, run):
+    beta = OperationRunFactory(tenant=run.tenant, resource="hubtest", action="beta")
+    client = login(reader)
+
+    alpha_body = client.get(url(run)).content.decode()
+    beta_body = client.get(url(beta)).content.decode()
+
+    assert '<a href="/t/acme/alpha/7/">Alpha target</a>' in alpha_body
+    assert "Nothing linked to this run." in beta_body
+
+
+def test_a_broken_related_link_does_not_break_the_page(login, reader, tenant):
+    def broken(run):
+        raise LookupError("the producer's object is gone")
+
+    register(RunType(key="hubtest.broken", label="Broken", perform=lambda r, c: None,
+                     related=broken))  # fmt: skip
+    run = OperationRunFactory(tenant=tenant, resource="hubtest", action="broken")
+
+    response = login(reader).get(url(run))
+
+    assert response.status_code == 200
+    assert "Nothing linked to this run." in response.content.decode()
+
+
+def test_an_unregistered_run_type_still_shows(login, reader, tenant):
+    run = OperationRunFactory(tenant=tenant, resource="retired", action="thing")
+
+    body = login(reader).get(url(run)).content.decode()
+
+    assert "retired.thing" in body
+
+
+def test_failures_are_sanitized_paginated_and_counted(login, reader, run):
+    RunFailure.objects.bulk_create(
+        RunFailure(run=run, code="boom", message=f"failure {n}", item=f"item {n}")
+        for n in range(120)
+    )
+    RunFailure.objects.create(
+        run=run, code="leak", message="call failed: Authorization: Bearer eyJhbGciOi.eyJzdWIi.sig"
+    )
+    run.failures_dropped = 80
+    run.save()
+    client = login(reader)
+
+    first = client.get(url(run)).content.decode()
+    last = client.get(url(run, "?failures=3")).content.decode()
+    junk = client.get(url(run, "?failures=abc"))
+
+    assert "121 stored, 80 more not stored" in first
+    assert "failure 0<" in first and "failure 50<" not in first
+    assert "page 1 of 3" in first and "?failures=2" in first
+    assert "failure 100<" in last and "eyJhbGciOi" not in last and "***" in last
+    assert junk.status_code == 200
+
+
+def test_the_failure_reason_is_shown(login, reader, tenant):
+    run = OperationRunFactory(
+        tenant=tenant, status=RunStatus.FAILED, failure_reason="Graph said no (403)."
+    )
+
+    body = login(reader).get(url(run)).content.decode()
+
+    assert 'data-testid="failure-reason">Graph said no (403).<' in body
+
+
+# -- live progress ---------------------------------------------------------------
+
+
+def _progress(client, run, htmx=False):
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.get(url(run, "?partial=progress"), headers=headers)
+
+
+def test_an_active_run_polls_its_own_partial(login, reader, tenant):
+    run = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING, total=10, succeeded=3)
+
+    page = login(reader).get(url(run)).content.decode()
+
+    section = re.search(r'<section id="run-progress"[^>]*>', page).group(0)
+    assert f'hx-get="{url(run, "?partial=progress")}"' in section
+    assert 'hx-trigger="every 2s"' in section and 'hx-swap="outerHTML"' in section
+
+
+def test_the_partial_returns_updated_counts_and_stops_when_terminal(login, reader, tenant):
+    run = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING, total=10, succeeded=3)
+    client = login(reader)
+
+    running = _progress(client, run, htmx=True)
+    OperationRun.objects.filter(pk=run.pk).update(succeeded=10, processed=10)
+    later = _progress(client, run, htmx=True)
+    OperationRun.objects.filter(pk=run.pk).update(status=RunStatus.COMPLETED)
+    done = _progress(client, run, htmx=True)
+
+    assert running.content.decode().lstrip().startswith('<section id="run-progress"')
+    assert "<html" not in running.content.decode()
+    assert 'data-count="succeeded">3<' in running.content.decode()
+    assert 'data-count="succeeded">10<' in later.content.decode()
+    assert "hx-trigger" in later.content.decode() and "HX-Refresh" not in later
+    assert "hx-trigger" not in done.content.decode()
+    assert 'data-testid="percent">100 %<' in done.content.decode()
+    assert done["HX-Refresh"] == "true"  # the page reloads once to show failures and links
+
+
+def test_a_list_row_polls_until_terminal(login, reader, tenant):
+    run = OperationRunFactory(tenant=tenant, status=RunStatus.QUEUED, total=4)
+    client = login(reader)
+
+    queued = client.get(url(run, "?partial=row")).content.decode()
+    OperationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
+    failed = client.get(url(run, "?partial=row")).content.decode()
+
+    assert queued.lstrip().startswith(f'<tr id="run-{run.pk}"') and "every 2s" in queued
+    assert "badge--failed" in failed and "hx-get" not in failed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_run_is_followed_from_queued_to_finished(
+    login, reader, operator, tenant, work_queue
+):
+    run = run_start(
+        tenant=tenant, run_type="test.items", initiated_by=operator,
+        context={"items": 5, "fail": [1], "message": "password=hunter2 rejected"},
+    ).run  # fmt: skip
+    client = login(reader)
+
+    queued = _progress(client, run).content.decode()
+    assert work_queue() == 1
+    finished = _progress(client, run).content.decode()
+    page = client.get(url(run)).content.decode()
+
+    assert 'data-status="queued"' in queued and "every 2s" in queued
+    assert 'data-status="completed"' in finished and "hx-trigger" not in finished
+    assert 'data-count="succeeded">4<' in finished and 'data-count="failed">1<' in finished
+    assert "Partially succeeded" in finished
+    assert "item 1" in page and "hunter2" not in page
+
+
+PRODUCER_LINKS = [
+    ("drift.generate", {"scope_key": "s"}, "Drift findings", "/t/acme/drift/"),
+    ("backup_set.add_policies", {"backup_set_id": 12}, "Backup set", "/t/acme/backups/12/"),
+    ("inventory.sync", {"snapshot_id": 34}, "Snapshot", "/t/acme/inventory/"),
+]
+
+
+@pytest.mark.parametrize(("run_type", "context", "label", "prefix"), PRODUCER_LINKS)
+def test_each_producer_links_its_runs_objects(login, reader, tenant, run_type, context, label,
+                                              prefix):  # fmt: skip
+    assert get_run_type(run_type) is not None, f"{run_type} must be registered by its producer"
+    resource, action = run_type.split(".")
+    run = OperationRunFactory(tenant=tenant, resource=resource, action=action, context=context)
+
+    body = login(reader).get(url(run)).content.decode()
+
+    related = body.split('data-testid="related"')[1].split("</section>")[0]
+    link = re.search(r'<a href="([^"]+)">([^<]+)</a>', related)
+    assert link and link.group(2) == label and link.group(1).startswith(prefix)

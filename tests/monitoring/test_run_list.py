@@ -1,0 +1,218 @@
+"""The Operations list: access, rows, tabs, chart, pages, and a fixed number of queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import redis
+from django.utils import timezone
+
+from monitoring.selectors import run_stats
+from monitoring.tabs import bounded, bucket_tabs
+from monitoring.timerange import Window
+from operations.models import OperationRun, RunStatus
+from tests.factories import OperationRunFactory
+
+URL = "/t/acme/monitoring/operations/"
+
+
+def test_anonymous_is_sent_to_sign_in(client, tenant):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_it_rejects_outsider(login, outsider, tenant):
+    OperationRunFactory(tenant=tenant)
+
+    assert login(outsider).get(URL).status_code == 403
+
+
+def test_readonly_sees_the_list(login, reader, tenant, listed):
+    mine = OperationRunFactory(tenant=tenant)
+
+    assert listed(login(reader), URL) == [mine.pk]
+
+
+def test_it_is_view_only(login, owner, tenant):
+    assert login(owner).post(URL).status_code == 405
+
+
+def test_a_row_shows_type_bucket_counts_starter_and_duration(login, reader, operator, tenant):
+    now = timezone.now()
+    OperationRunFactory(
+        tenant=tenant, resource="hubtest", action="alpha", initiated_by=operator,
+        total=10, processed=9, succeeded=7, failed=1, skipped=1,
+        started_at=now - timedelta(minutes=3, seconds=5), finished_at=now,
+    )  # fmt: skip
+
+    body = login(reader).get(URL).content.decode()
+
+    assert "Hub test alpha" in body
+    assert 'class="badge badge--partially_succeeded">Partially succeeded<' in body
+    assert "9/10 · 7 ok, 1 failed, 1 skipped" in body
+    assert 'style="width: 70.00%"' in body and 'style="width: 10.00%"' in body
+    assert "<td>operator</td>" in body
+    assert "3 min 05 s" in body
+
+
+def test_only_active_rows_poll(login, reader, tenant):
+    active = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING)
+    done = OperationRunFactory(tenant=tenant)
+
+    body = login(reader).get(URL).content.decode()
+
+    rows = {int(pk): row for pk, row in re.findall(r'<tr id="run-(\d+)"(.*?)>', body, re.S)}
+    assert f"/{active.pk}/?partial=row" in rows[active.pk] and "every 2s" in rows[active.pk]
+    assert "hx-get" not in rows[done.pk]
+
+
+def test_the_page_names_its_time_zone(login, reader, tenant):
+    tenant.time_zone = "America/New_York"
+    tenant.save()
+
+    body = login(reader).get(URL).content.decode()
+
+    assert '<strong data-testid="time-zone">America/New_York</strong>' in body
+
+
+def _tab_counts(body):
+    return dict(re.findall(r'data-bucket="(\w+)">[^<]*<span class="n">([^<]+)</span>', body))
+
+
+def test_tabs_count_each_bucket_and_ignore_the_bucket_filter(login, reader, tenant):
+    for status, failed, succeeded in [("completed", 0, 1)] * 3 + [("failed", 0, 0)] * 2:
+        OperationRunFactory(tenant=tenant, status=status, failed=failed, succeeded=succeeded)
+    OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING)
+
+    body = login(reader).get(URL + "?status_bucket=failed").content.decode()
+
+    counts = _tab_counts(body)
+    assert counts["all"] == "6" and counts["succeeded"] == "3" and counts["failed"] == "2"
+    assert counts["running"] == "1" and counts["queued"] == "0"
+    assert 'class="active" data-bucket="failed"' in body
+
+
+def test_tabs_count_within_the_type_filter(login, reader, tenant):
+    OperationRunFactory(tenant=tenant, resource="hubtest", action="alpha")
+    OperationRunFactory(tenant=tenant, resource="hubtest", action="beta")
+
+    body = login(reader).get(URL + "?run_type=hubtest.beta").content.decode()
+
+    assert _tab_counts(body)["all"] == "1"
+
+
+def test_without_a_range_the_tabs_say_what_they_count(login, reader, tenant):
+    OperationRunFactory(tenant=tenant, created_at=timezone.now() - timedelta(days=45))
+
+    body = login(reader).get(URL).content.decode()
+
+    assert "the last 30 days; tab counts cover the same days" in body
+    assert _tab_counts(body)["all"] == "0"
+    assert body.count('data-run="') == 1  # the list itself is not limited to the window
+
+
+def test_counts_are_bounded():
+    assert bounded(999) == "999"
+    assert bounded(1000) == "1,000+"
+    assert bounded(2_500_000) == "1,000+"
+    assert bounded(12, truncated=True) == "12+"
+
+
+@pytest.mark.django_db
+def test_stats_stop_counting_at_the_sample_and_say_so(tenant):
+    today = timezone.now().date()
+    for _ in range(5):
+        OperationRunFactory(tenant=tenant)
+    window = Window(today - timedelta(days=1), today, "test")
+    runs = OperationRun.objects.for_tenant(tenant)
+
+    stats = run_stats(runs, window, timezone.get_current_timezone(), sample=3)
+    tabs = {tab.label: tab.count for tab in bucket_tabs(stats, "")}
+
+    assert stats.truncated and stats.total == 3
+    assert tabs["All"] == "3+"
+
+
+def test_the_chart_shows_runs_per_day_by_bucket(login, reader, tenant):
+    now = timezone.now()
+    for days_ago, status in [(0, "completed"), (0, "failed"), (2, "completed"), (40, "failed")]:
+        OperationRunFactory(tenant=tenant, status=status, created_at=now - timedelta(days=days_ago))
+
+    body = login(reader).get(URL + "?range=7d").content.decode()
+
+    bars = dict(re.findall(r'<g data-day="([\d-]+)" data-total="(\d+)"', body))
+    assert len(bars) == 7
+    assert bars[now.date().isoformat()] == "2"
+    assert bars[(now - timedelta(days=2)).date().isoformat()] == "1"
+    assert sum(int(n) for n in bars.values()) == 3
+    assert 'data-bucket="failed" data-count="1"' in body
+
+
+def test_the_chart_follows_the_bucket_filter(login, reader, tenant):
+    OperationRunFactory(tenant=tenant, status="completed")
+    OperationRunFactory(tenant=tenant, status="failed")
+
+    body = login(reader).get(URL + "?status_bucket=failed").content.decode()
+
+    assert 'data-bucket="failed" data-count="1"' in body
+    assert 'data-bucket="succeeded" data-count' not in body
+
+
+def test_pages_follow_next_links_to_the_end(login, reader, tenant):
+    runs = [OperationRunFactory(tenant=tenant) for _ in range(120)]
+    client = login(reader)
+
+    seen, url = [], URL
+    while url:
+        body = client.get(url).content.decode()
+        seen += [int(pk) for pk in re.findall(r'data-run="(\d+)"', body)]
+        found = re.search(r'href="([^"]+)" rel="next"', body)
+        url = URL + found.group(1).replace("&amp;", "&") if found else None
+
+    assert seen == [run.pk for run in reversed(runs)]
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_a_list_page_costs_six_queries_however_many_rows(
+    login, reader, operator, tenant, rows, django_assert_num_queries
+):
+    for n in range(rows):
+        OperationRunFactory(
+            tenant=tenant, initiated_by=operator if n % 2 else reader, resource="hubtest",
+            action="alpha", status=RunStatus.RUNNING if n % 3 == 0 else RunStatus.COMPLETED,
+            total=10, succeeded=n % 10, dedupe_key=f"k{n}",
+        )  # fmt: skip
+    client = login(reader)
+
+    with django_assert_num_queries(6):
+        response = client.get(URL + "?range=7d&run_type=hubtest.alpha")
+
+    assert response.content.decode().count('data-run="') == rows
+
+
+def test_the_hub_never_talks_to_redis(login, reader, tenant, monkeypatch):
+    run = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING)
+
+    def no_redis(*args, **kwargs):
+        raise AssertionError("the hub must not talk to Redis")
+
+    client = login(reader)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(redis.Redis, "execute_command", no_redis)
+        answers = {
+            url: client.get(url).status_code
+            for url in [
+                URL,
+                f"{URL}{run.pk}/",
+                f"{URL}{run.pk}/?partial=progress",
+                f"/api/v1/t/acme/runs/{run.pk}/",
+                "/t/acme/notifications/",
+            ]
+        }
+
+    assert set(answers.values()) == {200}, answers
