@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.validators import MaxValueValidator
@@ -9,8 +10,17 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from inventory.normalize import MASKED_SECRET
 from operations.models import OperationRun
 from tenantatlas.models import Tenant, TenantQuerySet
+
+POLICY_TYPE_LABELS = {
+    "deviceConfiguration": "Device configuration",
+    "compliancePolicy": "Compliance policy",
+    "settingsCatalog": "Settings catalog",
+    "groupPolicyConfiguration": "Administrative templates",
+}
+MASKED_LABEL = "masked (not compared)"
 
 
 class Policy(models.Model):
@@ -57,7 +67,11 @@ class InventorySync(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="inventory_syncs")
     scope_key = models.CharField(max_length=300)
     run = models.OneToOneField(
-        OperationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="inventory_sync"
+        OperationRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inventory_sync",
     )
     status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
     # False when the sync failed, was cut short or an item could not be read:
@@ -115,12 +129,23 @@ class SnapshotItem(models.Model):
         ordering = ["policy_type", "external_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["sync", "policy_type", "external_id"], name="snapshot_item_unique",
+                fields=["sync", "policy_type", "external_id"],
+                name="snapshot_item_unique",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.display_name} in {self.sync_id}"
+
+    @property
+    def policy_type_label(self) -> str:
+        return POLICY_TYPE_LABELS.get(self.policy_type, self.policy_type)
+
+    @property
+    def settings_json(self) -> str:
+        """The stored settings for a person to read, masked secrets spelled out."""
+        text = json.dumps(self.settings, indent=2, sort_keys=True, ensure_ascii=False)
+        return text.replace(json.dumps(MASKED_SECRET), json.dumps(MASKED_LABEL))
 
 
 class ConnectionKind(models.TextChoices):
@@ -136,7 +161,9 @@ class TenantConnection(models.Model):
     """
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="connection")
-    kind = models.CharField(max_length=16, choices=ConnectionKind.choices, default=ConnectionKind.DEMO)
+    kind = models.CharField(
+        max_length=16, choices=ConnectionKind.choices, default=ConnectionKind.DEMO
+    )
     # The demo source: a deterministic tenant of demo_size policies that moves
     # one generation forward after each sync that read it.
     demo_seed = models.CharField(max_length=100, blank=True)

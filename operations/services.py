@@ -222,9 +222,19 @@ def run_execute(run_id: int) -> None:
     except RunLost:
         logger.warning("run %s was ended elsewhere (recovered?); dropping its late writes", run_id)
     except Exception as exc:
-        logger.exception("run %s failed", run_id)
+        _log_failure(run_id, exc)
         recorder.flush_quietly()
         run_fail(run.pk, code=getattr(exc, "code", type(exc).__name__), message=exc)
+
+
+def _log_failure(run_id: int, exc: Exception) -> None:
+    # Errors that carry a taxonomy code (Graph refused the token, a policy
+    # vanished) are expected: one sanitized line. Anything else is a bug and
+    # keeps its traceback.
+    if hasattr(exc, "code"):
+        logger.warning("run %s failed: %s", run_id, sanitize(exc))
+    else:
+        logger.exception("run %s failed", run_id)
 
 
 def run_inline(

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class InventoryConfig(AppConfig):
+    name = "inventory"
+
+    def ready(self) -> None:
+        from inventory.services import CONTEXT_KEYS, RUN_TYPE, perform_sync, sync_related
+        from operations.registry import RunType, register
+
+        register(
+            RunType(
+                key=RUN_TYPE,
+                label="Inventory sync",
+                perform=perform_sync,
+                related=sync_related,
+                context_keys=CONTEXT_KEYS,
+                # Graph throttling can stretch a large tenant's sync well past
+                # the default 15 minutes; the heartbeat still proves it alive.
+                timeout=3600,
+            )
+        )

@@ -1,0 +1,295 @@
+"""The inventory.sync producer: start a sync, and take the snapshot in the worker.
+
+A sync reads its tenant's policy source page by page. Each page costs a fixed
+handful of queries whatever its size (one upsert of the policies, one read of
+their ids, one bulk insert of the snapshot items), never one per policy. The
+snapshot is complete only if every item was read: a sync that failed, was cut
+short or lost an item is kept for people to look at, but never offered to drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory import connections
+from inventory.connections import ConnectionNotConfigured
+from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus, TenantConnection
+from inventory.normalize import MASKED_SECRET, content_hash, normalize_settings, scope_key
+from inventory.sources.base import (
+    POLICY_TYPES,
+    TAXONOMY,
+    ItemError,
+    PolicySource,
+    SourceError,
+    SourcePolicy,
+    check_policy_types,
+)
+from operations.models import OperationRun
+from operations.recorder import RunRecorder
+from operations.registry import RelatedLink
+from operations.sanitize import DEFAULT_MAX_LENGTH
+from operations.services import StartResult, run_start
+from tenantatlas.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+RUN_TYPE = "inventory.sync"
+CONTEXT_KEYS = ("scope_key", "source", "waiting", "retries", "snapshot_id")
+
+Key = tuple[str, str]  # (policy_type, external_id): a policy's identity within a tenant
+
+
+class SyncFailed(Exception):
+    """The whole sync failed; the lifecycle stores ``code`` and the message (hint included)."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(with_hint(message, hint))
+        self.code = code
+
+
+def with_hint(message: str, hint: str, *, limit: int = DEFAULT_MAX_LENGTH) -> str:
+    """``message`` followed by its hint, cutting the message (not the hint) to fit ``limit``."""
+    if not hint:
+        return message
+    suffix = f" Hint: {hint}"
+    room = max(limit - len(suffix), 40)
+    if len(message) > room:
+        message = message[: room - 1].rstrip() + "…"
+    return message + suffix
+
+
+# --- start ----------------------------------------------------------------------------------
+
+
+def sync_start(
+    *, tenant: Tenant, user: User | None, policy_types: list[str] | None = None
+) -> StartResult:
+    """Start (or reuse) the tenant's sync of a scope: one active sync per tenant and scope.
+
+    ValueError for an unknown policy type. ``None`` or empty means every type.
+    """
+    types = check_policy_types(tuple(policy_types)) if policy_types else POLICY_TYPES
+    key = scope_key(types)
+    return run_start(
+        tenant=tenant,
+        run_type=RUN_TYPE,
+        initiated_by=user,
+        context={"scope_key": key, "policy_types": list(types)},
+        dedupe_key=key,
+    )
+
+
+def sync_related(run: OperationRun) -> list[RelatedLink]:
+    snapshot_id = run.context.get("snapshot_id")
+    if not snapshot_id:
+        return []
+    url = reverse(
+        "inventory:sync_detail", kwargs={"tenant_slug": run.tenant.slug, "sync_id": snapshot_id}
+    )
+    return [RelatedLink("Snapshot", url)]
+
+
+# --- the job --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    """What this sync has seen so far (the recorder batches; the snapshot needs exact numbers)."""
+
+    seen: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    keys: set[Key] = field(default_factory=set)
+
+
+class _WaitNotes:
+    """The source's on_wait callback: tells the hub that we are waiting for Graph, and why."""
+
+    def __init__(self, recorder: RunRecorder) -> None:
+        self.recorder = recorder
+        self.retries = 0
+        self.waiting = False
+
+    def __call__(self, seconds: float) -> None:
+        self.retries += 1
+        self.waiting = True
+        self.recorder.note(
+            waiting=f"waiting for Graph (retry in {seconds:.0f} s)", retries=self.retries
+        )
+        self.recorder.heartbeat()
+
+    def clear(self) -> None:
+        if self.waiting:
+            self.waiting = False
+            self.recorder.note(waiting="")
+
+
+def perform_sync(run: OperationRun, recorder: RunRecorder) -> None:
+    """Take one snapshot of the run's tenant and scope (registered as inventory.sync's perform)."""
+    types = check_policy_types(tuple(run.context.get("policy_types") or POLICY_TYPES))
+    connection = connections.connection_for(run.tenant)
+    sync = InventorySync.objects.create(tenant=run.tenant, scope_key=scope_key(types), run=run)
+    recorder.note(scope_key=sync.scope_key, source=connection.kind, snapshot_id=sync.pk)
+    tally = _Tally()
+    waits = _WaitNotes(recorder)
+    try:
+        _read(connection, types, sync, recorder, tally, waits)
+    except SourceError as exc:
+        _fail_sync(sync, tally, waits)
+        raise SyncFailed(exc.code, exc.message, exc.hint) from exc
+    except ConnectionNotConfigured as exc:
+        _fail_sync(sync, tally, waits)
+        raise SyncFailed(exc.code, str(exc), exc.hint) from exc
+    except BaseException:
+        _fail_sync(sync, tally, waits)
+        raise
+    connections.advance_demo(connection)
+    # Flushing first means the run is still ours (RunLost otherwise) when the
+    # snapshot is declared complete.
+    recorder.flush()
+    _finish_sync(sync, tally)
+
+
+def _read(
+    connection: TenantConnection,
+    types: tuple[str, ...],
+    sync: InventorySync,
+    recorder: RunRecorder,
+    tally: _Tally,
+    waits: _WaitNotes,
+) -> None:
+    with _opened(connections.source_for(connection, types)) as source:
+        for page in source.pages(on_wait=waits):
+            waits.clear()
+            tally.seen += len(page)
+            recorder.set_total(tally.seen)
+            _store_page(sync, page, recorder, tally)
+    waits.clear()  # a wait may have been followed by empty pages only
+
+
+@contextmanager
+def _opened(source: PolicySource) -> Iterator[PolicySource]:
+    try:
+        yield source
+    finally:
+        close = getattr(source, "close", None)  # GraphSource owns an HTTP client
+        if close is not None:
+            close()
+
+
+def _store_page(
+    sync: InventorySync, page: list[SourcePolicy | ItemError], recorder: RunRecorder, tally: _Tally
+) -> None:
+    policies: list[SourcePolicy] = []
+    for entry in page:
+        if isinstance(entry, ItemError):
+            _record_item_error(entry, recorder, tally)
+        elif (entry.policy_type, entry.external_id) in tally.keys:
+            # Graph can repeat an item across pages when the collection changes
+            # under a $skiptoken; the first copy is already in the snapshot.
+            tally.skipped += 1
+            recorder.skipped()
+        else:
+            tally.keys.add((entry.policy_type, entry.external_id))
+            policies.append(entry)
+    if policies:
+        ids = _upsert_policies(sync.tenant, policies)
+        SnapshotItem.objects.bulk_create(_snapshot_item(sync, p, ids) for p in policies)
+        tally.succeeded += len(policies)
+        recorder.succeeded(len(policies))
+
+
+def _record_item_error(error: ItemError, recorder: RunRecorder, tally: _Tally) -> None:
+    tally.failed += 1
+    name = error.display_name or error.external_id or "(unnamed policy)"
+    recorder.failed(
+        code=error.code,
+        message=with_hint(error.message, TAXONOMY.get(error.code, "")),
+        item=f"{name} ({error.policy_type})",
+    )
+
+
+def _upsert_policies(tenant: Tenant, policies: list[SourcePolicy]) -> dict[Key, int]:
+    now = timezone.now()
+    # One lock order for every writer: two syncs of overlapping scopes
+    # upserting the same policies at once must not deadlock.
+    ordered = sorted(policies, key=lambda p: (p.policy_type, p.external_id))
+    Policy.objects.bulk_create(
+        [
+            Policy(
+                tenant=tenant,
+                policy_type=p.policy_type,
+                external_id=p.external_id,
+                display_name=p.display_name[:300],
+                platform=p.platform[:64],
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+            for p in ordered
+        ],
+        update_conflicts=True,
+        unique_fields=["tenant", "policy_type", "external_id"],
+        update_fields=["display_name", "platform", "last_seen_at"],
+    )
+    # Read the ids back rather than rely on RETURNING from an upsert, which
+    # not every SQLite that runs the demo supports.
+    rows = Policy.objects.for_tenant(tenant).filter(
+        external_id__in={p.external_id for p in policies}
+    )
+    return {(t, e): pk for t, e, pk in rows.values_list("policy_type", "external_id", "pk")}
+
+
+def _snapshot_item(sync: InventorySync, policy: SourcePolicy, ids: dict[Key, int]) -> SnapshotItem:
+    settings = normalize_settings(policy.settings)
+    return SnapshotItem(
+        sync=sync,
+        policy_id=ids[(policy.policy_type, policy.external_id)],
+        policy_type=policy.policy_type,
+        external_id=policy.external_id,
+        display_name=policy.display_name[:300],
+        settings=settings,
+        content_hash=content_hash(settings),
+        has_masked_secrets=_has_masked(settings),
+    )
+
+
+def _has_masked(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_masked(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_masked(v) for v in value)
+    return value == MASKED_SECRET
+
+
+def _finish_sync(sync: InventorySync, tally: _Tally) -> None:
+    # Like the run's bucket: nothing read but failures is a failed snapshot.
+    failed = tally.failed > 0 and tally.succeeded == 0
+    InventorySync.objects.filter(pk=sync.pk).update(
+        status=SyncStatus.FAILED if failed else SyncStatus.SUCCEEDED,
+        is_complete=tally.failed == 0,
+        item_count=tally.succeeded,
+        finished_at=timezone.now(),
+    )
+
+
+def _fail_sync(sync: InventorySync, tally: _Tally, waits: _WaitNotes) -> None:
+    """Best effort on the failure path: never let it hide the error that got us here."""
+    try:
+        InventorySync.objects.filter(pk=sync.pk).update(
+            status=SyncStatus.FAILED,
+            is_complete=False,
+            item_count=tally.succeeded,
+            finished_at=timezone.now(),
+        )
+        waits.clear()
+    except Exception:  # the caller re-raises the real error
+        logger.warning("could not mark inventory sync %s failed", sync.pk, exc_info=True)

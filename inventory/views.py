@@ -1,0 +1,89 @@
+"""Inventory pages. Access was checked by TenantMiddleware; each view declares its least role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from inventory.connections import connection_or_default
+from inventory.filters import SnapshotItemFilter
+from inventory.forms import ConnectionForm
+from inventory.models import InventorySync, SnapshotItem
+from inventory.selectors import (
+    latest_snapshot,
+    latest_snapshots,
+    recent_syncs,
+    scope_label,
+    snapshot_items,
+)
+from inventory.services import sync_start
+from tenantatlas.models import Role
+from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
+
+PAGE_SIZE = 50
+
+
+def _items_page(request: TenantRequest, items: QuerySet[SnapshotItem]) -> dict[str, Any]:
+    """A snapshot's items, filtered (bad values come back as form errors, never a 500)."""
+    filterset = SnapshotItemFilter(request.GET or None, queryset=items)
+    page: Page[SnapshotItem] = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"filter": filterset, "page": page}
+
+
+@role_required(Role.READONLY)
+def index(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
+    snapshot = latest_snapshot(tenant)
+    context: dict[str, Any] = {
+        "latest": [(s, scope_label(s.scope_key)) for s in latest_snapshots(tenant)],
+        "recent": [(s, scope_label(s.scope_key)) for s in recent_syncs(tenant)],
+        "snapshot": snapshot,
+        "snapshot_scope": scope_label(snapshot.scope_key) if snapshot else "",
+        "connection": getattr(tenant, "connection", None),
+        "can_sync": request.membership.has_role(Role.OPERATOR),
+        "can_manage": request.membership.has_role(Role.MANAGER),
+    }
+    if snapshot is not None:
+        context.update(_items_page(request, snapshot_items(snapshot)))
+    return render(request, "inventory/index.html", context)
+
+
+@role_required(Role.READONLY)
+def sync_detail(request: TenantRequest, sync_id: int) -> HttpResponse:
+    sync = get_for_tenant_or_403(request, InventorySync.objects.select_related("run"), sync_id)
+    context = {"sync": sync, "scope": scope_label(sync.scope_key)}
+    return render(
+        request, "inventory/sync_detail.html", context | _items_page(request, snapshot_items(sync))
+    )
+
+
+@role_required(Role.OPERATOR)
+@require_POST
+def sync_now(request: TenantRequest) -> HttpResponse:
+    result = sync_start(tenant=request.tenant, user=request.user)
+    return redirect(result.run)
+
+
+@role_required(Role.MANAGER)
+@sensitive_post_parameters("client_secret")
+def connection(request: TenantRequest) -> HttpResponse:
+    current = connection_or_default(request.tenant)
+    # Read before binding: a rejected form must not claim a secret it never stored.
+    stored = {
+        "has_secret": current.has_secret,
+        "secret_updated_at": current.secret_updated_at,
+        "demo_generation": current.demo_generation if current.pk else None,
+    }
+    form = ConnectionForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Connection saved.")
+        return redirect("inventory:connection", tenant_slug=request.tenant.slug)
+    return render(request, "inventory/connection.html", {"form": form, **stored})
