@@ -185,7 +185,7 @@ def _diff_dicts(
 
 
 def _diff_lists(before: list[Any], after: list[Any], path: Path, out: list[SettingChange]) -> None:
-    for index, (old, new) in enumerate(zip(before, after)):
+    for index, (old, new) in enumerate(zip(before, after, strict=False)):
         _diff(old, new, (*path, index), out)
     # At most one of these two loops runs: the shorter list decides.
     for index in range(len(after), len(before)):

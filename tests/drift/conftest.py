@@ -1,0 +1,17 @@
+"""Fixtures for drift tests; the snapshot helpers live in tests/drift/snapshots.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from drift.services import SnapshotPair
+from tenantatlas.models import Tenant
+from tests.drift.snapshots import ALL_TYPES, take_snapshot
+
+
+@pytest.fixture
+def two_syncs(tenant: Tenant) -> SnapshotPair:
+    """Generations 0 and 1 of the demo tenant "acme" (40 policies), as baseline and current."""
+    baseline = take_snapshot(tenant, "acme", 0)
+    current = take_snapshot(tenant, "acme", 1)
+    return SnapshotPair(ALL_TYPES, baseline=baseline, current=current)
