@@ -171,6 +171,8 @@ RQ_SHOW_ADMIN_LINK = True
 RUN_HEARTBEAT_TIMEOUT = env_int("RUN_HEARTBEAT_TIMEOUT", 90)
 RUN_QUEUED_GRACE = env_int("RUN_QUEUED_GRACE", 60)
 RUN_FAILURE_CAP = env_int("RUN_FAILURE_CAP", 200)
+# The most policies one "Add policies" run may take (a bigger selection is refused).
+BACKUP_ADD_MAX_POLICIES = env_int("BACKUP_ADD_MAX_POLICIES", 5000)
 
 # Fernet key that encrypts tenant Graph client secrets at rest. In DEBUG a key
 # derived from SECRET_KEY is used so the demo needs no set-up.
