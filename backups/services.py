@@ -21,6 +21,7 @@ from inventory.models import Policy
 from operations.services import StartResult, run_start
 from tenantatlas.models import Tenant
 
+
 class SelectionError(ValueError):
     """The chosen policies cannot start a run (empty, too many, malformed); the message says why."""
 

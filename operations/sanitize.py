@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
 
 __all__ = ["DEFAULT_MAX_LENGTH", "REDACTED", "sanitize", "sanitize_code"]
@@ -73,7 +74,8 @@ def _coerce_limit(max_length: int) -> int:
 
 # --- 2. tracebacks ------------------------------------------------------------
 
-_TRACEBACK_MARKER = "Traceback (most recent call last):"
+# Any whitespace: a traceback that was already flattened is still one.
+_TRACEBACK_MARKER_RE = re.compile(r"Traceback\s+\(most\s+recent\s+call\s+last\):")
 # The exception line is the first line after the frames that is not indented.
 _UNINDENTED_LINE_RE = re.compile(r"^(?=\S)", re.MULTILINE)
 
@@ -81,13 +83,15 @@ _UNINDENTED_LINE_RE = re.compile(r"^(?=\S)", re.MULTILINE)
 def _focus_on_exception(text: str) -> str:
     """Keep only what follows the frames of the last traceback: ``SomeError: message``.
 
-    Works on the whole input with ``rfind`` and one linear regex, because the
-    line we want sits at the very end of a possibly huge traceback.
+    Works on the whole input (linear regexes only), because the line we want
+    sits at the very end of a possibly huge traceback.
     """
-    marker = text.rfind(_TRACEBACK_MARKER)
-    if marker < 0:
+    if "Traceback" not in text:
         return text
-    tail = text[marker + len(_TRACEBACK_MARKER) :]
+    last = deque(_TRACEBACK_MARKER_RE.finditer(text), maxlen=1)
+    if not last:
+        return text
+    tail = text[last[0].end() :]
     line = _UNINDENTED_LINE_RE.search(tail)
     # No unindented line (a cut traceback, an exception group): keep the tail and
     # let the frame rules below drop what they recognise.
@@ -120,10 +124,14 @@ _ANSI_ESCAPE_RE = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
 )
 _LINE_BREAK_RE = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
-# C0/C1 controls (tab and newline stay until whitespace is collapsed), plus
-# zero-width and bidi-override characters that could hide or reorder text on a page.
+# C0/C1 controls (tab and newline stay until whitespace is collapsed), plus every
+# format character (Unicode 15.1 category Cf: zero-width, bidi overrides, soft
+# hyphen, tags) because they can hide or reorder text on a page.
 _INVISIBLE_RE = re.compile(
-    r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    r"[\x00-\x08\x0e-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    r"\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    r"\U000e0001\U000e0020-\U000e007f]"
 )
 # Lone surrogates cannot be encoded as UTF-8, so the database would refuse them.
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
@@ -215,19 +223,24 @@ _NAME = (
     rf"(?:(?i:{_alternation(_SECRET_WORDS)})|[A-Za-z][A-Za-z0-9]*(?:{_alternation(_CAMEL_WORDS)}))"
 )
 # A name must start a token: not inside a word, a dotted name or a URL path.
-_NAME_START = r"(?<![A-Za-z0-9_./-])"
+# (Each pattern opens with a character-class lookahead: the regex engine then
+# skips impossible start positions quickly, which matters on 64 KiB of text.)
+_NAME_START = r"(?=[-A-Za-z0-9])(?<![A-Za-z0-9_./-])"
 
+# Backslashes before a quote: JSON escaped inside JSON (\", \\\" ...). Possessive and
+# bounded (5 levels of nesting), so a run of thousands of backslashes costs nothing.
+_ESCAPES = r"\\{0,31}+"
 # A quoted value at any escape level (", \", \\\" ...) with an optional Python
 # b''/r'' prefix. The content runs to the same quote at the same escape level or,
 # when unterminated, to the end (minus our own ellipsis): always matching keeps
 # the scan linear, and an unterminated secret is still redacted.
 _QUOTED_VALUE = (
-    r"[bBrRuU]{0,2}(?P<vbs>\\*)(?P<vch>[\"'])"
+    rf"[bBrRuU]{{0,2}}(?P<vbs>{_ESCAPES})(?P<vch>[\"'])"
     r"(?P<vc>[\s\S]*?)(?:(?<!\\)(?P=vbs)(?P=vch)|(?=…?\Z))"
 )
-# An unquoted value: up to whitespace or a delimiter; a comma followed by a
-# non-space stays in (passwords have commas, lists have ", ").
-_BARE_VALUE = r"(?P<bare>(?:[^\s&;,\"'<>(){}\[\]…]|,(?!\s))+)"
+# An unquoted value: up to whitespace or a delimiter; a comma between two value
+# characters stays in (passwords have commas, lists have ", ").
+_BARE_VALUE = r"(?P<bare>(?:[^\s&;,\"'<>(){}\[\]…]|,(?=[^\s&;,\"'<>(){}\[\]…]))+)"
 # JSON/dict scalars (numbers, null) never contain commas.
 _SCALAR_VALUE = r"(?P<bare>[^\s&;,\"'<>(){}\[\]…]+)"
 
@@ -320,7 +333,7 @@ def _redact_whole_value(match: re.Match[str]) -> str:
 
 # PEM blocks (keys, certificates, anything BEGIN/END); an unterminated block
 # (cut by a producer) is redacted to the end.
-_PEM_RE = re.compile(r"-----BEGIN[^-]{0,100}-----[\s\S]*?(?:-----END[^-]{0,100}-----|\Z)")
+_PEM_RE = re.compile(r"-----BEGIN[A-Z0-9\s]{0,60}-----[\s\S]*?(?:-----END[A-Z0-9\s]{0,60}-----|\Z)")
 
 # scheme://user:password@host → scheme://***@host
 _URL_CREDENTIALS_RE = re.compile(r"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{1,30}://)[^\s/?#@\"'<>]+@")
@@ -341,7 +354,9 @@ _COOKIE_HEADER_RE = re.compile(
 )
 # "Bearer <token>" anywhere. Possessive so that WWW-Authenticate's
 # 'Bearer realm="", error="invalid_token"' (a name=value, not a token) is left alone.
-_BEARER_RE = re.compile(r"(?i)\b(?P<name>bearer)\s+(?P<v>[A-Za-z0-9._~+/-]++=*+)(?!(?<==)[\w\"'])")
+_BEARER_RE = re.compile(
+    r"(?i)\b(?P<name>bearer)\s+(?P<v>[A-Za-z0-9._~+/-]++=*+)(?!(?<==)[\w\"'\\])"
+)
 # "Basic <base64>"; case-sensitive and not a plain word, so "basic configuration" stays.
 _BASIC_RE = re.compile(r"\b(?P<name>Basic)\s+(?P<v>[A-Za-z0-9+/]{6,}=*)(?![A-Za-z0-9+/=])")
 _PLAIN_WORD_RE = re.compile(r"[A-Z]?[a-z]+")
@@ -361,12 +376,13 @@ _XML_ELEMENT_RE = re.compile(
 # "password": "x", 'password': 'x', \"password\":\"x\" (escaped JSON in JSON),
 # "password" => "x", "password": 123. The value's escaping can differ from the name's.
 _QUOTED_PAIR_RE = re.compile(
-    rf"(?P<nbs>\\*)(?P<nch>[\"'])(?P<name>{_NAME})(?P=nbs)(?P=nch)"
+    rf"(?=[\\\"'])(?<!\\)(?P<nbs>{_ESCAPES})(?P<nch>[\"'])(?P<name>{_NAME})(?P=nbs)(?P=nch)"
     rf"\s*(?::|=>?)\s*(?:{_QUOTED_VALUE}|{_SCALAR_VALUE})"
 )
 # ('Authorization', 'Bearer x') — header lists as requests/httpx print them.
 _TUPLE_PAIR_RE = re.compile(
-    rf"\(\s*(?P<nbs>\\*)(?P<nch>[\"'])(?P<name>{_NAME})(?P=nbs)(?P=nch)\s*,\s*{_QUOTED_VALUE}"
+    rf"\(\s*(?P<nbs>{_ESCAPES})(?P<nch>[\"'])(?P<name>{_NAME})(?P=nbs)(?P=nch)"
+    rf"\s*,\s*{_QUOTED_VALUE}"
 )
 # password=x (query strings, form bodies, connection strings, kwargs reprs, CLI flags)
 _ASSIGN_PAIR_RE = re.compile(
@@ -380,13 +396,13 @@ _COLON_PAIR_RE = re.compile(
 
 # JWT/JWS/JWE: base64url JSON ("eyJ") and up to four more dot-separated parts;
 # one or two parts are enough (a fragment is still a credential).
-_JWT_RE = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]+){0,4}")
+_JWT_RE = re.compile(r"(?=e)(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]+){0,4}")
 # Entra ID client secrets: 3 chars, a digit, "Q~", then ~31-34 chars. Lenient on
 # both sides so a secret cut short is caught too.
 _ENTRA_SECRET_RE = re.compile(r"[A-Za-z0-9_.~-]{0,8}[0-9]Q~[A-Za-z0-9_.~-]*")
 
 # Long base64/hex runs look like keys; decided per run by _redact_blob.
-_BLOB_RE = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{40,}=*")
+_BLOB_RE = re.compile(r"(?=[A-Za-z0-9+/_-])(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{40,}=*")
 _GUID_RE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
@@ -410,11 +426,16 @@ def _looks_random(run: str) -> bool:
     return switches / (len(run) - 1) >= _RANDOM_SWITCH_RATIO
 
 
+def _is_hex_digest(run: str) -> bool:
+    # Thumbprints and hashes mix digits and letters; "aaaa…" or "1111…" are not keys.
+    return bool(_HEX_RE.fullmatch(run)) and not run.isdigit() and not run.isalpha()
+
+
 def _redact_blob(match: re.Match[str]) -> str:
     run = match.group(0)
     if _GUID_RE.search(run):  # request ids and paths full of them are support ids
         return run
-    if _HEX_RE.fullmatch(run) or _looks_random(run.rstrip("=")):
+    if _is_hex_digest(run) or _looks_random(run.rstrip("=")):
         return REDACTED
     return run
 
@@ -422,52 +443,87 @@ def _redact_blob(match: re.Match[str]) -> str:
 # Order matters: multi-token forms (PEM, headers, Bearer) go before the
 # name/value rules that would take only their first token, and shape rules go
 # last to catch what has no name.
-_RULES: tuple[tuple[re.Pattern[str], _Replacement], ...] = (
-    (_PEM_RE, REDACTED),
-    (_URL_CREDENTIALS_RE, rf"\g<scheme>{REDACTED}@"),
-    (_AUTH_HEADER_RE, _redact_whole_value),
-    (_COOKIE_HEADER_RE, _redact_whole_value),
-    (_BEARER_RE, _redact_value),
-    (_BASIC_RE, _redact_basic),
-    (_XML_ELEMENT_RE, _redact_value),
-    (_QUOTED_PAIR_RE, _redact_value),
-    (_TUPLE_PAIR_RE, _redact_value),
-    (_ASSIGN_PAIR_RE, _redact_value),
-    (_COLON_PAIR_RE, _redact_value),
-    (_JWT_RE, REDACTED),
-    (_ENTRA_SECRET_RE, REDACTED),
-    (_BLOB_RE, _redact_blob),
+# Each rule comes with a lowercase needle its matches always contain: a rule whose
+# needle is absent is skipped without running the regex.
+_RULES: tuple[tuple[str, re.Pattern[str], _Replacement], ...] = (
+    ("-----begin", _PEM_RE, REDACTED),
+    ("://", _URL_CREDENTIALS_RE, rf"\g<scheme>{REDACTED}@"),
+    ("authorization", _AUTH_HEADER_RE, _redact_whole_value),
+    ("cookie", _COOKIE_HEADER_RE, _redact_whole_value),
+    ("bearer", _BEARER_RE, _redact_value),
+    ("basic", _BASIC_RE, _redact_basic),
+    ("</", _XML_ELEMENT_RE, _redact_value),
+    ("", _QUOTED_PAIR_RE, _redact_value),
+    ("(", _TUPLE_PAIR_RE, _redact_value),
+    ("=", _ASSIGN_PAIR_RE, _redact_value),
+    (":", _COLON_PAIR_RE, _redact_value),
+    ("eyj", _JWT_RE, REDACTED),
+    ("q~", _ENTRA_SECRET_RE, REDACTED),
+    ("", _BLOB_RE, _redact_blob),
 )
 
 
 def _redact(text: str) -> str:
-    for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
+    # A later rule can expose work for an earlier one ("***" now stands where a
+    # letter blocked a lookbehind), so run the rules until nothing changes: the
+    # output must come back unchanged when it is sanitized again. The second
+    # round over already redacted text is cheap.
+    for _ in range(4):
+        before = text
+        folded = text.lower()
+        for needle, pattern, replacement in _RULES:
+            if needle in folded:
+                text = pattern.sub(replacement, text)
+        if text == before:
+            break
     return text
 
 
 # --- 7. whitespace and length -------------------------------------------------
 
 _WHITESPACE_RE = re.compile(r"\s+")
-# Never end on a half-redacted "**", an open quote or a dangling "name=":
-# fed back in, those would be redacted differently (and look broken).
-_CUT_TRAILING = " *=:\"'\\,;&([{<"
+# Never end on a dangling "name=", an open quote or half a "***": fed back in,
+# those would be redacted differently (and they look broken).
+_CUT_TRAILING = " =:\"'\\,;&([{<"
 
 
 def _collapse(text: str) -> str:
     return _WHITESPACE_RE.sub(" ", text).strip()
 
 
+def _trim_end(head: str) -> str:
+    while True:
+        head = head.rstrip(_CUT_TRAILING)
+        if not head.endswith("*") or head.endswith(REDACTED):
+            return head
+        head = head.rstrip("*")
+
+
+def _cut_at_word(text: str, size: int) -> str:
+    head = text[:size]
+    space = head.rfind(" ")
+    # Prefer a word boundary, unless that would throw away half the room.
+    return head[:space] if space >= size // 2 else head
+
+
 def _cut(text: str, limit: int, *, truncated: bool) -> str:
+    """Fit ``limit`` characters; ``…`` marks that something was left out."""
     if len(text) <= limit and not truncated:
         return text
-    head = text[: limit - 1]
-    if len(text) > len(head):
-        # Prefer a word boundary: half a word can look like a value worth redacting.
-        space = head.rfind(" ")
-        if space >= limit // 2:
-            head = head[:space]
-    return head.rstrip(_CUT_TRAILING) + ELLIPSIS
+    room = limit - 1  # for the ellipsis
+    head = text
+    for _ in range(4):
+        previous = head
+        if len(head) > room:
+            head = _cut_at_word(head, room)
+        # A cut can leave a fragment the rules read differently (half of a
+        # harmless word, a shorter run that now looks random, a quote the value
+        # needed): trim and redact again until nothing changes, so the output
+        # comes back unchanged when it is sanitized again.
+        head = _trim_end(_redact(_trim_end(head)))
+        if head == previous:
+            break
+    return head[:room] + ELLIPSIS
 
 
 # --- public API ---------------------------------------------------------------

@@ -221,7 +221,7 @@ def run_execute(run_id: int) -> None:
         run_complete(run)
     except RunLost:
         logger.warning("run %s was ended elsewhere (recovered?); dropping its late writes", run_id)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the job's boundary: any error must end the run
         _log_failure(run_id, exc)
         recorder.flush_quietly()
         run_fail(run.pk, code=getattr(exc, "code", type(exc).__name__), message=exc)
