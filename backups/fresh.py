@@ -25,7 +25,7 @@ from backups.outcomes import IN_SOURCE, SKIPPED, SUCCEEDED, Outcome, vanished
 from backups.selectors import latest_hashes
 from inventory.connections import ConnectionNotConfigured, connection_for, source_for
 from inventory.models import Policy
-from inventory.normalize import MASKED_SECRET, canonical_json, content_hash, normalize_settings
+from inventory.normalize import normalize
 from inventory.sources.base import (
     POLICY_TYPES,
     ItemError,
@@ -143,7 +143,7 @@ def _decide(
 def _item(
     run: OperationRun, backup_set: BackupSet, policy: Policy, entry: SourcePolicy, now: datetime
 ) -> BackupItem:
-    settings = normalize_settings(entry.settings)
+    normalized = normalize(entry.settings)
     return BackupItem(
         backup_set=backup_set,
         policy=policy,
@@ -151,9 +151,9 @@ def _item(
         external_id=entry.external_id,
         display_name=entry.display_name,
         platform=entry.platform,
-        settings=settings,
-        content_hash=content_hash(settings),
-        has_masked_secrets=MASKED_SECRET in canonical_json(settings),
+        settings=normalized.settings,
+        content_hash=normalized.content_hash,
+        has_masked_secrets=normalized.has_masked_secrets,
         captured_at=now,
         run=run,
     )

@@ -55,10 +55,7 @@ from backups.models import BackupSet  # noqa: E402
 from backups.services import add_policies_context  # noqa: E402
 from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus  # noqa: E402
 from inventory.normalize import (  # noqa: E402
-    MASKED_SECRET,
     canonical_json,
-    content_hash,
-    normalize_settings,
     scope_key,
 )
 from inventory.sources.base import POLICY_TYPES, SourcePolicy  # noqa: E402
@@ -99,12 +96,7 @@ def build_snapshot(tenant: Tenant, size: int) -> list[int]:
 
 
 def _snapshot_item(sync: InventorySync, policy: Policy, item: SourcePolicy) -> SnapshotItem:
-    normalized = normalize_settings(item.settings)
-    return SnapshotItem(
-        sync=sync, policy=policy, policy_type=item.policy_type, external_id=item.external_id,
-        display_name=item.display_name, settings=normalized, content_hash=content_hash(normalized),
-        has_masked_secrets=MASKED_SECRET in canonical_json(normalized),
-    )  # fmt: skip
+    return SnapshotItem.from_source(sync, policy.pk, item)
 
 
 # --- watching a run from a second connection -----------------------------------------------

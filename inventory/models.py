@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.normalize import MASKED_SECRET
+from inventory.normalize import MASKED_SECRET, normalize
 from operations.models import OperationRun
 from tenantatlas.models import Tenant, TenantQuerySet
+
+if TYPE_CHECKING:
+    from inventory.sources.base import SourcePolicy
 
 POLICY_TYPE_LABELS = {
     "deviceConfiguration": "Device configuration",
@@ -136,6 +139,21 @@ class SnapshotItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} in {self.sync_id}"
+
+    @classmethod
+    def from_source(cls, sync: InventorySync, policy_id: int, source: SourcePolicy) -> SnapshotItem:
+        """An unsaved item for ``source`` as read by ``sync`` (normalised and hashed at ingest)."""
+        normalized = normalize(source.settings)
+        return cls(
+            sync=sync,
+            policy_id=policy_id,
+            policy_type=source.policy_type,
+            external_id=source.external_id,
+            display_name=source.display_name[:300],
+            settings=normalized.settings,
+            content_hash=normalized.content_hash,
+            has_masked_secrets=normalized.has_masked_secrets,
+        )
 
     @property
     def policy_type_label(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 MASKED_SECRET = "__masked_secret__"  # noqa: S105 - a marker, not a secret
@@ -72,3 +73,19 @@ def content_hash(normalized: Any) -> str:
 def scope_key(policy_types: list[str] | set[str] | tuple[str, ...]) -> str:
     """A stable name for what a sync covered: its sorted, de-duplicated policy types."""
     return ",".join(sorted(set(policy_types)))
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """What a snapshot or a backup stores of one policy body."""
+
+    settings: Any
+    content_hash: str
+    has_masked_secrets: bool
+
+
+def normalize(raw: Any) -> Normalized:
+    """Normalise a raw body and derive its hash and masked-secret mark from one canonical text."""
+    settings = normalize_settings(raw)
+    text = canonical_json(settings)
+    return Normalized(settings, hashlib.sha256(text.encode()).hexdigest(), MASKED_SECRET in text)

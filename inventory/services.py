@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -22,7 +21,7 @@ from django.utils import timezone
 from inventory import connections
 from inventory.connections import ConnectionNotConfigured
 from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus, TenantConnection
-from inventory.normalize import MASKED_SECRET, content_hash, normalize_settings, scope_key
+from inventory.normalize import scope_key
 from inventory.sources.base import (
     POLICY_TYPES,
     TAXONOMY,
@@ -203,7 +202,9 @@ def _store_page(
             policies.append(entry)
     if policies:
         ids = _upsert_policies(sync.tenant, policies)
-        SnapshotItem.objects.bulk_create(_snapshot_item(sync, p, ids) for p in policies)
+        SnapshotItem.objects.bulk_create(
+            SnapshotItem.from_source(sync, ids[(p.policy_type, p.external_id)], p) for p in policies
+        )
         tally.succeeded += len(policies)
         recorder.succeeded(len(policies))
 
@@ -246,28 +247,6 @@ def _upsert_policies(tenant: Tenant, policies: list[SourcePolicy]) -> dict[Key, 
         external_id__in={p.external_id for p in policies}
     )
     return {(t, e): pk for t, e, pk in rows.values_list("policy_type", "external_id", "pk")}
-
-
-def _snapshot_item(sync: InventorySync, policy: SourcePolicy, ids: dict[Key, int]) -> SnapshotItem:
-    settings = normalize_settings(policy.settings)
-    return SnapshotItem(
-        sync=sync,
-        policy_id=ids[(policy.policy_type, policy.external_id)],
-        policy_type=policy.policy_type,
-        external_id=policy.external_id,
-        display_name=policy.display_name[:300],
-        settings=settings,
-        content_hash=content_hash(settings),
-        has_masked_secrets=_has_masked(settings),
-    )
-
-
-def _has_masked(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_masked(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_masked(v) for v in value)
-    return value == MASKED_SECRET
 
 
 def _finish_sync(sync: InventorySync, tally: _Tally) -> None:

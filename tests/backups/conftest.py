@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from backups.models import BackupSet
 from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus
-from inventory.normalize import MASKED_SECRET, canonical_json, content_hash, normalize_settings
 from inventory.normalize import scope_key as make_scope_key
 from inventory.sources.base import POLICY_TYPES, SourcePolicy
 from inventory.sources.demo import DemoSource
@@ -63,17 +62,7 @@ def _item(tenant: Tenant, sync: InventorySync, source: SourcePolicy) -> Snapshot
         external_id=source.external_id,
         defaults={"display_name": source.display_name, "platform": source.platform},
     )
-    normalized = normalize_settings(source.settings)
-    return SnapshotItem(
-        sync=sync,
-        policy=policy,
-        policy_type=source.policy_type,
-        external_id=source.external_id,
-        display_name=source.display_name,
-        settings=normalized,
-        content_hash=content_hash(normalized),
-        has_masked_secrets=MASKED_SECRET in canonical_json(normalized),
-    )
+    return SnapshotItem.from_source(sync, policy.pk, source)
 
 
 @pytest.fixture

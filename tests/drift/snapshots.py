@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus
-from inventory.normalize import MASKED_SECRET, content_hash, normalize_settings, scope_key
+from inventory.normalize import scope_key
 from inventory.sources.base import POLICY_TYPES, SourcePolicy
 from inventory.sources.demo import DemoSource
 from tenantatlas.models import Tenant
@@ -49,18 +49,9 @@ def store_snapshot(
     )  # fmt: skip
     rows = Policy.objects.for_tenant(tenant).values_list("policy_type", "external_id", "pk")
     ids = {(policy_type, external_id): pk for policy_type, external_id, pk in rows}
-    items = []
-    for p in policies:
-        settings = normalize_settings(p.settings)
-        items.append(
-            SnapshotItem(
-                sync=sync, policy_id=ids[(p.policy_type, p.external_id)],
-                policy_type=p.policy_type, external_id=p.external_id,
-                display_name=p.display_name, settings=settings,
-                content_hash=content_hash(settings),
-                has_masked_secrets=MASKED_SECRET in str(settings),
-            )
-        )  # fmt: skip
+    items = [
+        SnapshotItem.from_source(sync, ids[(p.policy_type, p.external_id)], p) for p in policies
+    ]
     SnapshotItem.objects.bulk_create(items, batch_size=500)
     return sync
 

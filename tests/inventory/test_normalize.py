@@ -11,6 +11,7 @@ from inventory.normalize import (
     MASKED_SECRET,
     canonical_json,
     content_hash,
+    normalize,
     normalize_settings,
     scope_key,
 )
@@ -140,3 +141,18 @@ def test_scope_key_is_sorted_and_deduplicated(types: Any, expected: str) -> None
 
     assert key == expected
     assert scope_key(list(reversed(list(types)))) == key
+
+
+def test_normalize_derives_hash_and_masked_mark_from_the_canonical_settings():
+    raw = {
+        "id": "x",
+        "lastModifiedDateTime": "2026-11-27T10:00:00Z",
+        "omaSettings": [{"isEncrypted": True, "value": "****", "secretReferenceValueId": "r1"}],
+    }
+
+    normalized = normalize(raw)
+
+    assert normalized.settings == normalize_settings(raw)
+    assert normalized.content_hash == content_hash(normalized.settings)
+    assert normalized.has_masked_secrets is True
+    assert normalize({"a": 1}).has_masked_secrets is False
