@@ -78,10 +78,7 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            return self.get_response(request)
-        except TenantForbidden:
-            return forbidden(request)
+        return self.get_response(request)
 
     def process_view(
         self,
@@ -112,6 +109,7 @@ class TenantMiddleware:
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # A view that met an object outside the tenant answers like an outsider.
         if isinstance(exception, TenantForbidden):
             return forbidden(request)
         return None
