@@ -108,7 +108,8 @@ def _window(text: str, limit: int) -> tuple[str, bool]:
     """Cut the raw text to a bound before any redaction regex runs.
 
     The window ends at a separator: a token cut in half (half a key, a JWT, a
-    base64 blob) could slip under a shape rule and leak, so it is dropped whole.
+    base64 blob) could slip under a shape rule and leak, so it is dropped whole
+    (a window without any separator is one giant token and is dropped entirely).
     """
     size = max(_MIN_WINDOW, _WINDOW_FACTOR * limit)
     if len(text) <= size:
@@ -146,15 +147,17 @@ def _strip_controls(text: str) -> str:
 
 # --- 5. frames ----------------------------------------------------------------
 
+_BLANK = r"[^\S\n]"  # any whitespace but a line break: once collapsed, a space like any other
 # A frame line and the more-indented source/caret lines under it; "|" covers the
 # indentation of exception groups.
 _FRAME_BLOCK_RE = re.compile(
-    r'^(?P<indent>[ \t|]*)File "[^"\n]*", line \d+[^\n]*(?:\n(?P=indent)[ \t]+[^\n]*)*',
+    rf"^(?P<indent>(?:{_BLANK}|\|)*)File{_BLANK}+\"[^\"\n]*\",{_BLANK}+line{_BLANK}+\d+[^\n]*"
+    rf"(?:\n(?P=indent){_BLANK}+[^\n]*)*",
     re.MULTILINE,
 )
 # The same frame inside one line (a traceback someone already flattened).
 _FRAME_INLINE_RE = re.compile(r'File\s+"[^"]{0,1000}",\s+line\s+\d+,\s+in\s+[^\s,]{1,200}')
-_REPEATED_FRAME_RE = re.compile(r"\[Previous line repeated \d+ more times?\]")
+_REPEATED_FRAME_RE = re.compile(r"\[Previous\s+line\s+repeated\s+\d+\s+more\s+times?\]")
 
 
 def _drop_frames(text: str) -> str:
@@ -179,6 +182,7 @@ _SECRET_WORDS = (
     "passwd",
     "pwd",
     "passphrase",
+    "passcode",
     "secret",
     "secrettext",
     "clientsecret",
@@ -207,6 +211,7 @@ _CAMEL_WORDS = (
     "Passwd",
     "Pwd",
     "Passphrase",
+    "Passcode",
     "Secret",
     "Token",
     "Key",
@@ -238,14 +243,22 @@ _QUOTED_VALUE = (
     rf"[bBrRuU]{{0,2}}(?P<vbs>{_ESCAPES})(?P<vch>[\"'])"
     r"(?P<vc>[\s\S]*?)(?:(?<!\\)(?P=vbs)(?P=vch)|(?=…?\Z))"
 )
-# An unquoted value: up to whitespace or a delimiter; a comma between two value
-# characters stays in (passwords have commas, lists have ", ").
-_BARE_VALUE = r"(?P<bare>(?:[^\s&;,\"'<>(){}\[\]…]|,(?=[^\s&;,\"'<>(){}\[\]…]))+)"
+# An unquoted value runs to whitespace, a quote, or a delimiter that ends it:
+# "&" / ";" / "," only when the next name=value or a space follows (a=1&b=2,
+# Password=x;Database=y, "a, b"), a bracket only at the end of the value
+# (Credentials(password=x)). Passwords do contain "&", ";", "(", "<" and ","
+# and must not leak their tail.
+_BARE_VALUE = (
+    r"(?P<bare>(?:[^\s&;,\"'<>(){}\[\]…]"
+    r"|[&;,](?![\w.-]+=|\s)(?=[^\s\"'…])"
+    r"|[<>(){}\[\]](?=[^\s\"'…]))+)"
+)
 # JSON/dict scalars (numbers, null) never contain commas.
 _SCALAR_VALUE = r"(?P<bare>[^\s&;,\"'<>(){}\[\]…]+)"
 
 # Values that are not secrets, so keeping them keeps prose readable:
-# "Invalid token: signature verification failed", "password": null.
+# "Invalid token: signature verification failed", "password": null, and other
+# tools' own redaction ("[secure]", "<redacted>").
 _HARMLESS_VALUES = frozenset(
     {
         "",
@@ -259,10 +272,8 @@ _HARMLESS_VALUES = frozenset(
         "n/a",
         "-",
         "redacted",
-        "[redacted]",
-        "<redacted>",
-        "[secure]",
-        "[filtered]",
+        "secure",
+        "filtered",
         "hidden",
         "masked",
         "empty",
@@ -302,9 +313,11 @@ _ERROR_CODE_VALUE_RE = re.compile(r"[A-Za-z][A-Za-z_]{0,63}[0-9]{0,10}|[0-9]{1,1
 
 
 def _is_harmless(name: str, value: str) -> bool:
-    if value.strip().lower() in _HARMLESS_VALUES or _ERROR_CODE_RE.fullmatch(value):
+    if value.strip(" []<>").lower() in _HARMLESS_VALUES or _ERROR_CODE_RE.fullmatch(value):
         return True
-    return name.lower().endswith("code") and bool(_ERROR_CODE_VALUE_RE.fullmatch(value))
+    folded = name.lower()
+    is_error_code = folded.endswith("code") and not folded.endswith("passcode")
+    return is_error_code and bool(_ERROR_CODE_VALUE_RE.fullmatch(value))
 
 
 def _splice(match: re.Match[str], group: str) -> str:
@@ -335,8 +348,9 @@ def _redact_whole_value(match: re.Match[str]) -> str:
 # (cut by a producer) is redacted to the end.
 _PEM_RE = re.compile(r"-----BEGIN[A-Z0-9\s]{0,60}-----[\s\S]*?(?:-----END[A-Z0-9\s]{0,60}-----|\Z)")
 
-# scheme://user:password@host → scheme://***@host
-_URL_CREDENTIALS_RE = re.compile(r"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{1,30}://)[^\s/?#@\"'<>]+@")
+# scheme://user:password@host → scheme://***@host; up to the last "@" of the
+# authority, because raw passwords contain "@" too.
+_URL_CREDENTIALS_RE = re.compile(r"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{1,30}://)[^\s/?#\"'<>]+@")
 
 # Authorization headers: an optional scheme, the credential, then any
 # comma-separated auth-params (Digest, AWS4, SharedAccessSignature).
@@ -368,10 +382,13 @@ def _redact_basic(match: re.Match[str]) -> str:
     return _redact_value(match)
 
 
-# <password>…</password>, <wsse:Password Type="…">…</wsse:Password>
+# <password>…</password>, <wsse:Password Type="…">…</wsse:Password>. Leaf elements
+# only (a "<" that starts a tag ends the value: <wsse:UsernameToken> holds the
+# user name, its <wsse:Password> child is matched on its own); unclosed (cut
+# short) runs to the end.
 _XML_ELEMENT_RE = re.compile(
     rf"<(?P<tag>(?:[A-Za-z][\w.-]*:)?(?P<name>{_NAME}))(?:\s[^<>]{{0,500}})?>"
-    r"(?P<v>[^<]*)</(?P=tag)\s*>"
+    r"(?P<v>(?:[^<]|<(?![/A-Za-z]))*+)(?:</(?P=tag)\s*>|(?=…?\Z))"
 )
 # "password": "x", 'password': 'x', \"password\":\"x\" (escaped JSON in JSON),
 # "password" => "x", "password": 123. The value's escaping can differ from the name's.
