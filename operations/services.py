@@ -149,7 +149,9 @@ def _enqueue(run_id: int) -> None:
         run_fail(
             run_id,
             code="queue_unavailable",
-            message=f"The job queue (Redis) is unreachable, so the run could not start: {exc}",
+            # The address stays in the log: a page shows only what happened.
+            message=f"The job queue (Redis) is unreachable ({type(exc).__name__}), "
+            "so the run could not start. Try again once it is back.",
         )
 
 
