@@ -21,6 +21,11 @@ class InventorySyncAdmin(admin.ModelAdmin):
 class TenantConnectionAdmin(admin.ModelAdmin):
     # The ciphertext is not shown, not even to staff; secrets are set on the
     # tenant's connection page, where they are encrypted.
-    exclude = ["client_secret_encrypted"]
-    readonly_fields = ["secret_updated_at", "updated_at"]
+    exclude = ["client_secret_encrypted", "certificate_encrypted"]
+    readonly_fields = [
+        "secret_updated_at",
+        "certificate_thumbprint",
+        "certificate_expires_at",
+        "updated_at",
+    ]
     list_display = ["tenant", "kind", "client_id", "demo_size", "demo_generation"]

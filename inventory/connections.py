@@ -9,16 +9,28 @@ import httpx
 from django.db.models import F
 from django.utils import timezone
 
-from inventory.crypto import CredentialsUnavailable, decrypt_secret, encrypt_secret
-from inventory.models import ConnectionKind, TenantConnection
+from inventory.crypto import (
+    CredentialsUnavailable,
+    decrypt_certificate,
+    decrypt_secret,
+    encrypt_secret,
+)
+from inventory.models import AuthMethod, ConnectionKind, TenantConnection
 from inventory.sources.base import POLICY_TYPES, PolicySource
 from inventory.sources.demo import DemoSource
-from inventory.sources.graph import GraphSource
+from inventory.sources.graph import (
+    CertificateBundle,
+    CertificateBundleError,
+    CertificateCredential,
+    ClientCredential,
+    GraphSource,
+    SecretCredential,
+)
 from tenantatlas.models import Tenant
 
 NOT_CONFIGURED_HINT = (
-    "An owner or manager can set the Entra tenant id, client id and client secret on "
-    "Inventory → Connection."
+    "An owner or manager can set the Entra tenant id, client id and client secret "
+    "(or certificate) on Inventory → Connection."
 )
 
 
@@ -53,6 +65,21 @@ def set_secret(connection: TenantConnection, plain: str) -> None:
     connection.secret_updated_at = timezone.now()
 
 
+def set_certificate(connection: TenantConnection, bundle: CertificateBundle) -> None:
+    """Store a validated key + certificate, encrypted; keep its public facts for the page."""
+    connection.certificate_encrypted = encrypt_secret(bundle.pem())
+    connection.certificate_thumbprint = bundle.thumbprint
+    connection.certificate_expires_at = bundle.not_valid_after
+    connection.certificate_updated_at = timezone.now()
+
+
+def clear_certificate(connection: TenantConnection) -> None:
+    connection.certificate_encrypted = ""
+    connection.certificate_thumbprint = ""
+    connection.certificate_expires_at = None
+    connection.certificate_updated_at = None
+
+
 def source_for(
     connection: TenantConnection,
     policy_types: tuple[str, ...] = POLICY_TYPES,
@@ -79,12 +106,17 @@ def _graph_source(
     http: httpx.Client | None,
     sleep: Callable[[float], None],
 ) -> GraphSource:
+    proof = (
+        ("certificate", connection.certificate_encrypted)
+        if connection.auth_method == AuthMethod.CERTIFICATE
+        else ("client secret", connection.client_secret_encrypted)
+    )
     missing = [
         name
         for name, value in (
             ("Entra tenant id", connection.tenant.entra_tenant_id),
             ("client id", connection.client_id),
-            ("client secret", connection.client_secret_encrypted),
+            proof,
         )
         if not value
     ]
@@ -92,18 +124,29 @@ def _graph_source(
         raise ConnectionNotConfigured(
             f"The Microsoft Graph connection is not configured: {', '.join(missing)} missing."
         )
-    try:
-        secret = decrypt_secret(connection.client_secret_encrypted)
-    except CredentialsUnavailable as exc:
-        raise ConnectionNotConfigured(str(exc)) from None
     return GraphSource(
         connection.tenant.entra_tenant_id,
         connection.client_id,
-        secret,
+        _credential(connection),
         http=http,
         sleep=sleep,
         policy_types=policy_types,
     )
+
+
+def _credential(connection: TenantConnection) -> ClientCredential:
+    """The stored credential the connection's auth method names, decrypted (or not configured)."""
+    try:
+        if connection.auth_method != AuthMethod.CERTIFICATE:
+            return SecretCredential(decrypt_secret(connection.client_secret_encrypted))
+        return CertificateCredential(decrypt_certificate(connection.certificate_encrypted))
+    except CredentialsUnavailable as exc:
+        raise ConnectionNotConfigured(str(exc)) from None
+    except CertificateBundleError:
+        # Validated when it was stored: only a damaged row gets here.
+        raise ConnectionNotConfigured(
+            "The stored certificate cannot be used; upload the certificate and its key again."
+        ) from None
 
 
 def advance_demo(connection: TenantConnection) -> None:

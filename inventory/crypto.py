@@ -1,4 +1,4 @@
-"""Encryption at rest for tenant credentials (the Graph client secret).
+"""Encryption at rest for tenant credentials (the Graph client secret, a certificate's key).
 
 Fernet (AES-128-CBC + HMAC-SHA256) with ``settings.CREDENTIALS_KEY``. The key
 may be a comma-separated list: the first key encrypts, every key decrypts, so
@@ -61,10 +61,25 @@ def encrypt_secret(plain: str) -> str:
 
 
 def decrypt_secret(token: str) -> str:
+    return _decrypt(
+        token,
+        "The stored client secret cannot be decrypted with the configured CREDENTIALS_KEY "
+        "(was the key changed?); enter the secret again on the connection page.",
+    )
+
+
+def decrypt_certificate(token: str) -> str:
+    """The stored PEM bundle (private key + certificate) of a certificate credential."""
+    return _decrypt(
+        token,
+        "The stored certificate cannot be decrypted with the configured CREDENTIALS_KEY "
+        "(was the key changed?); upload the certificate and its key again on the "
+        "connection page.",
+    )
+
+
+def _decrypt(token: str, unreadable: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
-        raise CredentialsUnavailable(
-            "The stored client secret cannot be decrypted with the configured CREDENTIALS_KEY "
-            "(was the key changed?); enter the secret again on the connection page."
-        ) from None
+        raise CredentialsUnavailable(unreadable) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MaxValueValidator
@@ -171,11 +172,27 @@ class ConnectionKind(models.TextChoices):
     GRAPH = "graph", "Microsoft Graph"
 
 
+class AuthMethod(models.TextChoices):
+    SECRET = "secret", "Client secret"
+    CERTIFICATE = "certificate", "Certificate"
+
+
+CERTIFICATE_WARNING_DAYS = 30
+
+
+class CertificateState(models.TextChoices):
+    OK = "ok", "Valid"
+    EXPIRING = "expiring", "Expires soon"
+    EXPIRED = "expired", "Expired"
+
+
 class TenantConnection(models.Model):
     """Where a tenant's inventory syncs read from: the demo generator or Microsoft Graph.
 
-    The Graph client secret is stored only encrypted (inventory.crypto); it is
-    write-only for people: pages say whether one is set, never what it is.
+    The Graph client secret and the certificate's PEM (private key + certificate)
+    are stored only encrypted (inventory.crypto); they are write-only for people:
+    pages say whether one is set (and a certificate's thumbprint and expiry),
+    never what it is.
     """
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="connection")
@@ -192,6 +209,16 @@ class TenantConnection(models.Model):
     client_id = models.CharField(max_length=100, blank=True)
     client_secret_encrypted = models.TextField(blank=True)
     secret_updated_at = models.DateTimeField(null=True, blank=True)
+    # Which credential a Graph sync uses; the other one may stay stored, unused.
+    auth_method = models.CharField(
+        max_length=16, choices=AuthMethod.choices, default=AuthMethod.SECRET
+    )
+    # Not editable: set only through connections.set_certificate (so never in a ModelForm
+    # or the admin). Thumbprint and expiry are public facts, kept to show without decrypting.
+    certificate_encrypted = models.TextField(blank=True, editable=False)
+    certificate_thumbprint = models.CharField(max_length=40, blank=True, editable=False)
+    certificate_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    certificate_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantQuerySet["TenantConnection"].as_manager()
@@ -211,3 +238,18 @@ class TenantConnection(models.Model):
     @property
     def has_secret(self) -> bool:
         return bool(self.client_secret_encrypted)
+
+    @property
+    def has_certificate(self) -> bool:
+        return bool(self.certificate_encrypted)
+
+    def certificate_state(self, now: datetime | None = None) -> str:
+        """Expired, expiring within CERTIFICATE_WARNING_DAYS, ok; "" without a certificate."""
+        if not self.has_certificate or self.certificate_expires_at is None:
+            return ""
+        now = now or timezone.now()
+        if self.certificate_expires_at <= now:
+            return CertificateState.EXPIRED
+        if self.certificate_expires_at <= now + timedelta(days=CERTIFICATE_WARNING_DAYS):
+            return CertificateState.EXPIRING
+        return CertificateState.OK

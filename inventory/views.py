@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from inventory.connections import connection_or_default
 from inventory.filters import SnapshotItemFilter
 from inventory.forms import ConnectionForm
-from inventory.models import InventorySync, SnapshotItem
+from inventory.models import InventorySync, SnapshotItem, TenantConnection
 from inventory.selectors import (
     latest_snapshot,
     latest_snapshots,
@@ -71,17 +71,30 @@ def sync_now(request: TenantRequest) -> HttpResponse:
     return redirect(result.run)
 
 
+def _stored_certificate(current: TenantConnection) -> dict[str, Any] | None:
+    """What the page may say about the stored certificate: public facts only, never the PEM."""
+    if not current.has_certificate:
+        return None
+    return {
+        "thumbprint": current.certificate_thumbprint,
+        "expires_at": current.certificate_expires_at,
+        "updated_at": current.certificate_updated_at,
+        "state": current.certificate_state(),
+    }
+
+
 @role_required(Role.MANAGER)
-@sensitive_post_parameters("client_secret")
+@sensitive_post_parameters("client_secret", "certificate_pem")
 def connection(request: TenantRequest) -> HttpResponse:
     current = connection_or_default(request.tenant)
-    # Read before binding: a rejected form must not claim a secret it never stored.
+    # Read before binding: a rejected form must not claim a secret or certificate it never stored.
     stored = {
         "has_secret": current.has_secret,
         "secret_updated_at": current.secret_updated_at,
+        "certificate": _stored_certificate(current),
         "demo_generation": current.demo_generation if current.pk else None,
     }
-    form = ConnectionForm(request.POST or None, instance=current)
+    form = ConnectionForm(request.POST or None, request.FILES or None, instance=current)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Connection saved.")

@@ -5,6 +5,9 @@ Quirks handled here:
 * Tokens come from the Entra v2 endpoint with the ``.default`` scope (the app's
   admin-consented application permissions); they are cached until shortly
   before ``expires_in`` and refreshed once if Graph answers 401.
+* The app proves who it is with a client secret or with a certificate
+  (``SecretCredential`` / ``CertificateCredential``): a certificate signs a
+  short-lived JWT client assertion (RFC 7523), and only that assertion is sent.
 * ``@odata.nextLink`` is an opaque absolute URL (``$skiptoken``) and is
   followed as given; it must stay on graph.microsoft.com, because we send our
   bearer token to it.
@@ -17,14 +20,20 @@ Quirks handled here:
 * Intune answers tenants without a licence with 400/403 "Request not applicable
   to target tenant", which is not a permission problem.
 
-The client secret and the access token never appear in messages or ``repr``.
+The client secret, the private key, the client assertion and the access token
+never appear in messages or ``repr``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import logging
 import re
 import time
+import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -32,6 +41,10 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from inventory.sources.base import (
     POLICY_TYPES,
@@ -67,6 +80,10 @@ MAX_MESSAGE = 400
 # AADSTS codes from the token endpoint (error_codes / "AADSTSnnnn:" in error_description).
 AADSTS_CONSENT = {65001, 700016, 7000229, 500011}
 AADSTS_BAD_SECRET = {7000215, 7000222, 7000216}
+# The client assertion: bad signature or certificate not registered (700027), issuer or
+# audience not matching (700021, 700023), outside its time window (700024: our clock).
+AADSTS_BAD_ASSERTION = {700027, 700021, 700023}
+AADSTS_ASSERTION_TIME = {700024}
 AADSTS_BAD_TENANT = {90002, 900023, 900021, 90072}
 LICENCE_MARKERS = ("not applicable to target tenant", "not licensed", "licence", "license")
 
@@ -88,6 +105,14 @@ CATALOG_PLATFORMS = {"androidEnterprise": "android", "aosp": "android", "windows
 HINT_REJECTED_CREDENTIAL = (
     "The client secret was rejected: check the client secret value (not the secret ID) "
     "and that it has not expired."
+)
+HINT_REJECTED_CERTIFICATE = (
+    "The certificate was rejected: upload its public part (the certificate, never the key) "
+    "to the app registration in Entra (Certificates & secrets > Certificates), check that its "
+    "thumbprint matches the one on Inventory > Connection, and that it has not expired."
+)
+HINT_ASSERTION_TIME = (
+    "Entra refused the client assertion's validity window: check this server's clock (NTP)."
 )
 HINT_BAD_TENANT = "Check the Entra tenant id (a GUID or a verified domain of the tenant)."
 HINT_CONSENT = "An admin must grant admin consent to the app in this tenant."
@@ -181,6 +206,236 @@ def _aadsts_code(body: dict[str, Any]) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# --- credentials -------------------------------------------------------------------------
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ASSERTION_LIFETIME = 600  # seconds: a fresh assertion is signed for every token request
+MIN_RSA_BITS = 2048  # Entra refuses smaller keys
+MAX_BUNDLE_CHARS = 64 * 1024  # a key, its certificate and a chain fit many times over
+# One PEM block; its body cannot hold "-----", so a scan never runs past the next marker.
+_PEM_BLOCK_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(?:[^-]|-(?!----))*-----END \1-----")
+
+MSG_NO_KEY = "No private key found: paste or upload a PEM with the private key and its certificate."
+MSG_MANY_KEYS = "The PEM holds more than one private key; keep only the certificate's key."
+MSG_ENCRYPTED = (
+    "The private key is encrypted (password-protected); export it without a password "
+    "(e.g. openssl pkey -in key.pem -out plain-key.pem)."
+)
+MSG_BAD_KEY = "The private key cannot be read; paste it in PEM form (-----BEGIN PRIVATE KEY-----)."
+MSG_NOT_RSA = "The private key is not an RSA key; Entra app certificates here must use RSA."
+MSG_SMALL_KEY = f"The RSA key is too short; use at least {MIN_RSA_BITS} bits."
+MSG_NO_CERTIFICATE = (
+    "No readable certificate found: add the certificate (-----BEGIN CERTIFICATE-----) "
+    "after the private key. A .pfx/.p12 file must be converted to PEM first "
+    "(openssl pkcs12 -in cert.pfx -nodes -out bundle.pem)."
+)
+MSG_MISMATCH = "The private key does not belong to the certificate (their public keys differ)."
+MSG_TOO_LARGE = "The PEM is too large for a private key and its certificate."
+
+
+class CertificateBundleError(ValueError):
+    """A PEM bundle that cannot be used; the message is fixed text, never the PEM itself."""
+
+
+def _b64url(data: bytes) -> str:
+    """Base64url without padding, as JWTs (RFC 7515) use it."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _json_segment(value: dict[str, Any]) -> str:
+    return _b64url(json.dumps(value, separators=(",", ":")).encode())
+
+
+def _spki(key: Any) -> bytes:
+    return bytes(
+        key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
+class CertificateBundle:
+    """An RSA private key and the certificate it belongs to (validated on construction)."""
+
+    def __init__(self, private_key: rsa.RSAPrivateKey, certificate: x509.Certificate) -> None:
+        if _spki(private_key.public_key()) != _spki(certificate.public_key()):
+            raise CertificateBundleError(MSG_MISMATCH)
+        self.private_key = private_key
+        self.certificate = certificate
+        self._der = certificate.public_bytes(serialization.Encoding.DER)
+
+    def __repr__(self) -> str:
+        return f"CertificateBundle(thumbprint={self.thumbprint!r})"
+
+    @property
+    def thumbprint(self) -> str:
+        """SHA-1 of the certificate, upper-case hex: what Entra shows as its thumbprint."""
+        return hashlib.sha1(self._der, usedforsecurity=False).hexdigest().upper()
+
+    @property
+    def x5t(self) -> str:
+        return _b64url(hashlib.sha1(self._der, usedforsecurity=False).digest())
+
+    @property
+    def x5t_s256(self) -> str:
+        return _b64url(hashlib.sha256(self._der).digest())
+
+    @property
+    def not_valid_after(self) -> datetime:
+        return self.certificate.not_valid_after_utc
+
+    def pem(self) -> str:
+        """The key (PKCS#8, unencrypted) and the certificate: what is stored, encrypted."""
+        key = self.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        certificate = self.certificate.public_bytes(serialization.Encoding.PEM)
+        return (key + certificate).decode("ascii")
+
+    def sign(self, data: bytes) -> bytes:
+        return self.private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def load_certificate_bundle(text: str) -> CertificateBundle:
+    """Parse a PEM text holding one unencrypted RSA private key and its certificate.
+
+    The certificate may come with others (a chain): the one matching the key is
+    kept. Raises CertificateBundleError with a message meant for the person who
+    pasted it; cryptography's own messages are not passed on.
+    """
+    if len(text) > MAX_BUNDLE_CHARS:
+        raise CertificateBundleError(MSG_TOO_LARGE)
+    blocks = [
+        (m.group(1), m.group(0).encode("ascii", "replace")) for m in _PEM_BLOCK_RE.finditer(text)
+    ]
+    key = _private_key([(label, pem) for label, pem in blocks if label.endswith("PRIVATE KEY")])
+    certificates = _certificates([pem for label, pem in blocks if label == "CERTIFICATE"])
+    for certificate in certificates:
+        if _spki(certificate.public_key()) == _spki(key.public_key()):
+            return CertificateBundle(key, certificate)
+    raise CertificateBundleError(MSG_MISMATCH if certificates else MSG_NO_CERTIFICATE)
+
+
+def _private_key(blocks: list[tuple[str, bytes]]) -> rsa.RSAPrivateKey:
+    if not blocks:
+        raise CertificateBundleError(MSG_NO_KEY)
+    if len(blocks) > 1:
+        raise CertificateBundleError(MSG_MANY_KEYS)
+    label, pem = blocks[0]
+    if label == "ENCRYPTED PRIVATE KEY":
+        raise CertificateBundleError(MSG_ENCRYPTED)
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except TypeError:  # a legacy "Proc-Type: 4,ENCRYPTED" key asks for its password
+        raise CertificateBundleError(MSG_ENCRYPTED) from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise CertificateBundleError(MSG_BAD_KEY) from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise CertificateBundleError(MSG_NOT_RSA)
+    if key.key_size < MIN_RSA_BITS:
+        raise CertificateBundleError(MSG_SMALL_KEY)
+    return key
+
+
+def _certificates(blocks: list[bytes]) -> list[x509.Certificate]:
+    certificates = []
+    for pem in blocks:
+        try:
+            certificates.append(x509.load_pem_x509_certificate(pem))
+        except ValueError:
+            continue  # an unreadable extra (chain) certificate does not matter
+    return certificates
+
+
+class ClientCredential(ABC):
+    """How the app proves its identity at the token endpoint."""
+
+    @abstractmethod
+    def token_fields(self, client_id: str, token_url: str) -> dict[str, str]:
+        """Form fields for the token request, besides grant_type, client_id and scope."""
+
+    @abstractmethod
+    def rejected_hint(self) -> str:
+        """What to check when Entra refuses this credential."""
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values no message may carry (what token_fields sent is redacted by the source)."""
+        return ()
+
+
+class SecretCredential(ClientCredential):
+    """A client secret, sent as is."""
+
+    def __init__(self, secret: str) -> None:
+        self.__secret = secret
+
+    def __repr__(self) -> str:
+        return "SecretCredential(secret='***')"
+
+    def token_fields(self, client_id: str, token_url: str) -> dict[str, str]:
+        return {"client_secret": self.__secret}
+
+    def rejected_hint(self) -> str:
+        return HINT_REJECTED_CREDENTIAL
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self.__secret,) if self.__secret else ()
+
+
+class CertificateCredential(ClientCredential):
+    """A certificate: each token request sends a fresh JWT signed with its private key.
+
+    Takes the key's PEM and the certificate's PEM, or one PEM bundle holding both
+    as ``private_key_pem``. Raises CertificateBundleError if they do not fit.
+    """
+
+    def __init__(
+        self,
+        private_key_pem: str,
+        certificate_pem: str = "",
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        # Wall-clock time: nbf/exp are compared with Entra's clock, not a monotonic one.
+        self._clock = clock
+        self.__bundle = load_certificate_bundle(f"{private_key_pem}\n{certificate_pem}")
+
+    def __repr__(self) -> str:
+        return f"CertificateCredential(thumbprint={self.thumbprint!r}, private_key='***')"
+
+    @property
+    def thumbprint(self) -> str:
+        return self.__bundle.thumbprint
+
+    def token_fields(self, client_id: str, token_url: str) -> dict[str, str]:
+        return {
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": self.assertion(client_id, token_url),
+        }
+
+    def assertion(self, client_id: str, audience: str) -> str:
+        """The RS256 client assertion for ``audience`` (the token endpoint URL)."""
+        bundle = self.__bundle
+        now = int(self._clock())
+        header = {"alg": "RS256", "typ": "JWT", "x5t": bundle.x5t, "x5t#S256": bundle.x5t_s256}
+        claims = {
+            "aud": audience,
+            "iss": client_id,
+            "sub": client_id,
+            "jti": str(uuid.uuid4()),  # Entra refuses a replayed assertion
+            "nbf": now,
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME,
+        }
+        signing_input = f"{_json_segment(header)}.{_json_segment(claims)}"
+        return f"{signing_input}.{_b64url(bundle.sign(signing_input.encode('ascii')))}"
+
+    def rejected_hint(self) -> str:
+        return HINT_REJECTED_CERTIFICATE
+
+
 class GraphSource:
     """Reads a tenant's Intune policies from Microsoft Graph (see the module docstring)."""
 
@@ -188,7 +443,7 @@ class GraphSource:
         self,
         entra_tenant_id: str,
         client_id: str,
-        client_secret: str,
+        credential: str | ClientCredential,
         *,
         http: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -200,7 +455,10 @@ class GraphSource:
     ) -> None:
         self.entra_tenant_id = entra_tenant_id
         self.client_id = client_id
-        self.__secret = client_secret
+        # A plain string is a client secret (the original signature, kept for callers).
+        self._credential = (
+            SecretCredential(credential) if isinstance(credential, str) else credential
+        )
         self.policy_types = check_policy_types(policy_types)
         self._sleep = sleep
         self._clock = clock
@@ -213,11 +471,12 @@ class GraphSource:
         self._http = http if http is not None else httpx.Client(timeout=self._timeouts)
         self.__token: str | None = None
         self._token_expires_at = 0.0
+        self.__sent: tuple[str, ...] = ()  # the last token request's proof (e.g. the assertion)
 
     def __repr__(self) -> str:
         return (
             f"GraphSource(entra_tenant_id={self.entra_tenant_id!r}, "
-            f"client_id={self.client_id!r}, client_secret='***')"
+            f"client_id={self.client_id!r}, credential={self._credential!r})"
         )
 
     def close(self) -> None:
@@ -383,13 +642,15 @@ class GraphSource:
     def _token(self, on_wait: WaitCallback | None) -> str:
         if self.__token and self._clock() < self._token_expires_at:
             return self.__token
+        url = LOGIN_URL.format(tenant=quote(self.entra_tenant_id, safe=""))
+        proof = self._credential.token_fields(self.client_id, url)
+        self._remember_sent(proof)
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
-            "client_secret": self.__secret,
             "scope": SCOPE,
+            **proof,
         }
-        url = LOGIN_URL.format(tenant=quote(self.entra_tenant_id, safe=""))
         response = self._send("POST", url, on_wait, what="token request", data=form)
         body = _json_or_none(response)
         if response.status_code != 200:
@@ -405,6 +666,14 @@ class GraphSource:
         self.__token = token
         self._token_expires_at = self._clock() + lifetime - margin
         return token
+
+    def _remember_sent(self, proof: dict[str, str]) -> None:
+        """Keep what proved our identity, so no error text can echo it (or its signature)."""
+        sent = [value for name, value in proof.items() if name != "client_assertion_type"]
+        assertion = proof.get("client_assertion", "")
+        if assertion.count(".") == 2:
+            sent.append(assertion.rsplit(".", 1)[1])
+        self.__sent = tuple(v for v in sent if v)
 
     def _token_error(self, response: httpx.Response, body: Any) -> SourceError:
         if not isinstance(body, dict):
@@ -426,8 +695,11 @@ class GraphSource:
         aadsts = _aadsts_code(body)
         if aadsts in AADSTS_CONSENT or error == "consent_required":
             return self._error("consent_missing", message, hint=HINT_CONSENT)
-        if aadsts in AADSTS_BAD_SECRET or error == "invalid_client":
-            return self._error("auth_failed", message, hint=HINT_REJECTED_CREDENTIAL)
+        if aadsts in AADSTS_ASSERTION_TIME:
+            return self._error("auth_failed", message, hint=HINT_ASSERTION_TIME)
+        rejected = aadsts in AADSTS_BAD_SECRET or aadsts in AADSTS_BAD_ASSERTION
+        if rejected or error == "invalid_client":
+            return self._error("auth_failed", message, hint=self._credential.rejected_hint())
         if aadsts in AADSTS_BAD_TENANT:
             return self._error("auth_failed", message, hint=HINT_BAD_TENANT)
         return self._error("auth_failed", message)
@@ -451,9 +723,10 @@ class GraphSource:
         return self._error("bad_response", text)
 
     def _error(self, code: str, message: str, *, hint: str | None = None) -> SourceError:
-        """A SourceError whose text can never carry the secret or the access token."""
-        text = _one_line(message)
-        for secret in (self.__secret, self.__token):
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        return SourceError(code, text, hint=hint)
+        """A SourceError whose text can never carry the credential or the access token."""
+        secrets = (*self._credential.secrets(), *self.__sent, self.__token or "")
+        # Longest first: a whole assertion goes before its signature alone. Redacted before
+        # the text is cut, or a secret cut in half at the end would survive the replace.
+        for secret in sorted(filter(None, secrets), key=len, reverse=True):
+            message = message.replace(secret, "[redacted]")
+        return SourceError(code, _one_line(message), hint=hint)

@@ -562,6 +562,22 @@ def test_the_secret_never_shows_in_repr_or_error_texts(
     assert "[redacted]" in caught.value.message
 
 
+def test_a_secret_echoed_where_the_message_is_cut_is_redacted_not_halved(
+    router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    prefix = "token request failed: invalid_client: AADSTS7000215: "
+    padding = "x" * (385 - len(prefix))  # the secret straddles the 400-character cut
+    router.post(url__eq=TOKEN_ENDPOINT).mock(
+        return_value=_aad_error(401, "invalid_client", 7000215, f"{padding}{SECRET} tail")
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps))
+
+    assert SECRET[:8] not in caught.value.message
+    assert "[redacted]" in caught.value.message
+
+
 def test_source_error_carries_code_message_and_default_hint() -> None:
     error = SourceError("timeout", "GET /x: no answer within 30 s")
 
