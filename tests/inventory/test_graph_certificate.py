@@ -14,7 +14,7 @@ import json
 import logging
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -68,6 +68,7 @@ from inventory.sources.graph import (
 )
 from operations.models import Notification, OperationRun, RunFailure, StatusBucket
 from tenantatlas.models import Tenant
+from tests.inventory.conftest import sync_via_page
 
 ENTRA_TENANT = "7d3c1f0e-5a8b-4c2d-9e1f-0a1b2c3d4e5f"
 CLIENT = "c0ffee00-1111-2222-3333-444455556666"
@@ -201,12 +202,6 @@ def _rejected_assertion(request: httpx.Request) -> httpx.Response:
             "correlation_id": "9a8b7c6d",
         },
     )
-
-
-@pytest.fixture
-def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_called=False) as mock:
-        yield mock
 
 
 @pytest.fixture(autouse=True)
@@ -437,17 +432,6 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return sleeps
 
 
-def _sync(
-    login: Callable[[User], Client], user: User, work_queue: Callable[[], int]
-) -> OperationRun:
-    response = login(user).post(reverse("inventory:sync", kwargs={"tenant_slug": "acme"}))
-    assert response.status_code == 302
-    assert work_queue() == 1
-    run = OperationRun.objects.order_by("-id").first()
-    assert run is not None
-    return run
-
-
 def _everything_stored_and_shown(
     client: Client, run: OperationRun, caplog: pytest.LogCaptureFixture
 ) -> list[str]:
@@ -486,7 +470,7 @@ def test_a_certificate_connection_syncs_into_a_complete_snapshot(
     for policy_type in ("compliancePolicy", "settingsCatalog", "groupPolicyConfiguration"):
         router.get(url__eq=ENDPOINTS[policy_type]).mock(return_value=_page([]))
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert run.bucket == StatusBucket.SUCCEEDED
     sync = InventorySync.objects.get(run=run)
@@ -516,7 +500,7 @@ def test_an_unregistered_certificate_fails_the_sync_with_the_upload_hint(
     token = router.post(url__eq=TOKEN_ENDPOINT).mock(side_effect=_rejected_assertion)
     graph = router.get(url__eq=DEVICE_CONFIGS)
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert run.bucket == StatusBucket.FAILED
     assert graph.call_count == 0
@@ -545,7 +529,7 @@ def test_the_certificate_method_without_a_certificate_fails_before_any_request(
     connection.client_secret_encrypted = "a stored secret does not stand in for the certificate"
     connection.save()
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert run.bucket == StatusBucket.FAILED
     assert RunFailure.objects.get(run=run).code == "not_configured"

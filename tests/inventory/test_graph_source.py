@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -36,13 +35,6 @@ class Recorder(list[float]):
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture
-def router() -> Iterator[respx.MockRouter]:
-    # assert_all_mocked (the default): any request without a route fails the test.
-    with respx.mock(assert_all_called=False) as mock:
-        yield mock
 
 
 @pytest.fixture

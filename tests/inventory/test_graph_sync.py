@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -37,6 +37,7 @@ from inventory.sources.base import TAXONOMY
 from inventory.sources.graph import ENDPOINTS, HINT_REJECTED_CREDENTIAL
 from operations.models import Notification, OperationRun, RunFailure, StatusBucket
 from tenantatlas.models import Tenant
+from tests.inventory.conftest import sync_via_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,12 +82,6 @@ def graph_tenant(tenant: Tenant, settings: Settings) -> Tenant:
     set_secret(connection, SECRET)
     connection.save()
     return tenant
-
-
-@pytest.fixture
-def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_called=False) as mock:
-        yield mock
 
 
 @pytest.fixture
@@ -149,17 +144,6 @@ def _graph_error(status: int, code: str, message: str, **headers: str) -> httpx.
     return httpx.Response(status, json=body, headers=headers)
 
 
-def _sync(
-    login: Callable[[User], Client], user: User, work_queue: Callable[[], int]
-) -> OperationRun:
-    response = login(user).post(reverse("inventory:sync", kwargs={"tenant_slug": "acme"}))
-    assert response.status_code == 302
-    assert work_queue() == 1
-    run = OperationRun.objects.order_by("-id").first()
-    assert run is not None
-    return run
-
-
 def _assert_no_secret_anywhere(
     client: Client, caplog: pytest.LogCaptureFixture, run: OperationRun
 ) -> None:
@@ -209,7 +193,7 @@ def test_pages_are_followed_into_one_complete_snapshot(
     for url in (CATALOG, GROUP_POLICY):
         router.get(url__eq=url).mock(return_value=_page([]))
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert run.bucket == StatusBucket.SUCCEEDED
     assert (run.total, run.processed, run.succeeded, run.failed, run.skipped) == (4, 4, 4, 0, 0)
@@ -239,7 +223,7 @@ def test_an_item_repeated_across_pages_is_stored_once_and_counted_skipped(
     router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1), _config(2)], page2))
     router.get(url__eq=page2).mock(return_value=_page([_config(2), _config(3)]))
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert (run.total, run.succeeded, run.failed, run.skipped) == (4, 3, 0, 1)
     assert run.bucket == StatusBucket.SUCCEEDED
@@ -271,8 +255,8 @@ def test_volatile_fields_and_masked_secrets_do_not_change_the_hash(
         ]
     )
 
-    first = InventorySync.objects.get(run=_sync(login, operator, work_queue))
-    second_run = _sync(login, operator, work_queue)
+    first = InventorySync.objects.get(run=sync_via_page(login, operator, work_queue))
+    second_run = sync_via_page(login, operator, work_queue)
     second = InventorySync.objects.get(run=second_run)
 
     def hashes(sync: InventorySync) -> dict[str, str]:
@@ -305,7 +289,7 @@ def test_retry_after_is_honoured_counted_and_shown_while_waiting(
         side_effect=[throttled, throttled, _page([_config(1)])]
     )
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert sleeps == [7.0, 7.0]
     assert route.call_count == 3
@@ -333,7 +317,7 @@ def test_a_wait_before_an_empty_answer_is_cleared_too(
     for url in (COMPLIANCE, CATALOG):
         router.get(url__eq=url).mock(return_value=_page([]))
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert sleeps == [2.0]
     assert run.bucket == StatusBucket.SUCCEEDED
@@ -356,7 +340,7 @@ def test_throttling_beyond_the_retries_fails_the_run_with_a_hint(
         return_value=_graph_error(429, "TooManyRequests", "Slow down", **{"Retry-After": "3"})
     )
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert sleeps == [3.0] * 4  # GraphSource's four retries, each as long as asked
     assert run.bucket == StatusBucket.FAILED
@@ -396,7 +380,7 @@ def test_a_rejected_secret_fails_the_run_with_a_sanitized_hinted_entry(
     )
     graph = router.get(url__eq=DEVICE_CONFIGS)
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert run.bucket == StatusBucket.FAILED
     assert graph.call_count == 0
@@ -429,7 +413,7 @@ def test_a_5xx_mid_paging_fails_the_run_and_keeps_an_incomplete_snapshot(
         return_value=_graph_error(503, "ServiceUnavailable", "Service is unavailable")
     )
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert len(sleeps) == 4  # retried with backoff before giving up
     assert run.bucket == StatusBucket.FAILED
@@ -465,7 +449,7 @@ def test_a_policy_whose_settings_cannot_be_read_makes_the_run_partial(
     for url in (COMPLIANCE, GROUP_POLICY):
         router.get(url__eq=url).mock(return_value=_page([]))
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert run.bucket == StatusBucket.PARTIALLY_SUCCEEDED
     assert (run.total, run.succeeded, run.failed) == (2, 1, 1)
@@ -487,7 +471,7 @@ def test_a_secret_the_key_cannot_decrypt_fails_fast_as_not_configured(
 ) -> None:
     settings.CREDENTIALS_KEY = Fernet.generate_key().decode()  # the key was replaced
 
-    run = _sync(login, operator, work_queue)
+    run = sync_via_page(login, operator, work_queue)
 
     assert run.bucket == StatusBucket.FAILED
     assert RunFailure.objects.get(run=run).code == "not_configured"
