@@ -670,11 +670,13 @@ def test_tiny_limits(limit: int, expected: str) -> None:
     assert sanitize("a b c d e f", max_length=limit) == expected
 
 
+# Guards against catastrophic regex backtracking (minutes, not milliseconds),
+# with bounds loose enough for a loaded CI machine; not a measurement.
 def test_a_megabyte_is_fast() -> None:
     started = time.perf_counter()
     for text in (MEGA_PROSE, MEGA_TOKEN, MEGA_TRACEBACK, "x" * MEGABYTE, "\x00" * MEGABYTE):
         sanitize(text)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 10.0
 
 
 @pytest.mark.parametrize(
@@ -696,7 +698,7 @@ def test_a_megabyte_is_fast() -> None:
 def test_pathological_inputs_stay_fast(text: str) -> None:
     started = time.perf_counter()
     sanitize(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 5.0
 
 
 # --- tracebacks ---------------------------------------------------------------
