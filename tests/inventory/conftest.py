@@ -1,16 +1,13 @@
-"""Inventory test helpers shared by the Graph job tests (secret and certificate)."""
+"""Fixtures for the Graph tests: respx routes every request; an unrouted one fails."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import respx
-from django.contrib.auth.models import User
-from django.test import Client
-from django.urls import reverse
 
-from operations.models import OperationRun
+from tests.inventory.graph_fakes import TOKEN_ENDPOINT, token_ok
 
 
 @pytest.fixture
@@ -20,13 +17,6 @@ def router() -> Iterator[respx.MockRouter]:
         yield mock
 
 
-def sync_via_page(
-    login: Callable[[User], Client], user: User, work_queue: Callable[[], int]
-) -> OperationRun:
-    """Start a sync as a person would (POST the page) and run it on a real worker."""
-    response = login(user).post(reverse("inventory:sync", kwargs={"tenant_slug": "acme"}))
-    assert response.status_code == 302
-    assert work_queue() == 1
-    run = OperationRun.objects.order_by("-id").first()
-    assert run is not None
-    return run
+@pytest.fixture
+def token_route(router: respx.MockRouter) -> respx.Route:
+    return router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=token_ok())

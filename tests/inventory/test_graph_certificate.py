@@ -42,7 +42,6 @@ from inventory.models import (
     AuthMethod,
     ConnectionKind,
     InventorySync,
-    SnapshotItem,
     SyncStatus,
     TenantConnection,
 )
@@ -66,15 +65,20 @@ from inventory.sources.graph import (
     SecretCredential,
     load_certificate_bundle,
 )
-from operations.models import Notification, OperationRun, RunFailure, StatusBucket
+from operations.models import RunFailure, StatusBucket
 from tenantatlas.models import Tenant
-from tests.inventory.conftest import sync_via_page
+from tests.inventory.graph_fakes import (
+    CLIENT,
+    DEVICE_CONFIGS,
+    ENTRA_TENANT,
+    TOKEN,
+    TOKEN_ENDPOINT,
+    graph_page,
+    stored_and_shown,
+    sync_via_page,
+    token_ok,
+)
 
-ENTRA_TENANT = "7d3c1f0e-5a8b-4c2d-9e1f-0a1b2c3d4e5f"
-CLIENT = "c0ffee00-1111-2222-3333-444455556666"
-TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.CERT-ACCESS-TOKEN-BODY.signature"
-TOKEN_ENDPOINT = f"https://login.microsoftonline.com/{ENTRA_TENANT}/oauth2/v2.0/token"
-DEVICE_CONFIGS = ENDPOINTS["deviceConfiguration"]
 NOW = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
 
 
@@ -166,16 +170,6 @@ def _form(request: httpx.Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
 
 
-def _token_ok() -> httpx.Response:
-    return httpx.Response(
-        200, json={"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}
-    )
-
-
-def _page(items: list[dict[str, Any]]) -> httpx.Response:
-    return httpx.Response(200, json={"value": items})
-
-
 def _config(n: int) -> dict[str, Any]:
     return {
         "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
@@ -224,7 +218,7 @@ def _source(pair: Pair, **kwargs: Any) -> GraphSource:
 
 def _assert_no_key_material(pair: Pair, texts: Sequence[str], secrets: Sequence[str] = ()) -> None:
     for text in texts:
-        for material in [*pair.key_material(), *secrets, TOKEN, "CERT-ACCESS-TOKEN-BODY"]:
+        for material in [*pair.key_material(), *secrets, TOKEN, "ACCESS-TOKEN-BODY"]:
             assert material not in text
 
 
@@ -234,8 +228,8 @@ def _assert_no_key_material(pair: Pair, texts: Sequence[str], secrets: Sequence[
 def test_the_token_request_sends_a_client_assertion_and_no_secret(
     pair: Pair, router: respx.MockRouter
 ) -> None:
-    token = router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=_token_ok())
-    graph = router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1)]))
+    token = router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=token_ok())
+    graph = router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([_config(1)]))
 
     items = [item for page in _source(pair).pages() for item in page]
 
@@ -389,8 +383,8 @@ def test_an_assertion_outside_its_time_window_hints_at_the_clock(
 
 
 def test_a_secret_credential_still_sends_the_secret(router: respx.MockRouter) -> None:
-    token = router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=_token_ok())
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([]))
+    token = router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=token_ok())
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([]))
     source = GraphSource(
         ENTRA_TENANT, CLIENT, SecretCredential("s3cr3t-value"), http=httpx.Client(),
         policy_types=("deviceConfiguration",),
@@ -432,27 +426,6 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return sleeps
 
 
-def _everything_stored_and_shown(
-    client: Client, run: OperationRun, caplog: pytest.LogCaptureFixture
-) -> list[str]:
-    rows = [
-        *OperationRun.objects.values(),
-        *RunFailure.objects.values(),
-        *InventorySync.objects.values(),
-        *SnapshotItem.objects.values(),
-        *Notification.objects.values(),
-        *TenantConnection.objects.values(),
-    ]
-    acme = {"tenant_slug": "acme"}
-    urls = [
-        reverse("inventory:index", kwargs=acme),
-        reverse("inventory:connection", kwargs=acme),
-        run.get_absolute_url(),
-    ]
-    pages = [client.get(url).content.decode() for url in urls]
-    return [json.dumps(rows, default=str), *pages, caplog.text]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_certificate_connection_syncs_into_a_complete_snapshot(
     certificate_tenant: Tenant,
@@ -465,10 +438,10 @@ def test_a_certificate_connection_syncs_into_a_complete_snapshot(
     no_sleep: list[float],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    token = router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=_token_ok())
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1), _config(2)]))
+    token = router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=token_ok())
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([_config(1), _config(2)]))
     for policy_type in ("compliancePolicy", "settingsCatalog", "groupPolicyConfiguration"):
-        router.get(url__eq=ENDPOINTS[policy_type]).mock(return_value=_page([]))
+        router.get(url__eq=ENDPOINTS[policy_type]).mock(return_value=graph_page([]))
 
     run = sync_via_page(login, operator, work_queue)
 
@@ -479,7 +452,7 @@ def test_a_certificate_connection_syncs_into_a_complete_snapshot(
     assert form["client_assertion_type"] == ASSERTION_TYPE
     assert "client_secret" not in form
     assertion = form["client_assertion"]
-    texts = _everything_stored_and_shown(login(owner), run, caplog)
+    texts = stored_and_shown(login(owner), run, caplog)
     _assert_no_key_material(pair, texts, [assertion])
     connection = TenantConnection.objects.get(tenant=certificate_tenant)
     assert connection.certificate_encrypted not in "".join(texts[1:])  # pages and logs
@@ -511,7 +484,7 @@ def test_an_unregistered_certificate_fails_the_sync_with_the_upload_hint(
     assert "upload its public part" in run.failure_reason
     assert "AADSTS700027" in caplog.text  # the worker's log was captured, and it is clean
     assertion = _form(token.calls.last.request)["client_assertion"]
-    texts = _everything_stored_and_shown(login(owner), run, caplog)
+    texts = stored_and_shown(login(owner), run, caplog)
     _assert_no_key_material(pair, texts, [assertion, assertion.rsplit(".", 1)[1]])
 
 

@@ -17,17 +17,20 @@ from inventory.sources.graph import (
     _retry_after,
     platform_from_odata_type,
 )
-
-TENANT = "7d3c1f0e-5a8b-4c2d-9e1f-0a1b2c3d4e5f"
-CLIENT = "c0ffee00-1111-2222-3333-444455556666"
-SECRET = "Qx8~k2.Rz-SECRET-VALUE_9aBcD3fGhJ"
-TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.ACCESS-TOKEN-BODY.signature"
-TOKEN_ENDPOINT = f"https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token"
-DEVICE_CONFIGS = ENDPOINTS["deviceConfiguration"]
-COMPLIANCE = ENDPOINTS["compliancePolicy"]
-CATALOG = ENDPOINTS["settingsCatalog"]
-GROUP_POLICY = ENDPOINTS["groupPolicyConfiguration"]
-REQUEST_ID = "5e1f2a3b-aaaa-bbbb-cccc-0123456789ab"
+from tests.inventory.graph_fakes import (
+    CATALOG,
+    CLIENT,
+    COMPLIANCE,
+    DEVICE_CONFIGS,
+    ENTRA_TENANT,
+    GROUP_POLICY,
+    REQUEST_ID,
+    SECRET,
+    TOKEN,
+    TOKEN_ENDPOINT,
+    graph_error,
+    graph_page,
+)
 
 
 class Recorder(list[float]):
@@ -38,27 +41,13 @@ class Recorder(list[float]):
 
 
 @pytest.fixture
-def token_route(router: respx.MockRouter) -> respx.Route:
-    return router.post(url__eq=TOKEN_ENDPOINT).respond(
-        json={"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}
-    )
-
-
-@pytest.fixture
 def sleeps() -> Recorder:
     return Recorder()
 
 
 def _source(sleeps: Recorder, **kwargs: Any) -> GraphSource:
     kwargs.setdefault("policy_types", ("deviceConfiguration",))
-    return GraphSource(TENANT, CLIENT, SECRET, http=httpx.Client(), sleep=sleeps, **kwargs)
-
-
-def _page(items: list[dict[str, Any]], next_link: str | None = None) -> httpx.Response:
-    body: dict[str, Any] = {"@odata.context": "https://graph.microsoft.com/...", "value": items}
-    if next_link:
-        body["@odata.nextLink"] = next_link
-    return httpx.Response(200, json=body, headers={"request-id": REQUEST_ID})
+    return GraphSource(ENTRA_TENANT, CLIENT, SECRET, http=httpx.Client(), sleep=sleeps, **kwargs)
 
 
 def _config(n: int, odata: str = "windows10GeneralConfiguration") -> dict[str, Any]:
@@ -69,21 +58,6 @@ def _config(n: int, odata: str = "windows10GeneralConfiguration") -> dict[str, A
         "lastModifiedDateTime": "2025-01-06T08:00:00Z",
         "passwordRequired": True,
     }
-
-
-def _graph_error(status: int, code: str, message: str, **headers: str) -> httpx.Response:
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": "2025-01-06T08:00:00",
-                "request-id": REQUEST_ID,
-                "client-request-id": "c1c1c1c1-0000-0000-0000-000000000001",
-            },
-        }
-    }
-    return httpx.Response(status, json=body, headers=headers)
 
 
 def _aad_error(status: int, error: str, aadsts: int, text: str) -> httpx.Response:
@@ -126,10 +100,10 @@ def test_pages_follow_next_link_across_three_pages(
     page2 = f"{DEVICE_CONFIGS}?$skiptoken=Mi0yMDI1LTAxLTA2"
     page3 = f"{DEVICE_CONFIGS}?$skiptoken=My0yMDI1LTAxLTA2%27x%27"
     first = router.get(url__eq=DEVICE_CONFIGS).mock(
-        return_value=_page([_config(1), _config(2)], page2)
+        return_value=graph_page([_config(1), _config(2)], page2)
     )
-    second = router.get(url__eq=page2).mock(return_value=_page([_config(3)], page3))
-    third = router.get(url__eq=page3).mock(return_value=_page([_config(4)]))
+    second = router.get(url__eq=page2).mock(return_value=graph_page([_config(3)], page3))
+    third = router.get(url__eq=page3).mock(return_value=graph_page([_config(4)]))
 
     pages = list(_source(sleeps).pages())
 
@@ -142,9 +116,11 @@ def test_pages_follow_next_link_across_three_pages(
 def test_all_four_types_are_mapped_with_their_platform(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1)]))
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([_config(1)]))
     router.get(url__eq=COMPLIANCE).mock(
-        return_value=_page([{**_config(2, "iosCompliancePolicy"), "displayName": "iOS - Comp"}])
+        return_value=graph_page(
+            [{**_config(2, "iosCompliancePolicy"), "displayName": "iOS - Comp"}]
+        )
     )
     catalog_item = {
         "id": "cat-1",
@@ -152,9 +128,9 @@ def test_all_four_types_are_mapped_with_their_platform(
         "platforms": "macOS",
         "settings": [{"id": "0", "settingInstance": {"settingDefinitionId": "x"}}],
     }
-    router.get(url__eq=CATALOG).mock(return_value=_page([catalog_item]))
+    router.get(url__eq=CATALOG).mock(return_value=graph_page([catalog_item]))
     gp_item = {"id": "gp-1", "displayName": "Windows 10 - OneDrive", "definitionValues": []}
-    router.get(url__eq=GROUP_POLICY).mock(return_value=_page([gp_item]))
+    router.get(url__eq=GROUP_POLICY).mock(return_value=graph_page([gp_item]))
 
     items = _collect(_source(sleeps, policy_types=tuple(ENDPOINTS)))
 
@@ -172,7 +148,7 @@ def test_the_token_is_requested_once_and_reused(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
     for url in ENDPOINTS.values():
-        router.get(url__eq=url).mock(return_value=_page([]))
+        router.get(url__eq=url).mock(return_value=graph_page([]))
 
     _collect(_source(sleeps, policy_types=tuple(ENDPOINTS)))
 
@@ -192,7 +168,7 @@ def test_the_token_is_renewed_shortly_before_it_expires(
     token_route = router.post(url__eq=TOKEN_ENDPOINT).respond(
         json={"access_token": TOKEN, "expires_in": "3600"}
     )
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([]))
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([]))
     now = [0.0]
     source = _source(sleeps, clock=lambda: now[0])
 
@@ -210,8 +186,8 @@ def test_a_401_from_graph_renews_the_token_once(
 ) -> None:
     router.get(url__eq=DEVICE_CONFIGS).mock(
         side_effect=[
-            _graph_error(401, "InvalidAuthenticationToken", "Access token has expired."),
-            _page([_config(1)]),
+            graph_error(401, "InvalidAuthenticationToken", "Access token has expired."),
+            graph_page([_config(1)]),
         ]
     )
 
@@ -232,12 +208,12 @@ def test_a_page_of_settings_catalog_settings_is_completed(
     }
     without = {"id": "cat-2", "name": "Windows - Edge", "platforms": "windows10"}
     gone = {"id": "cat-3", "name": "Windows - Gone", "platforms": "windows10"}
-    router.get(url__eq=CATALOG).mock(return_value=_page([cut_off, without, gone]))
-    router.get(url__eq=more).mock(return_value=_page([{"id": "1"}]))
+    router.get(url__eq=CATALOG).mock(return_value=graph_page([cut_off, without, gone]))
+    router.get(url__eq=more).mock(return_value=graph_page([{"id": "1"}]))
     base = "https://graph.microsoft.com/beta/deviceManagement/configurationPolicies"
-    router.get(url__eq=f"{base}('cat-2')/settings").mock(return_value=_page([{"id": "0"}]))
+    router.get(url__eq=f"{base}('cat-2')/settings").mock(return_value=graph_page([{"id": "0"}]))
     router.get(url__eq=f"{base}('cat-3')/settings").mock(
-        return_value=_graph_error(404, "ResourceNotFound", "Not found")
+        return_value=graph_error(404, "ResourceNotFound", "Not found")
     )
 
     items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
@@ -255,7 +231,7 @@ def test_items_without_an_id_become_item_errors(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
     router.get(url__eq=DEVICE_CONFIGS).mock(
-        return_value=_page([{"displayName": "Broken"}, _config(2)])
+        return_value=graph_page([{"displayName": "Broken"}, _config(2)])
     )
 
     items = _collect(_source(sleeps))
@@ -269,7 +245,7 @@ def test_a_next_link_to_another_host_is_refused(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
     router.get(url__eq=DEVICE_CONFIGS).mock(
-        return_value=_page([_config(1)], "https://evil.example.com/steal?$skiptoken=1")
+        return_value=graph_page([_config(1)], "https://evil.example.com/steal?$skiptoken=1")
     )
     pages = _source(sleeps).pages()
 
@@ -305,8 +281,8 @@ def test_429_honours_retry_after(
 ) -> None:
     router.get(url__eq=DEVICE_CONFIGS).mock(
         side_effect=[
-            _graph_error(429, "TooManyRequests", "Too many requests", **{"Retry-After": "7"}),
-            _page([_config(1)]),
+            graph_error(429, "TooManyRequests", "Too many requests", **{"Retry-After": "7"}),
+            graph_page([_config(1)]),
         ]
     )
     waits = Recorder()
@@ -321,9 +297,9 @@ def test_429_honours_retry_after(
 def test_429_without_retry_after_backs_off_exponentially(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
-    throttled = _graph_error(429, "TooManyRequests", "Too many requests")
+    throttled = graph_error(429, "TooManyRequests", "Too many requests")
     router.get(url__eq=DEVICE_CONFIGS).mock(
-        side_effect=[throttled, throttled, throttled, _page([_config(1)])]
+        side_effect=[throttled, throttled, throttled, graph_page([_config(1)])]
     )
 
     assert len(_collect(_source(sleeps))) == 1
@@ -335,10 +311,10 @@ def test_backoff_is_capped(
 ) -> None:
     router.get(url__eq=DEVICE_CONFIGS).mock(
         side_effect=[
-            _graph_error(503, "ServiceUnavailable", "busy", **{"Retry-After": "600"}),
-            _graph_error(503, "ServiceUnavailable", "busy"),
-            _graph_error(503, "ServiceUnavailable", "busy"),
-            _page([_config(1)]),
+            graph_error(503, "ServiceUnavailable", "busy", **{"Retry-After": "600"}),
+            graph_error(503, "ServiceUnavailable", "busy"),
+            graph_error(503, "ServiceUnavailable", "busy"),
+            graph_page([_config(1)]),
         ]
     )
 
@@ -357,7 +333,7 @@ def test_repeated_429_beyond_max_retries_is_throttled(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
     route = router.get(url__eq=DEVICE_CONFIGS).mock(
-        return_value=_graph_error(
+        return_value=graph_error(
             429, "TooManyRequests", "Too many requests", **{"Retry-After": "1", "request-id": "r1"}
         )
     )
@@ -376,9 +352,9 @@ def test_a_500_on_page_two_yields_page_one_then_fails(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
     page2 = f"{DEVICE_CONFIGS}?$skiptoken=p2"
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1)], page2))
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([_config(1)], page2))
     failing = router.get(url__eq=page2).mock(
-        return_value=_graph_error(500, "InternalServerError", "An internal server error occurred")
+        return_value=graph_error(500, "InternalServerError", "An internal server error occurred")
     )
     pages = _source(sleeps, max_retries=3).pages()
 
@@ -411,7 +387,7 @@ def test_a_timeout_then_success_goes_on(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
     router.get(url__eq=DEVICE_CONFIGS).mock(
-        side_effect=[httpx.ConnectTimeout("connect timed out"), _page([_config(1)])]
+        side_effect=[httpx.ConnectTimeout("connect timed out"), graph_page([_config(1)])]
     )
 
     assert len(_collect(_source(sleeps))) == 1
@@ -496,24 +472,24 @@ def test_an_unknown_tenant_is_auth_failed_with_a_tenant_hint(
     ("response", "code", "hint_part"),
     [
         (
-            _graph_error(
+            graph_error(
                 403, "Forbidden", "Application is not authorized to perform this operation."
             ),
             "permission_missing",
             "DeviceManagementConfiguration.Read.All",
         ),
         (
-            _graph_error(403, "Forbidden", "Request not applicable to target tenant."),
+            graph_error(403, "Forbidden", "Request not applicable to target tenant."),
             "licence_missing",
             "Intune licence",
         ),
         (
-            _graph_error(400, "BadRequest", "Tenant is not licensed for Intune."),
+            graph_error(400, "BadRequest", "Tenant is not licensed for Intune."),
             "licence_missing",
             "Intune licence",
         ),
-        (_graph_error(404, "ResourceNotFound", "Resource not found"), "not_found", "tenant id"),
-        (_graph_error(400, "BadRequest", "Invalid filter clause"), "bad_response", "request id"),
+        (graph_error(404, "ResourceNotFound", "Resource not found"), "not_found", "tenant id"),
+        (graph_error(400, "BadRequest", "Invalid filter clause"), "bad_response", "request id"),
     ],
 )
 def test_graph_errors_are_mapped(
@@ -542,7 +518,7 @@ def test_the_secret_never_shows_in_repr_or_error_texts(
     source = _source(sleeps)
     # A hostile answer echoing the secret and the token back.
     router.get(url__eq=DEVICE_CONFIGS).mock(
-        return_value=_graph_error(500, "Boom", f"client_secret={SECRET} Bearer {TOKEN}")
+        return_value=graph_error(500, "Boom", f"client_secret={SECRET} Bearer {TOKEN}")
     )
 
     with pytest.raises(SourceError) as caught:

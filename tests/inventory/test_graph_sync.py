@@ -15,13 +15,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import httpx
 import pytest
 import respx
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import User
 from django.test import Client
-from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from inventory import connections
@@ -29,28 +27,31 @@ from inventory.connections import set_secret
 from inventory.models import (
     ConnectionKind,
     InventorySync,
-    SnapshotItem,
     SyncStatus,
     TenantConnection,
 )
 from inventory.sources.base import TAXONOMY
-from inventory.sources.graph import ENDPOINTS, HINT_REJECTED_CREDENTIAL
-from operations.models import Notification, OperationRun, RunFailure, StatusBucket
+from inventory.sources.graph import HINT_REJECTED_CREDENTIAL
+from operations.models import OperationRun, RunFailure, StatusBucket
 from tenantatlas.models import Tenant
-from tests.inventory.conftest import sync_via_page
+from tests.inventory.graph_fakes import (
+    CATALOG,
+    CLIENT,
+    COMPLIANCE,
+    DEVICE_CONFIGS,
+    ENTRA_TENANT,
+    GROUP_POLICY,
+    REQUEST_ID,
+    SECRET,
+    TOKEN,
+    TOKEN_ENDPOINT,
+    graph_error,
+    graph_page,
+    stored_and_shown,
+    sync_via_page,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ENTRA_TENANT = "7d3c1f0e-5a8b-4c2d-9e1f-0a1b2c3d4e5f"
-CLIENT = "c0ffee00-1111-2222-3333-444455556666"
-SECRET = "Qx8~k2.Rz-SECRET-VALUE_9aBcD3fGhJ"
-TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.ACCESS-TOKEN-BODY.signature"
-TOKEN_ENDPOINT = f"https://login.microsoftonline.com/{ENTRA_TENANT}/oauth2/v2.0/token"
-DEVICE_CONFIGS = ENDPOINTS["deviceConfiguration"]
-COMPLIANCE = ENDPOINTS["compliancePolicy"]
-CATALOG = ENDPOINTS["settingsCatalog"]
-GROUP_POLICY = ENDPOINTS["groupPolicyConfiguration"]
-REQUEST_ID = "5e1f2a3b-aaaa-bbbb-cccc-0123456789ab"
 
 
 class Sleeps(list[float]):
@@ -85,24 +86,10 @@ def graph_tenant(tenant: Tenant, settings: Settings) -> Tenant:
 
 
 @pytest.fixture
-def token_route(router: respx.MockRouter) -> respx.Route:
-    return router.post(url__eq=TOKEN_ENDPOINT).respond(
-        json={"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}
-    )
-
-
-@pytest.fixture
 def empty_types(router: respx.MockRouter) -> None:
     """The types a scenario does not use answer with no policies."""
     for url in (COMPLIANCE, CATALOG, GROUP_POLICY):
-        router.get(url__eq=url).mock(return_value=_page([]))
-
-
-def _page(items: list[dict[str, Any]], next_link: str | None = None) -> httpx.Response:
-    body: dict[str, Any] = {"@odata.context": "https://graph.microsoft.com/...", "value": items}
-    if next_link:
-        body["@odata.nextLink"] = next_link
-    return httpx.Response(200, json=body, headers={"request-id": REQUEST_ID})
+        router.get(url__eq=url).mock(return_value=graph_page([]))
 
 
 def _config(n: int, **extra: Any) -> dict[str, Any]:
@@ -139,32 +126,10 @@ def _custom(n: int, reference: str, modified: str) -> dict[str, Any]:
     }
 
 
-def _graph_error(status: int, code: str, message: str, **headers: str) -> httpx.Response:
-    body = {"error": {"code": code, "message": message, "innerError": {"request-id": REQUEST_ID}}}
-    return httpx.Response(status, json=body, headers=headers)
-
-
 def _assert_no_secret_anywhere(
     client: Client, caplog: pytest.LogCaptureFixture, run: OperationRun
 ) -> None:
-    rows = [
-        *OperationRun.objects.values(),
-        *RunFailure.objects.values(),
-        *InventorySync.objects.values(),
-        *SnapshotItem.objects.values(),
-        *Notification.objects.values(),
-        *TenantConnection.objects.values(),
-    ]
-    stored = json.dumps(rows, default=str)
-    acme = {"tenant_slug": "acme"}
-    urls = (
-        reverse("inventory:index", kwargs=acme),
-        reverse("inventory:connection", kwargs=acme),
-        reverse("inventory:sync_detail", kwargs={**acme, "sync_id": run.context["snapshot_id"]}),
-        run.get_absolute_url(),
-    )
-    pages = "".join(client.get(url).content.decode() for url in urls)
-    for text in (stored, pages, caplog.text):
+    for text in stored_and_shown(client, run, caplog):
         assert SECRET not in text
         assert TOKEN not in text
         assert "ACCESS-TOKEN-BODY" not in text
@@ -187,11 +152,13 @@ def test_pages_are_followed_into_one_complete_snapshot(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     page2 = f"{DEVICE_CONFIGS}?$skiptoken=Mi0yMDI1"
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1), _config(2)], page2))
-    router.get(url__eq=page2).mock(return_value=_page([_config(3)]))
-    router.get(url__eq=COMPLIANCE).mock(return_value=_page([_config(4)]))
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=graph_page([_config(1), _config(2)], page2)
+    )
+    router.get(url__eq=page2).mock(return_value=graph_page([_config(3)]))
+    router.get(url__eq=COMPLIANCE).mock(return_value=graph_page([_config(4)]))
     for url in (CATALOG, GROUP_POLICY):
-        router.get(url__eq=url).mock(return_value=_page([]))
+        router.get(url__eq=url).mock(return_value=graph_page([]))
 
     run = sync_via_page(login, operator, work_queue)
 
@@ -220,8 +187,10 @@ def test_an_item_repeated_across_pages_is_stored_once_and_counted_skipped(
     sleeps: Sleeps,
 ) -> None:
     page2 = f"{DEVICE_CONFIGS}?$skiptoken=Mi0yMDI1"
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1), _config(2)], page2))
-    router.get(url__eq=page2).mock(return_value=_page([_config(2), _config(3)]))
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=graph_page([_config(1), _config(2)], page2)
+    )
+    router.get(url__eq=page2).mock(return_value=graph_page([_config(2), _config(3)]))
 
     run = sync_via_page(login, operator, work_queue)
 
@@ -245,8 +214,8 @@ def test_volatile_fields_and_masked_secrets_do_not_change_the_hash(
 ) -> None:
     router.get(url__eq=DEVICE_CONFIGS).mock(
         side_effect=[
-            _page([_config(1), _custom(2, "ref-aaa", "2025-01-06T08:00:00Z")]),
-            _page(
+            graph_page([_config(1), _custom(2, "ref-aaa", "2025-01-06T08:00:00Z")]),
+            graph_page(
                 [
                     _config(1, lastModifiedDateTime="2025-03-01T09:30:00Z", version=4),
                     _custom(2, "ref-bbb", "2025-03-01T09:30:00Z"),
@@ -284,9 +253,9 @@ def test_retry_after_is_honoured_counted_and_shown_while_waiting(
     sleeps: Sleeps,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    throttled = _graph_error(429, "TooManyRequests", "Too many requests", **{"Retry-After": "7"})
+    throttled = graph_error(429, "TooManyRequests", "Too many requests", **{"Retry-After": "7"})
     route = router.get(url__eq=DEVICE_CONFIGS).mock(
-        side_effect=[throttled, throttled, _page([_config(1)])]
+        side_effect=[throttled, throttled, graph_page([_config(1)])]
     )
 
     run = sync_via_page(login, operator, work_queue)
@@ -311,11 +280,11 @@ def test_a_wait_before_an_empty_answer_is_cleared_too(
     token_route: respx.Route,
     sleeps: Sleeps,
 ) -> None:
-    throttled = _graph_error(503, "ServiceUnavailable", "Busy", **{"Retry-After": "2"})
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1)]))
-    router.get(url__eq=GROUP_POLICY).mock(side_effect=[throttled, _page([])])
+    throttled = graph_error(503, "ServiceUnavailable", "Busy", **{"Retry-After": "2"})
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([_config(1)]))
+    router.get(url__eq=GROUP_POLICY).mock(side_effect=[throttled, graph_page([])])
     for url in (COMPLIANCE, CATALOG):
-        router.get(url__eq=url).mock(return_value=_page([]))
+        router.get(url__eq=url).mock(return_value=graph_page([]))
 
     run = sync_via_page(login, operator, work_queue)
 
@@ -337,7 +306,7 @@ def test_throttling_beyond_the_retries_fails_the_run_with_a_hint(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     router.get(url__eq=DEVICE_CONFIGS).mock(
-        return_value=_graph_error(429, "TooManyRequests", "Slow down", **{"Retry-After": "3"})
+        return_value=graph_error(429, "TooManyRequests", "Slow down", **{"Retry-After": "3"})
     )
 
     run = sync_via_page(login, operator, work_queue)
@@ -408,9 +377,11 @@ def test_a_5xx_mid_paging_fails_the_run_and_keeps_an_incomplete_snapshot(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     page2 = f"{DEVICE_CONFIGS}?$skiptoken=Mi0yMDI1"
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1), _config(2)], page2))
+    router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=graph_page([_config(1), _config(2)], page2)
+    )
     router.get(url__eq=page2).mock(
-        return_value=_graph_error(503, "ServiceUnavailable", "Service is unavailable")
+        return_value=graph_error(503, "ServiceUnavailable", "Service is unavailable")
     )
 
     run = sync_via_page(login, operator, work_queue)
@@ -439,15 +410,17 @@ def test_a_policy_whose_settings_cannot_be_read_makes_the_run_partial(
     sleeps: Sleeps,
 ) -> None:
     base = "https://graph.microsoft.com/beta/deviceManagement/configurationPolicies"
-    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=_page([_config(1)]))
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([_config(1)]))
     router.get(url__eq=CATALOG).mock(
-        return_value=_page([{"id": "cat-1", "name": "Windows - Gone", "platforms": "windows10"}])
+        return_value=graph_page(
+            [{"id": "cat-1", "name": "Windows - Gone", "platforms": "windows10"}]
+        )
     )
     router.get(url__eq=f"{base}('cat-1')/settings").mock(
-        return_value=_graph_error(404, "ResourceNotFound", "Not found")
+        return_value=graph_error(404, "ResourceNotFound", "Not found")
     )
     for url in (COMPLIANCE, GROUP_POLICY):
-        router.get(url__eq=url).mock(return_value=_page([]))
+        router.get(url__eq=url).mock(return_value=graph_page([]))
 
     run = sync_via_page(login, operator, work_queue)
 
