@@ -10,6 +10,7 @@ from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from operations.sanitize import sanitize, sanitize_code
 from tenantatlas.models import Tenant, TenantQuerySet
 
 
@@ -186,6 +187,18 @@ class RunFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
+
+    @classmethod
+    def sanitized(
+        cls, run: OperationRun, *, code: object, message: object, item: object = ""
+    ) -> RunFailure:
+        """An unsaved entry whose every text went through the one sanitizer."""
+        return cls(
+            run=run,
+            code=sanitize_code(code),
+            message=sanitize(message),
+            item=sanitize(item, max_length=200),
+        )
 
 
 class NotificationLevel(models.TextChoices):

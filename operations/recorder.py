@@ -21,7 +21,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from operations.models import OperationRun, RunFailure, RunStatus
-from operations.sanitize import sanitize, sanitize_code
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +76,7 @@ class RunRecorder:
         self._failed += 1
         if self._stored_failures + len(self._failures) < settings.RUN_FAILURE_CAP:
             self._failures.append(
-                RunFailure(
-                    run=self.run,
-                    code=sanitize_code(code),
-                    message=sanitize(message),
-                    item=sanitize(item, max_length=200),
-                )
+                RunFailure.sanitized(self.run, code=code, message=message, item=item)
             )
         else:
             self._dropped += 1

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -30,7 +31,7 @@ from operations.models import (
 from operations.notifications import notify_run_finished, notify_run_started
 from operations.recorder import RunLost, RunRecorder
 from operations.registry import get_run_type
-from operations.sanitize import sanitize, sanitize_code
+from operations.sanitize import sanitize
 from tenantatlas.models import Tenant
 
 if TYPE_CHECKING:
@@ -198,12 +199,11 @@ def run_fail(
 
 def _add_failure(run: OperationRun, *, code: str, message: str, item: str, now: datetime) -> None:
     if run.failures.count() >= settings.RUN_FAILURE_CAP:
-        OperationRun.objects.filter(pk=run.pk).update(failures_dropped=run.failures_dropped + 1)
+        OperationRun.objects.filter(pk=run.pk).update(failures_dropped=F("failures_dropped") + 1)
         return
-    RunFailure.objects.create(
-        run=run, code=sanitize_code(code), message=message, item=sanitize(item, max_length=200),
-        created_at=now,
-    )  # fmt: skip
+    failure = RunFailure.sanitized(run, code=code, message=message, item=item)
+    failure.created_at = now
+    failure.save()
 
 
 def run_execute(run_id: int) -> None:

@@ -5,7 +5,7 @@ import pytest
 import tests.support.producers  # noqa: F401  (registers test.items)
 from operations.models import Notification, RunStatus, StatusBucket
 from operations.recorder import RunRecorder
-from operations.services import run_claim, run_start
+from operations.services import run_claim, run_fail, run_start
 
 SECRET = (
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
@@ -127,3 +127,17 @@ def test_failure_entries_are_capped_and_the_rest_counted(tenant, settings):
     assert run.failed == 8
     assert run.failures.count() == 5
     assert run.failures_dropped == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_final_failure_past_the_cap_is_counted_not_stored(tenant, settings):
+    settings.RUN_FAILURE_CAP = 0
+    run = start(tenant, None)
+
+    assert run_fail(run.pk, code="boom", message=f"Bearer {SECRET}") is True
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.failures.count() == 0
+    assert run.failures_dropped == 1
+    assert SECRET not in run.failure_reason
