@@ -63,10 +63,6 @@ class KeysetPage[M: models.Model]:
     next_cursor: str | None  # older rows
     previous_cursor: str | None  # newer rows
 
-    @property
-    def is_first(self) -> bool:
-        return self.previous_cursor is None
-
 
 def older_than(cursor: Cursor) -> Q:
     # The redundant ``created_at__lte`` lets PostgreSQL bound the index range;
