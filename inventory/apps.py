@@ -5,7 +5,13 @@ class InventoryConfig(AppConfig):
     name = "inventory"
 
     def ready(self) -> None:
-        from inventory.services import CONTEXT_KEYS, RUN_TYPE, perform_sync, sync_related
+        from inventory.services import (
+            CONTEXT_KEYS,
+            RUN_TYPE,
+            perform_sync,
+            sync_related,
+            sync_run_failed,
+        )
         from operations.registry import RunType, register
 
         register(
@@ -14,6 +20,7 @@ class InventoryConfig(AppConfig):
                 label="Inventory sync",
                 perform=perform_sync,
                 related=sync_related,
+                on_failed=sync_run_failed,
                 context_keys=CONTEXT_KEYS,
                 # Graph throttling can stretch a large tenant's sync well past
                 # the default 15 minutes; the heartbeat still proves it alive.

@@ -104,17 +104,6 @@ class InventorySync(models.Model):
             "inventory:sync_detail", kwargs={"tenant_slug": self.tenant.slug, "sync_id": self.pk}
         )
 
-    @property
-    def outcome(self) -> str:
-        """The status a person sees: a sync whose run already ended can no longer be running.
-
-        A worker killed mid-sync leaves the row "running"; recovery fails the
-        run, and this reads the truth from it (select_related("run") first).
-        """
-        if self.status == SyncStatus.RUNNING and self.run is not None and not self.run.is_active:
-            return SyncStatus.FAILED
-        return self.status
-
 
 class SnapshotItem(models.Model):
     """A policy's normalised settings as one sync saw them."""

@@ -249,6 +249,13 @@ def _upsert_policies(tenant: Tenant, policies: list[SourcePolicy]) -> dict[Key, 
     return {(t, e): pk for t, e, pk in rows.values_list("policy_type", "external_id", "pk")}
 
 
+def sync_run_failed(run: OperationRun) -> None:
+    """The run failed (also when its worker died mid-sync): its snapshot is failed, incomplete."""
+    InventorySync.objects.filter(run=run, status=SyncStatus.RUNNING).update(
+        status=SyncStatus.FAILED, is_complete=False, finished_at=timezone.now()
+    )
+
+
 def _finish_sync(sync: InventorySync, tally: _Tally) -> None:
     # Like the run's bucket: nothing read but failures is a failed snapshot.
     failed = tally.failed > 0 and tally.succeeded == 0

@@ -25,6 +25,10 @@ def no_related(run: OperationRun) -> list[RelatedLink]:
     return []
 
 
+def nothing_to_settle(run: OperationRun) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class RunType:
     key: str  # "resource.action"
@@ -35,6 +39,10 @@ class RunType:
     # Context keys a person may see on the run's detail page (the rest stays internal).
     context_keys: tuple[str, ...] = field(default=())
     timeout: int = 900  # seconds before RQ stops the job
+    # Settles the producer's own objects when its run fails, however it failed:
+    # its own error, a timeout, or recovery after the worker died (when the
+    # producer's code never ran again). Called inside run_fail's transaction.
+    on_failed: Callable[[OperationRun], None] = nothing_to_settle
 
     @property
     def resource(self) -> str:

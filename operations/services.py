@@ -193,6 +193,9 @@ def run_fail(
             return False
         run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
         _add_failure(run, code=code, message=reason, item=item, now=now)
+        run_type = get_run_type(run.run_type)
+        if run_type is not None:
+            run_type.on_failed(run)
     notify_run_finished(run)
     return True
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 import respx
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.db import connection as db_connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory.models import (
     ConnectionKind,
@@ -25,8 +28,9 @@ from inventory.services import RUN_TYPE
 from inventory.sources.base import POLICY_TYPES, TAXONOMY, ItemError, SourcePolicy
 from inventory.sources.demo import DemoSource
 from operations.models import OperationRun, RunFailure, StatusBucket
+from operations.recovery import recover_runs
 from operations.registry import RelatedLink, get_run_type
-from operations.services import run_inline
+from operations.services import run_claim, run_inline, run_start
 from tenantatlas.models import Tenant
 from tests.factories import TenantFactory
 
@@ -216,3 +220,18 @@ def test_queries_grow_with_pages_not_with_policies() -> None:
     # queries per extra page, never one per policy.
     assert large - small < 60
     assert large < 150
+
+
+def test_a_sync_whose_worker_died_is_failed_with_its_run(tenant: Tenant, operator: User) -> None:
+    run = run_start(tenant=tenant, run_type="inventory.sync", initiated_by=operator).run
+    run_claim(run.pk)
+    # What a worker SIGKILLed mid-sync leaves behind: a running run and snapshot.
+    sync = InventorySync.objects.create(tenant=tenant, scope_key="deviceConfiguration", run=run)
+
+    later = timezone.now() + timedelta(seconds=django_settings.RUN_HEARTBEAT_TIMEOUT + 1)
+    assert recover_runs(now=later) == 1
+
+    sync.refresh_from_db()
+    assert (sync.status, sync.is_complete) == (SyncStatus.FAILED, False)
+    assert sync.finished_at is not None
+    assert not InventorySync.objects.for_tenant(tenant).usable_for_drift().exists()
