@@ -117,11 +117,20 @@ def related_links(run: OperationRun) -> list[RelatedLink]:
 
 
 def visible_context(run: OperationRun) -> dict[str, Any]:
-    """Only the keys the run type allows people to see; the rest of the context stays internal."""
+    """Only the keys the run type allows people to see, under its words for them.
+
+    The rest of the context stays internal; empty values (a cleared "waiting")
+    are left out.
+    """
     run_type = get_run_type(run.run_type)
-    keys = run_type.context_keys if run_type else ()
+    if run_type is None:
+        return {}
     context = run.context if isinstance(run.context, dict) else {}
-    return {key: context[key] for key in keys if key in context}
+    return {
+        run_type.context_label(key): context[key]
+        for key in run_type.context_keys
+        if context.get(key) not in (None, "")
+    }
 
 
 def failures_page(run: OperationRun, number: str | None) -> Page[RunFailure]:
