@@ -117,19 +117,25 @@ def related_links(run: OperationRun) -> list[RelatedLink]:
 
 
 def visible_context(run: OperationRun) -> dict[str, Any]:
-    """Only the keys the run type allows people to see, under its words for them.
+    """Only the keys the run type allows people to see; the rest of the context stays internal."""
+    run_type = get_run_type(run.run_type)
+    keys = run_type.context_keys if run_type else ()
+    context = run.context if isinstance(run.context, dict) else {}
+    return {key: context[key] for key in keys if key in context}
 
-    The rest of the context stays internal; empty values (a cleared "waiting")
-    are left out.
+
+def labelled_context(run: OperationRun) -> dict[str, Any]:
+    """The visible context under the run type's words for each key, for the page.
+
+    Empty values (a cleared "waiting") are left out.
     """
     run_type = get_run_type(run.run_type)
     if run_type is None:
         return {}
-    context = run.context if isinstance(run.context, dict) else {}
     return {
-        run_type.context_label(key): context[key]
-        for key in run_type.context_keys
-        if context.get(key) not in (None, "")
+        run_type.context_label(key): value
+        for key, value in visible_context(run).items()
+        if value not in (None, "")
     }
 
 

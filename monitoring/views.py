@@ -28,7 +28,8 @@ from tenantatlas.models import Role
 from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
 
 # The polling partials: the page and the poll render the same template.
-PARTIALS = {"progress": "monitoring/run_detail.html#run-progress"}
+PROGRESS = "monitoring/run_detail.html#run-progress"
+FINAL = "monitoring/run_final.html"
 ROWS = "monitoring/run_list.html#run-rows"
 
 
@@ -73,28 +74,21 @@ def run_list(request: TenantRequest) -> HttpResponse:
 @require_safe
 def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
     run = get_for_tenant_or_403(request, selectors.detail_runs(), run_id)
-    partial = PARTIALS.get(request.GET.get("partial", ""))
-    if partial:
-        return _poll(request, run, partial)
+    if request.GET.get("partial") == "progress" and run.is_active:
+        return render_hub(request, PROGRESS, {"run": run})
+    # The page, or the last poll of a run that just ended: that one also swaps
+    # in what the end added (related links, failures), so nothing reloads.
+    template = FINAL if request.GET.get("partial") == "progress" else "monitoring/run_detail.html"
     return render_hub(
         request,
-        "monitoring/run_detail.html",
+        template,
         {
             "run": run,
             "related": selectors.related_links(run),
-            "context_items": selectors.visible_context(run),
+            "context_items": selectors.labelled_context(run),
             "failures": selectors.failures_page(run, request.GET.get("failures")),
         },
     )
-
-
-def _poll(request: TenantRequest, run: OperationRun, template: str) -> HttpResponse:
-    response = render_hub(request, template, {"run": run})
-    # The detail page reloads once when its run ends, to show failures and
-    # related links; the partial it gets has no trigger, so polling stops.
-    if template == PARTIALS["progress"] and request.htmx and not run.is_active:
-        response["HX-Refresh"] = "true"
-    return response
 
 
 # -- notifications -------------------------------------------------------------

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from operations.notifications import unread_count, watching_active_run
+from operations.notifications import bell_state
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
@@ -12,8 +12,6 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
     tenant = getattr(request, "tenant", None)
     if tenant is None or not request.user.is_authenticated:
         return {}
-    return {
-        "unread_notifications": unread_count(user=request.user, tenant=tenant),
-        # The bell polls only while a run this person started has not ended.
-        "bell_live": watching_active_run(user=request.user, tenant=tenant),
-    }
+    unread, live = bell_state(user=request.user, tenant=tenant)
+    # The bell polls only while a run this person started has not ended.
+    return {"unread_notifications": unread, "bell_live": live}

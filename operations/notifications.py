@@ -1,8 +1,9 @@
 """In-app notifications: what a person is told about the runs they started.
 
 One notification per person and run (a partial unique constraint holds it):
-starting leaves it, the worker's claim and the finish update it in place, and
-the finish makes it unread again, so a person's bell counts runs, not events.
+starting leaves it, the worker's claim and the finish update it in place. It
+is born read (the person just clicked; there is no news yet) and the finish
+makes it unread, so the bell counts outcomes to look at, not events.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from operations.models import (
@@ -61,13 +63,17 @@ def unread_count(*, user: User, tenant: Tenant) -> int:
     return Notification.objects.for_tenant(tenant).unread().filter(user=user).count()
 
 
-def watching_active_run(*, user: User, tenant: Tenant) -> bool:
-    """Whether a run this person was told about has not ended yet (then the bell polls)."""
-    return (
+def bell_state(*, user: User, tenant: Tenant) -> tuple[int, bool]:
+    """The bell in one query: unread notices, and whether a run it tells of is still active."""
+    counts = (
         Notification.objects.for_tenant(tenant)
-        .filter(user=user, run__status__in=ACTIVE_STATUSES)
-        .exists()
+        .filter(user=user)
+        .aggregate(
+            unread=Count("id", filter=Q(read_at__isnull=True)),
+            live=Count("id", filter=Q(run__status__in=ACTIVE_STATUSES)),
+        )
     )
+    return counts["unread"], counts["live"] > 0
 
 
 def _counts_text(run: OperationRun) -> str:
@@ -83,14 +89,15 @@ def notify_run_started(
     label = label_for(run.run_type)
     title = f"{label} already {run.get_status_display().lower()}" if reused else f"{label} queued"
     body = "An identical run was already in progress; it was reused." if reused else ""
-    fields = {"title": title, "body": body, "level": NotificationLevel.INFO}
+    now = timezone.now()
+    fields = {"title": title, "body": body, "level": NotificationLevel.INFO, "read_at": now}
     try:
         # Savepoint: two tabs of one person racing here must not break the start's transaction.
         with transaction.atomic():
             notification, _ = Notification.objects.update_or_create(
                 user=user,
                 run=run,
-                defaults={**fields, "read_at": None, "created_at": timezone.now()},
+                defaults={**fields, "created_at": now},
                 create_defaults={**fields, "tenant": run.tenant, "link": run.get_absolute_url()},
             )
     except IntegrityError:  # the other tab created it first; its text says the same

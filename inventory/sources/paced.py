@@ -30,16 +30,13 @@ class PacedSource:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.source = source
+        self.policy_types = source.policy_types
         self.seconds = seconds
         self.steps = max(steps, 1)
         self.sleep = sleep
 
     def __repr__(self) -> str:
         return f"PacedSource({self.source!r}, seconds={self.seconds})"
-
-    @property
-    def policy_types(self) -> tuple[str, ...]:
-        return self.source.policy_types
 
     @property
     def expected_total(self) -> int:
