@@ -23,7 +23,7 @@ from monitoring.filters import RunFilterSet
 from monitoring.keyset import Cursor, CursorError
 from monitoring.tabs import bucket_tabs
 from monitoring.timerange import tenant_zone
-from operations.models import Notification, OperationRun
+from operations.models import Notification
 from tenantatlas.models import Role
 from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
 
