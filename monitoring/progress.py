@@ -56,11 +56,13 @@ class Progress:
 
 
 def outcome_words(run: OperationRun) -> str:
-    """The non-zero counts in the run type's words; "nothing to do" for an empty run."""
+    """The non-zero counts in the run type's words; an empty run says why it is empty."""
     labels = count_labels_for(run.run_type)
     counts = (("succeeded", run.succeeded), ("failed", run.failed), ("skipped", run.skipped))
     parts = [f"{count:,} {labels[name].lower()}" for name, count in counts if count]
-    return ", ".join(parts) or "nothing to do"
+    if parts:
+        return ", ".join(parts)
+    return "no items processed" if run.status == RunStatus.FAILED else "nothing to do"
 
 
 def progress_for(run: OperationRun) -> Progress:

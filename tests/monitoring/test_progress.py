@@ -60,6 +60,7 @@ def test_a_finished_run_reads_as_its_outcome_in_the_run_types_words():
 
     assert progress_for(partial).text == "52 findings, 8 failed"
     assert progress_for(run(RunStatus.COMPLETED)).text == "nothing to do"
+    assert progress_for(run(RunStatus.FAILED)).text == "no items processed"
     assert progress_for(run(total=60, succeeded=30)).text == "50 %"
 
 
