@@ -190,11 +190,12 @@ def test_list_element_changes() -> None:
 
 
 def test_lists_of_dicts_recurse_into_elements() -> None:
-    before = {"settings": [{"id": "a", "value": 1}, {"id": "b", "value": 2}]}
-    after = {"settings": [{"id": "a", "value": 1}, {"id": "b", "value": 3}, {"id": "c"}]}
+    # "items" has no identity rule (inventory.identity.RULES): compared index by index.
+    before = {"items": [{"id": "a", "value": 1}, {"id": "b", "value": 2}]}
+    after = {"items": [{"id": "a", "value": 1}, {"id": "b", "value": 3}, {"id": "c"}]}
     assert diff_settings(before, after) == [
-        SettingChange(("settings", 1, "value"), "changed", 2, 3),
-        SettingChange(("settings", 2), "added", None, {"id": "c"}),
+        SettingChange(("items", 1, "value"), "changed", 2, 3),
+        SettingChange(("items", 2), "added", None, {"id": "c"}),
     ]
 
 
@@ -399,7 +400,10 @@ def test_json_round_trip(change: SettingChange) -> None:
 
 def test_to_json_shape() -> None:
     change = SettingChange(("a", 0), "changed", 1, 2)
-    assert change.to_json() == {"path": ["a", 0], "kind": "changed", "before": 1, "after": 2}
+    assert change.to_json() == {
+        "path": ["a", 0], "kind": "changed", "before": 1, "after": 2,
+        "label": "", "ref": "", "area": "setting",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -476,11 +480,12 @@ def test_diff_settings_is_fast_on_realistic_policies() -> None:
     elapsed = time.perf_counter() - started
 
     assert [change.display_path for change in changes] == [
+        # Settings are matched by settingDefinitionId (inventory.identity), not index.
         "name",
-        "settings[3].settingInstance.choiceSettingValue.value",
-        "settings[10].settingInstance.choiceSettingValue.children[0].simpleSettingValue",
-        "settings[10].settingInstance.choiceSettingValue.children[0].x",
-        "settings[20].settingInstance.extra",
-        "settings[29]",
+        "settings[device_vendor_msft_policy_config_area_setting3].settingInstance.choiceSettingValue.value",
+        "settings[device_vendor_msft_policy_config_area_setting10].settingInstance.choiceSettingValue.children[0].simpleSettingValue",
+        "settings[device_vendor_msft_policy_config_area_setting10].settingInstance.choiceSettingValue.children[0].x",
+        "settings[device_vendor_msft_policy_config_area_setting20].settingInstance.extra",
+        "settings[device_vendor_msft_policy_config_area_setting29]",
     ]
     assert elapsed < 2.0
