@@ -61,17 +61,38 @@ LOGIN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 GRAPH_HOST = "graph.microsoft.com"
 GRAPH_ROOT = f"https://{GRAPH_HOST}"
 SCOPE = f"{GRAPH_ROOT}/.default"
+# Every family is read from beta (docs/inventory.md, "What is read"): v1.0 lacks many
+# deviceConfiguration subtypes (Wi-Fi, VPN, certificate and e-mail profiles of most
+# platforms) and properties; settings catalog and administrative templates exist only
+# there. Assignments come expanded with the policy, so they are part of the same body.
 ENDPOINTS = {
-    "deviceConfiguration": f"{GRAPH_ROOT}/v1.0/deviceManagement/deviceConfigurations",
-    "compliancePolicy": f"{GRAPH_ROOT}/v1.0/deviceManagement/deviceCompliancePolicies",
-    "settingsCatalog": f"{GRAPH_ROOT}/beta/deviceManagement/configurationPolicies?$expand=settings",
+    "deviceConfiguration": (
+        f"{GRAPH_ROOT}/beta/deviceManagement/deviceConfigurations?$expand=assignments"
+    ),
+    "compliancePolicy": (
+        f"{GRAPH_ROOT}/beta/deviceManagement/deviceCompliancePolicies?$expand=assignments"
+    ),
+    "settingsCatalog": (
+        f"{GRAPH_ROOT}/beta/deviceManagement/configurationPolicies?$expand=settings,assignments"
+    ),
     "groupPolicyConfiguration": (
-        f"{GRAPH_ROOT}/beta/deviceManagement/groupPolicyConfigurations?$expand=definitionValues($expand=definition)"
+        f"{GRAPH_ROOT}/beta/deviceManagement/groupPolicyConfigurations?$expand=assignments"
     ),
 }
 CATALOG_SETTINGS_URL = (
     f"{GRAPH_ROOT}/beta/deviceManagement/configurationPolicies('{{id}}')/settings"
 )
+# A list cannot expand two levels (definition values, then their presentation values):
+# each administrative template's values are read on their own, with what names them.
+DEFINITION_VALUES_URL = (
+    f"{GRAPH_ROOT}/beta/deviceManagement/groupPolicyConfigurations('{{id}}')/definitionValues"
+    "?$expand=definition,presentationValues($expand=presentation)"
+)
+# Group ids of assignment targets -> display names, up to 1,000 ids a call.
+GROUPS_BY_IDS_URL = f"{GRAPH_ROOT}/v1.0/directoryObjects/getByIds"
+GROUPS_PER_CALL = 1000
+ASSIGNMENT_FILTERS_URL = f"{GRAPH_ROOT}/beta/deviceManagement/assignmentFilters"
+NO_FILTER = "00000000-0000-0000-0000-000000000000"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TOKEN_REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token is renewed
@@ -471,6 +492,11 @@ class GraphSource:
         self._http = http if http is not None else httpx.Client(timeout=self._timeouts)
         self.__token: str | None = None
         self._token_expires_at = 0.0
+        # Names of assignment targets, learnt once per source (one source = one sync).
+        self._group_names: dict[str, str] = {}
+        self._groups_asked: set[str] = set()
+        self._filter_names: dict[str, str] = {}
+        self._filters_asked = False
         self.__sent: tuple[str, ...] = ()  # the last token request's proof (e.g. the assertion)
 
     def __repr__(self) -> str:
@@ -500,8 +526,82 @@ class GraphSource:
                 body = self._get_json(url, on_wait)
                 page = [self._item(policy_type, raw, on_wait) for raw in self._values(body, url)]
                 if page:
+                    self._name_targets(page, on_wait)
                     yield page
                 url = self._next_link(body, url)
+
+    # --- names of assignment targets (cached for the whole sync) ---------------------------
+
+    def _name_targets(
+        self, page: list[SourcePolicy | ItemError], on_wait: WaitCallback | None
+    ) -> None:
+        """Add ``groupDisplayName``/``filterDisplayName`` beside the ids of every target.
+
+        The names are metadata for people (inventory.identity.METADATA): drift compares
+        the ids. Unknown ids are looked up in one batched call per page that brings new
+        ones (usually one call per sync); without the directory permission the ids stay
+        unnamed and the sync goes on.
+        """
+        targets = [
+            assignment["target"]
+            for item in page
+            if isinstance(item, SourcePolicy)
+            for assignment in item.settings.get("assignments") or ()
+            if isinstance(assignment, dict) and isinstance(assignment.get("target"), dict)
+        ]
+        self._learn_groups({str(t["groupId"]) for t in targets if t.get("groupId")}, on_wait)
+        if any(t.get("deviceAndAppManagementAssignmentFilterId") not in (None, "", NO_FILTER)
+               for t in targets):  # fmt: skip
+            self._learn_filters(on_wait)
+        for target in targets:
+            group = self._group_names.get(str(target.get("groupId") or ""))
+            if group:
+                target["groupDisplayName"] = group
+            name = self._filter_names.get(
+                str(target.get("deviceAndAppManagementAssignmentFilterId"))
+            )
+            if name:
+                target["filterDisplayName"] = name
+
+    def _learn_groups(self, group_ids: set[str], on_wait: WaitCallback | None) -> None:
+        unknown = sorted(group_ids - self._groups_asked)
+        self._groups_asked.update(unknown)
+        for start in range(0, len(unknown), GROUPS_PER_CALL):
+            ids = unknown[start : start + GROUPS_PER_CALL]
+            body = self._optional_post(GROUPS_BY_IDS_URL, {"ids": ids, "types": ["group"]}, on_wait)
+            for group in (body or {}).get("value") or ():
+                if isinstance(group, dict) and group.get("id") and group.get("displayName"):
+                    self._group_names[str(group["id"])] = str(group["displayName"])
+
+    def _learn_filters(self, on_wait: WaitCallback | None) -> None:
+        if self._filters_asked:
+            return
+        self._filters_asked = True
+        url: str | None = ASSIGNMENT_FILTERS_URL
+        while url:
+            try:
+                body = self._get_json(url, on_wait)
+            except SourceError as exc:
+                if exc.code not in ("permission_missing", "not_found", "bad_response"):
+                    raise
+                log.info("graph assignment filters not readable: %s", exc.code)
+                return
+            for item in self._values(body, url):
+                if isinstance(item, dict) and item.get("id") and item.get("displayName"):
+                    self._filter_names[str(item["id"])] = str(item["displayName"])
+            url = self._next_link(body, url)
+
+    def _optional_post(
+        self, url: str, payload: dict[str, Any], on_wait: WaitCallback | None
+    ) -> dict[str, Any] | None:
+        """A POST whose refusal (no directory permission) leaves names out, nothing else."""
+        headers = {"Authorization": f"Bearer {self._token(on_wait)}", "Accept": "application/json"}
+        response = self._send("POST", url, on_wait, what=f"POST {_path(url)}", headers=headers,
+                              json=payload)  # fmt: skip
+        if response.status_code >= 400:
+            log.info("graph %s answered %s: targets stay unnamed", _path(url), response.status_code)
+            return None
+        return self._parse(response, url)
 
     # --- items -----------------------------------------------------------------------------
 
@@ -514,9 +614,14 @@ class GraphSource:
         name = str(raw.get("displayName") or raw.get("name") or "")
         if not isinstance(external_id, str) or not external_id:
             return ItemError(policy_type, "", name, "bad_response", "a listed policy has no id")
-        if policy_type == "settingsCatalog":
+        completions = {
+            "settingsCatalog": self._complete_catalog_settings,
+            "groupPolicyConfiguration": self._complete_definition_values,
+        }
+        complete = completions.get(policy_type)
+        if complete is not None:
             try:
-                raw = self._complete_catalog_settings(raw, on_wait)
+                raw = complete(raw, on_wait)
             except SourceError as exc:
                 if exc.code not in ("not_found", "permission_missing", "bad_response"):
                     raise  # throttling, outages and auth problems stop the whole sync
@@ -543,6 +648,20 @@ class GraphSource:
         completed = {k: v for k, v in raw.items() if k != "settings@odata.nextLink"}
         completed["settings"] = settings
         return completed
+
+    def _complete_definition_values(
+        self, raw: dict[str, Any], on_wait: WaitCallback | None
+    ) -> dict[str, Any]:
+        """An administrative template's values with their definitions and presentation values."""
+        if isinstance(raw.get("definitionValues"), list):
+            return raw  # already expanded (an older answer, or a test's)
+        url: str | None = DEFINITION_VALUES_URL.format(id=quote(raw["id"], safe=""))
+        values: list[Any] = []
+        while url:
+            body = self._get_json(url, on_wait)
+            values.extend(self._values(body, url))
+            url = self._next_link(body, url)
+        return {**raw, "definitionValues": values}
 
     def _values(self, body: dict[str, Any], url: str) -> list[Any]:
         values = body.get("value")
