@@ -292,7 +292,7 @@ def _diff_identified(
     key = where.parent_key
     for segment, old, new in _matched(before, after, rule):
         element = new if new is not None else old
-        name, ref = element_label(key, element, where.names)
+        name, ref = element_label(key, element, where.names, where.ref)
         inner = where.into(key, name if key != "assignments" else None, ref or None)
         place = (*path, segment)
         if key == "assignments":

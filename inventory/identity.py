@@ -255,14 +255,22 @@ def setting_names(*trees: Any) -> dict[str, str]:
     return {k: v for k, v in names.items() if v}
 
 
-def element_label(key: str, element: Any, names: dict[str, str]) -> tuple[str, str]:
-    """(what a person reads, the raw id beside it) for one identified array element."""
+def element_label(
+    key: str, element: Any, names: dict[str, str], parent_ref: str = ""
+) -> tuple[str, str]:
+    """(what a person reads, the raw id beside it) for one identified array element.
+
+    A child setting's id repeats its parent's (``<parent>_pol_secguide_x``): without a
+    display name, only the part after the parent's id names it."""
     if key == "settings":
         element = _get(element, "settingInstance")
         key = "children"
     if key == "children":
         ref = str(_get(element, "settingDefinitionId") or "")
-        return names.get(ref) or definition_words(ref), ref
+        own = (
+            ref[len(parent_ref) :].lstrip("_") if parent_ref and ref.startswith(parent_ref) else ""
+        )
+        return names.get(ref) or (definition_words(own) if own else definition_words(ref)), ref
     if key == "definitionValues":
         definition = _get(element, "definition") or {}
         path = str(definition.get("categoryPath") or "").strip("\\").split("\\")

@@ -152,7 +152,11 @@ def _definition_values() -> list[dict[str, Any]]:
 
 
 def _group_policy() -> list[dict[str, Any]]:
-    return fixture("docs/beta/groupPolicy/grouppolicyconfiguration-list.json")["value"]
+    """The documented template; its values are served apart (DEFINITION_VALUES_URL)."""
+    items = fixture("docs/beta/groupPolicy/grouppolicyconfiguration-list.json")["value"]
+    for item in items:
+        item["definitionValues"] = _definition_values()
+    return items
 
 
 ASSIGNMENT_TEMPLATES = {
@@ -181,10 +185,6 @@ def microsoft_tenant() -> dict[str, list[dict[str, Any]]]:
     return families
 
 
-def definition_values() -> list[dict[str, Any]]:
-    return _definition_values()
-
-
 def route_tenant(router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]]]) -> None:
     """Answer the list endpoints, the definition values, the directory and the filters."""
     for policy_type, items in tenant.items():
@@ -195,9 +195,7 @@ def route_tenant(router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]
         if policy_type == "groupPolicyConfiguration":
             for item in items:
                 router.get(url__eq=DEFINITION_VALUES_URL.format(id=item["id"])).mock(
-                    return_value=httpx.Response(
-                        200, json={"value": item.get("definitionValues", definition_values())}
-                    )
+                    return_value=httpx.Response(200, json={"value": item["definitionValues"]})
                 )
     router.post(url__eq=GROUPS_BY_IDS_URL).mock(side_effect=_groups_answer)
     router.get(url__eq=ASSIGNMENT_FILTERS_URL).mock(
