@@ -287,3 +287,23 @@ def element_label(
     if key in ("choiceSettingCollectionValue", "simpleSettingCollectionValue"):
         return str(_get(element, "value")), ""
     return humanize(key), ""
+
+
+def assignment_summary(settings: Any) -> list[dict[str, str]]:
+    """Whom a stored policy applies to, for pages and exports: one row per target."""
+    rows = []
+    for assignment in _get(settings, "assignments") or ():
+        target = _get(assignment, "target")
+        if not isinstance(target, dict):
+            continue
+        rows.append(
+            {
+                "target": target_words(target),
+                "kind": str(target.get(ODATA_TYPE) or "").rsplit(".", 1)[-1],
+                "group_id": str(target.get("groupId") or target.get("collectionId") or ""),
+                "group_display_name": str(target.get("groupDisplayName") or ""),
+                "filter": filter_words(target),
+                "filter_id": str(target.get("deviceAndAppManagementAssignmentFilterId") or ""),
+            }
+        )
+    return sorted(rows, key=lambda row: (row["kind"], row["target"]))
