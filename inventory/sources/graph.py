@@ -48,6 +48,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from inventory.sources.base import (
     POLICY_TYPES,
+    WAIT_SLICE,
     ItemError,
     SourceError,
     SourcePolicy,
@@ -99,7 +100,10 @@ TOKEN_REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token is
 MAX_MESSAGE = 400
 
 # AADSTS codes from the token endpoint (error_codes / "AADSTSnnnn:" in error_description).
-AADSTS_CONSENT = {65001, 700016, 7000229, 500011}
+AADSTS_CONSENT = {65001, 7000229, 500011}
+# "Application with identifier ... was not found in the directory": a wrong client id, or
+# a right one in the wrong tenant (or cloud). Consent cannot help.
+AADSTS_APP_NOT_FOUND = {700016}
 AADSTS_BAD_SECRET = {7000215, 7000222, 7000216}
 # The client assertion: bad signature or certificate not registered (700027), issuer or
 # audience not matching (700021, 700023), outside its time window (700024: our clock).
@@ -137,6 +141,8 @@ HINT_ASSERTION_TIME = (
 )
 HINT_BAD_TENANT = "Check the Entra tenant id (a GUID or a verified domain of the tenant)."
 HINT_CONSENT = "An admin must grant admin consent to the app in this tenant."
+HINT_APP_NOT_FOUND = "application not found: check the client id and the tenant."
+DEFAULT_RETRY_AFTER_CEILING = 300.0  # seconds (GRAPH_RETRY_AFTER_MAX)
 
 
 def platform_from_odata_type(odata_type: str | None) -> str:
@@ -194,7 +200,35 @@ def _graph_error_parts(response: httpx.Response) -> tuple[str, str, str]:
     inner = error.get("innerError") or error.get("innererror")
     inner = inner if isinstance(inner, dict) else {}
     code = str(error.get("code") or response.reason_phrase or "Error")
-    return code, str(error.get("message") or ""), _support_ids(response, inner)
+    message, activity = _intune_message(str(error.get("message") or ""))
+    ids = _support_ids(response, inner)
+    if activity:
+        ids = f" (Activity ID: {activity}{', ' + ids[2:-1] if ids else ''})"
+    return code, message, ids
+
+
+_ACTIVITY_RE = re.compile(r"Activity ID: ([0-9a-fA-F-]{36})")
+
+
+def _intune_message(message: str) -> tuple[str, str]:
+    """Intune nests its own error JSON in Graph's message ("_version": 3, "Message": "An
+    error has occurred - Operation ID ... - Activity ID: <guid> - Url: <internal>"): keep
+    its words and the Activity ID support asks for, not the internal URL."""
+    text = message
+    if message.lstrip().startswith("{"):
+        try:
+            nested = json.loads(message)
+        except ValueError:
+            nested = None
+        if isinstance(nested, dict):
+            phrase = str(nested.get("CustomApiErrorPhrase") or "")
+            text = phrase or str(nested.get("Message") or "")
+    match = _ACTIVITY_RE.search(text)
+    activity = match.group(1) if match else ""
+    text = text.split(" - Url: ", 1)[0]
+    text = re.sub(r" - Operation ID \(for customer support\): [0-9a-f-]{36}", "", text)
+    text = _ACTIVITY_RE.sub("", text).strip(" -")
+    return text, activity
 
 
 def _path(url: str) -> str:
@@ -470,6 +504,7 @@ class GraphSource:
         sleep: Callable[[float], None] = time.sleep,
         max_retries: int = 4,
         max_backoff: float = 60.0,
+        retry_after_ceiling: float = DEFAULT_RETRY_AFTER_CEILING,
         timeout: float = 30.0,
         policy_types: tuple[str, ...] = POLICY_TYPES,
         clock: Callable[[], float] = time.monotonic,
@@ -485,6 +520,7 @@ class GraphSource:
         self._clock = clock
         self._max_retries = max(0, max_retries)
         self._max_backoff = max_backoff
+        self._retry_after_ceiling = retry_after_ceiling
         self._timeout = timeout
         # Bounded everywhere: connecting never waits longer than 10 s.
         self._timeouts = httpx.Timeout(timeout, connect=min(timeout, 10.0))
@@ -736,19 +772,35 @@ class GraphSource:
                 retry_after = _retry_after(response)
             if attempt + 1 == attempts:
                 raise failure
+            if retry_after is not None and retry_after > self._retry_after_ceiling:
+                # Retrying before Graph said would only be throttled again, longer.
+                raise self._error(
+                    failure.code,
+                    f"{failure.message} Graph asked to wait {retry_after:.0f} s, more than "
+                    f"the {self._retry_after_ceiling:.0f} s this server waits "
+                    "(GRAPH_RETRY_AFTER_MAX); try again later.",
+                )
             self._wait(self._delay(attempt, retry_after), on_wait, what, failure.code)
         raise AssertionError("unreachable")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is None:
-            retry_after = 2.0 ** (attempt + 1)  # no Retry-After: back off 2, 4, 8, ...
-        return min(retry_after, self._max_backoff)
+        if retry_after is not None:
+            return retry_after  # as given: never earlier (the ceiling was checked)
+        return min(2.0 ** (attempt + 1), self._max_backoff)  # back off 2, 4, 8, ...
 
     def _wait(self, seconds: float, on_wait: WaitCallback | None, what: str, code: str) -> None:
+        """Sleep ``seconds`` in slices, telling ``on_wait`` between them: a long Retry-After
+        must not look like a dead worker to the recovery check."""
         log.info("graph %s: %s, retrying in %.1f s", what, code, seconds)
         if on_wait is not None:
             on_wait(seconds)
-        self._sleep(seconds)
+        left = seconds
+        while left > WAIT_SLICE:
+            self._sleep(WAIT_SLICE)
+            left -= WAIT_SLICE
+            if on_wait is not None:
+                on_wait(left, still=True)
+        self._sleep(left)
 
     def _exhausted(self, response: httpx.Response, what: str, attempts: int) -> SourceError:
         code, message, ids = _graph_error_parts(response)
@@ -770,8 +822,7 @@ class GraphSource:
             "scope": SCOPE,
             **proof,
         }
-        response = self._send("POST", url, on_wait, what="token request", data=form)
-        body = _json_or_none(response)
+        response, body = self._token_answer(url, form, on_wait)
         if response.status_code != 200:
             raise self._token_error(response, body)
         token = body.get("access_token") if isinstance(body, dict) else None
@@ -785,6 +836,21 @@ class GraphSource:
         self.__token = token
         self._token_expires_at = self._clock() + lifetime - margin
         return token
+
+    def _token_answer(
+        self, url: str, form: dict[str, str], on_wait: WaitCallback | None
+    ) -> tuple[httpx.Response, Any]:
+        """POST the token request; Entra's ``temporarily_unavailable`` (RFC 6749 5.2, with
+        HTTP 400 or 503) is a passing outage: retried like a 503, with backoff."""
+        for attempt in range(self._max_retries + 1):
+            response = self._send("POST", url, on_wait, what="token request", data=form)
+            body = _json_or_none(response)
+            passing = isinstance(body, dict) and body.get("error") == "temporarily_unavailable"
+            if not passing or attempt == self._max_retries:
+                return response, body
+            self._wait(self._delay(attempt, _retry_after(response)), on_wait,
+                       "token request", "temporarily_unavailable")  # fmt: skip
+        raise AssertionError("unreachable")
 
     def _remember_sent(self, proof: dict[str, str]) -> None:
         """Keep what proved our identity, so no error text can echo it (or its signature)."""
@@ -812,6 +878,8 @@ class GraphSource:
             f" ({', '.join(ids)})" if ids else ""
         )
         aadsts = _aadsts_code(body)
+        if aadsts in AADSTS_APP_NOT_FOUND:
+            return self._error("auth_failed", message, hint=HINT_APP_NOT_FOUND)
         if aadsts in AADSTS_CONSENT or error == "consent_required":
             return self._error("consent_missing", message, hint=HINT_CONSENT)
         if aadsts in AADSTS_ASSERTION_TIME:
