@@ -181,6 +181,7 @@ VALUE_HOLDERS = frozenset(
         "simpleSettingCollectionValue", "presentationValues",
     }
 )  # fmt: skip
+_ABSENT = object()
 FILTER_KEYS = (
     "deviceAndAppManagementAssignmentFilterId",
     "deviceAndAppManagementAssignmentFilterType",
@@ -253,6 +254,9 @@ def _diff_dicts(
     where: _Where,
 ) -> None:  # fmt: skip
     for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key, _ABSENT), after.get(key, _ABSENT)
+        if type(old) is type(new) and not isinstance(old, dict | list) and old == new:
+            continue  # the common case, decided before any name is built
         if is_metadata(where.parent_key, key):
             continue
         inner = where.into(key, _key_name(where, key))

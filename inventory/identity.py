@@ -43,6 +43,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 ODATA_TYPE = "@odata.type"
@@ -187,6 +188,7 @@ TARGET_KINDS = {
 }
 
 
+@cache
 def humanize(key: str) -> str:
     """``passwordMinimumLength`` -> ``Password minimum length``."""
     words = _WORD_RE.findall(key) or [key]
@@ -238,21 +240,20 @@ def definition_words(definition_id: str) -> str:
 
 
 def setting_names(*trees: Any) -> dict[str, str]:
-    """settingDefinitionId -> displayName from expanded ``settingDefinitions`` in ``trees``."""
+    """settingDefinitionId -> displayName from expanded ``settingDefinitions`` in ``trees``.
+
+    Graph puts them on each top-level setting (``settings?$expand=settingDefinitions``),
+    for the setting and all its children, so only that level is read.
+    """
     names: dict[str, str] = {}
-    stack = list(trees)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for definition in node.get("settingDefinitions") or ():
+    for tree in trees:
+        for setting in _get(tree, "settings") or ():
+            for definition in _get(setting, "settingDefinitions") or ():
                 if isinstance(definition, dict) and definition.get("id"):
-                    names.setdefault(
-                        str(definition["id"]), str(definition.get("displayName") or "")
-                    )
-            stack.extend(v for k, v in node.items() if k != "settingDefinitions")
-        elif isinstance(node, list):
-            stack.extend(node)
-    return {k: v for k, v in names.items() if v}
+                    name = str(definition.get("displayName") or "")
+                    if name:
+                        names.setdefault(str(definition["id"]), name)
+    return names
 
 
 def element_label(
