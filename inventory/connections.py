@@ -133,6 +133,7 @@ def _graph_source(
         sleep=sleep,
         policy_types=policy_types,
         retry_after_ceiling=settings.GRAPH_RETRY_AFTER_MAX,
+        cloud=connection.cloud,
     )
 
 

@@ -9,8 +9,9 @@ Quirks handled here:
   (``SecretCredential`` / ``CertificateCredential``): a certificate signs a
   short-lived JWT client assertion (RFC 7523), and only that assertion is sent.
 * ``@odata.nextLink`` is an opaque absolute URL (``$skiptoken``) and is
-  followed as given; it must stay on graph.microsoft.com, because we send our
-  bearer token to it.
+  followed as given; it must stay on the cloud's Graph host (graph.microsoft.com,
+  graph.microsoft.us, dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn),
+  because we send our bearer token to it.
 * 429/503 carry ``Retry-After`` (seconds, sometimes an HTTP date, sometimes
   nothing); Intune also answers transient 500/502/504. All are retried with
   capped backoff, reporting each wait through ``on_wait``.
@@ -58,41 +59,62 @@ from inventory.sources.base import (
 
 log = logging.getLogger(__name__)
 
-LOGIN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
-GRAPH_HOST = "graph.microsoft.com"
-GRAPH_ROOT = f"https://{GRAPH_HOST}"
-SCOPE = f"{GRAPH_ROOT}/.default"
-# Every family is read from beta (docs/inventory.md, "What is read"): v1.0 lacks many
-# deviceConfiguration subtypes (Wi-Fi, VPN, certificate and e-mail profiles of most
-# platforms) and properties; settings catalog and administrative templates exist only
-# there. Assignments come expanded with the policy, so they are part of the same body.
-ENDPOINTS = {
-    "deviceConfiguration": (
-        f"{GRAPH_ROOT}/beta/deviceManagement/deviceConfigurations?$expand=assignments"
-    ),
-    "compliancePolicy": (
-        f"{GRAPH_ROOT}/beta/deviceManagement/deviceCompliancePolicies?$expand=assignments"
-    ),
-    "settingsCatalog": (
-        f"{GRAPH_ROOT}/beta/deviceManagement/configurationPolicies?$expand=settings,assignments"
-    ),
-    "groupPolicyConfiguration": (
-        f"{GRAPH_ROOT}/beta/deviceManagement/groupPolicyConfigurations?$expand=assignments"
-    ),
+# National clouds: each has its own login authority and Graph host, and a token of one
+# is worthless at another. https://learn.microsoft.com/graph/deployments
+CLOUDS = {
+    "global": ("login.microsoftonline.com", "graph.microsoft.com"),
+    "usgov_high": ("login.microsoftonline.us", "graph.microsoft.us"),
+    "usgov_dod": ("login.microsoftonline.us", "dod-graph.microsoft.us"),
+    "china": ("login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"),
 }
-CATALOG_SETTINGS_URL = (
-    f"{GRAPH_ROOT}/beta/deviceManagement/configurationPolicies('{{id}}')/settings"
-)
-# A list cannot expand two levels (definition values, then their presentation values):
-# each administrative template's values are read on their own, with what names them.
-DEFINITION_VALUES_URL = (
-    f"{GRAPH_ROOT}/beta/deviceManagement/groupPolicyConfigurations('{{id}}')/definitionValues"
-    "?$expand=definition,presentationValues($expand=presentation)"
-)
-# Group ids of assignment targets -> display names, up to 1,000 ids a call.
-GROUPS_BY_IDS_URL = f"{GRAPH_ROOT}/v1.0/directoryObjects/getByIds"
-GROUPS_PER_CALL = 1000
-ASSIGNMENT_FILTERS_URL = f"{GRAPH_ROOT}/beta/deviceManagement/assignmentFilters"
+GROUPS_PER_CALL = 1000  # directoryObjects/getByIds takes up to 1,000 ids a call
+
+
+class GraphUrls:
+    """Every address the source calls, for one cloud.
+
+    Every family is read from beta (docs/inventory.md, "What is read"): v1.0 lacks
+    many deviceConfiguration subtypes (Wi-Fi, VPN, certificate and e-mail profiles of
+    most platforms) and properties; settings catalog and administrative templates
+    exist only there. Assignments come expanded with the policy, in the same body.
+    """
+
+    def __init__(self, cloud: str = "global") -> None:
+        if cloud not in CLOUDS:
+            raise ValueError(f"unknown cloud {cloud!r}")
+        login, self.graph_host = CLOUDS[cloud]
+        root = f"https://{self.graph_host}"
+        self.login = f"https://{login}/{{tenant}}/oauth2/v2.0/token"
+        self.scope = f"{root}/.default"
+        manage = f"{root}/beta/deviceManagement"
+        self.endpoints = {
+            "deviceConfiguration": f"{manage}/deviceConfigurations?$expand=assignments",
+            "compliancePolicy": f"{manage}/deviceCompliancePolicies?$expand=assignments",
+            "settingsCatalog": f"{manage}/configurationPolicies?$expand=settings,assignments",
+            "groupPolicyConfiguration": (f"{manage}/groupPolicyConfigurations?$expand=assignments"),
+        }
+        self.catalog_settings = f"{manage}/configurationPolicies('{{id}}')/settings"
+        # A list cannot expand two levels (definition values, then their presentation
+        # values): each administrative template's values are read on their own.
+        self.definition_values = (
+            f"{manage}/groupPolicyConfigurations('{{id}}')/definitionValues"
+            "?$expand=definition,presentationValues($expand=presentation)"
+        )
+        # Group ids of assignment targets -> display names.
+        self.groups_by_ids = f"{root}/v1.0/directoryObjects/getByIds"
+        self.assignment_filters = f"{manage}/assignmentFilters"
+
+
+_GLOBAL = GraphUrls()
+# The global cloud's addresses, as module constants for callers and tests.
+LOGIN_URL = _GLOBAL.login
+GRAPH_HOST = _GLOBAL.graph_host
+SCOPE = _GLOBAL.scope
+ENDPOINTS = _GLOBAL.endpoints
+CATALOG_SETTINGS_URL = _GLOBAL.catalog_settings
+DEFINITION_VALUES_URL = _GLOBAL.definition_values
+GROUPS_BY_IDS_URL = _GLOBAL.groups_by_ids
+ASSIGNMENT_FILTERS_URL = _GLOBAL.assignment_filters
 NO_FILTER = "00000000-0000-0000-0000-000000000000"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -505,6 +527,7 @@ class GraphSource:
         max_retries: int = 4,
         max_backoff: float = 60.0,
         retry_after_ceiling: float = DEFAULT_RETRY_AFTER_CEILING,
+        cloud: str = "global",
         timeout: float = 30.0,
         policy_types: tuple[str, ...] = POLICY_TYPES,
         clock: Callable[[], float] = time.monotonic,
@@ -521,6 +544,7 @@ class GraphSource:
         self._max_retries = max(0, max_retries)
         self._max_backoff = max_backoff
         self._retry_after_ceiling = retry_after_ceiling
+        self._urls = GraphUrls(cloud)
         self._timeout = timeout
         # Bounded everywhere: connecting never waits longer than 10 s.
         self._timeouts = httpx.Timeout(timeout, connect=min(timeout, 10.0))
@@ -557,7 +581,7 @@ class GraphSource:
         self, *, on_wait: WaitCallback | None = None
     ) -> Iterator[list[SourcePolicy | ItemError]]:
         for policy_type in self.policy_types:
-            url: str | None = ENDPOINTS[policy_type]
+            url: str | None = self._urls.endpoints[policy_type]
             while url:
                 body = self._get_json(url, on_wait)
                 page = [self._item(policy_type, raw, on_wait) for raw in self._values(body, url)]
@@ -604,7 +628,9 @@ class GraphSource:
         self._groups_asked.update(unknown)
         for start in range(0, len(unknown), GROUPS_PER_CALL):
             ids = unknown[start : start + GROUPS_PER_CALL]
-            body = self._optional_post(GROUPS_BY_IDS_URL, {"ids": ids, "types": ["group"]}, on_wait)
+            body = self._optional_post(
+                self._urls.groups_by_ids, {"ids": ids, "types": ["group"]}, on_wait
+            )
             for group in (body or {}).get("value") or ():
                 if isinstance(group, dict) and group.get("id") and group.get("displayName"):
                     self._group_names[str(group["id"])] = str(group["displayName"])
@@ -613,7 +639,7 @@ class GraphSource:
         if self._filters_asked:
             return
         self._filters_asked = True
-        url: str | None = ASSIGNMENT_FILTERS_URL
+        url: str | None = self._urls.assignment_filters
         while url:
             try:
                 body = self._get_json(url, on_wait)
@@ -675,7 +701,7 @@ class GraphSource:
         url: str | None = (
             self._checked_link(str(next_url))
             if next_url
-            else CATALOG_SETTINGS_URL.format(id=quote(raw["id"], safe=""))
+            else self._urls.catalog_settings.format(id=quote(raw["id"], safe=""))
         )
         while url:
             body = self._get_json(url, on_wait)
@@ -691,7 +717,7 @@ class GraphSource:
         """An administrative template's values with their definitions and presentation values."""
         if isinstance(raw.get("definitionValues"), list):
             return raw  # already expanded (an older answer, or a test's)
-        url: str | None = DEFINITION_VALUES_URL.format(id=quote(raw["id"], safe=""))
+        url: str | None = self._urls.definition_values.format(id=quote(raw["id"], safe=""))
         values: list[Any] = []
         while url:
             body = self._get_json(url, on_wait)
@@ -716,7 +742,7 @@ class GraphSource:
     def _checked_link(self, link: str) -> str:
         # Followed as given, but our bearer token must never be sent to another host.
         parsed = httpx.URL(link)
-        if parsed.scheme != "https" or parsed.host != GRAPH_HOST:
+        if parsed.scheme != "https" or parsed.host != self._urls.graph_host:
             raise self._error(
                 "bad_response", f"Graph sent a nextLink to another host ({parsed.host})"
             )
@@ -813,13 +839,13 @@ class GraphSource:
     def _token(self, on_wait: WaitCallback | None) -> str:
         if self.__token and self._clock() < self._token_expires_at:
             return self.__token
-        url = LOGIN_URL.format(tenant=quote(self.entra_tenant_id, safe=""))
+        url = self._urls.login.format(tenant=quote(self.entra_tenant_id, safe=""))
         proof = self._credential.token_fields(self.client_id, url)
         self._remember_sent(proof)
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
-            "scope": SCOPE,
+            "scope": self._urls.scope,
             **proof,
         }
         response, body = self._token_answer(url, form, on_wait)

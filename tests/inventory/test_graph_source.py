@@ -631,3 +631,52 @@ def test_source_error_carries_code_message_and_default_hint() -> None:
         "auth_failed",
         "bad_response",
     }
+
+
+# --- national clouds ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cloud", "login", "graph"),
+    [
+        ("global", "login.microsoftonline.com", "graph.microsoft.com"),
+        ("usgov_high", "login.microsoftonline.us", "graph.microsoft.us"),
+        ("usgov_dod", "login.microsoftonline.us", "dod-graph.microsoft.us"),
+        ("china", "login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"),
+    ],
+)
+def test_a_national_cloud_picks_its_login_authority_and_graph_host(
+    cloud: str, login: str, graph: str, router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    token = router.post(url__eq=f"https://{login}/{ENTRA_TENANT}/oauth2/v2.0/token").mock(
+        return_value=token_ok()
+    )
+    listing = f"https://{graph}/beta/deviceManagement/deviceConfigurations?$expand=assignments"
+    router.get(url__eq=listing).mock(return_value=graph_page([_config(1)]))
+
+    items = _collect(_source(sleeps, cloud=cloud))
+
+    assert len(items) == 1 and token.call_count == 1
+    form = parse_qs(token.calls.last.request.content.decode())
+    assert form["scope"] == [f"https://{graph}/.default"]
+
+
+def test_a_next_link_out_of_the_connections_cloud_is_refused(
+    router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    login = f"https://login.chinacloudapi.cn/{ENTRA_TENANT}/oauth2/v2.0/token"
+    router.post(url__eq=login).mock(return_value=token_ok())
+    listing = (
+        "https://microsoftgraph.chinacloudapi.cn/beta/deviceManagement/deviceConfigurations"
+        "?$expand=assignments"
+    )
+    # A link to the global Graph host: our China token must not be sent there.
+    router.get(url__eq=listing).mock(
+        return_value=graph_page([_config(1)], f"{DEVICE_CONFIGS}&$skiptoken=x")
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps, cloud="china"))
+
+    assert caught.value.code == "bad_response"
+    assert "graph.microsoft.com" in caught.value.message
