@@ -241,3 +241,19 @@ def test_demo_assignment_drift_is_found_in_words_and_reordering_is_not(tenant: T
         label.startswith(("added ", "removed ", "filter changed on ", "Assignment "))
         for label in labels
     )
+
+
+def test_the_findings_page_names_changes_and_lists_assignment_changes_first(
+    tenant: Tenant, reader: Any, login: Any
+) -> None:
+    target = {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": "g2",
+              "groupDisplayName": "Pilot"}  # fmt: skip
+    before = {"passwordMinimumLength": 8, "assignments": [{"target": target}]}
+    after = {"passwordMinimumLength": 12, "assignments": []}
+    run = generate(tenant, pair_of(tenant, [policy("a", before)], [policy("a", after)]))
+
+    page = login(reader).get(f"/t/acme/drift/findings/?run={run.pk}").content.decode()
+
+    assert "1 assignment change" in page
+    removed, length = page.index("removed exclusion Pilot"), page.index("Password minimum length")
+    assert removed < length
