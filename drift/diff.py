@@ -8,7 +8,11 @@ drift run must finish in about two seconds:
   sorted by key, in O(1) memory; only the keys it calls ``modified`` need their
   settings loaded.
 * ``diff_settings`` walks two normalised settings trees and lists the
-  setting-level changes; ``apply_changes`` replays such a list.
+  setting-level changes, matching array elements by the identities Graph's
+  schema gives them (``inventory.identity``) and naming each change for a
+  person; ``apply_changes`` replays such a list where every array is
+  positional (an identity segment such as ``[settingDefinitionId]`` does not
+  address a list index, so it raises ``ValueError``).
 
 Masked secrets (``MASKED_SECRET``) cannot be compared, so they are never
 reported, whatever they are compared with (see ``diff_settings``).
@@ -415,7 +419,7 @@ def apply_changes(before: Any, changes: Iterable[SettingChange]) -> Any:
     """Return a copy of ``before`` with ``changes`` applied (``before`` is not mutated).
 
     ``apply_changes(a, diff_settings(a, b)) == b`` whenever neither contains
-    ``MASKED_SECRET``. ``changed`` values are set first; then removals run from the
+    ``MASKED_SECRET`` nor an array with an identity rule (inventory.identity.RULES). ``changed`` values are set first; then removals run from the
     highest path down, so list indices do not shift under each other; then
     additions in ascending order, so list elements are appended in turn. A path
     that does not fit the value raises ``ValueError``.
