@@ -419,10 +419,11 @@ def apply_changes(before: Any, changes: Iterable[SettingChange]) -> Any:
     """Return a copy of ``before`` with ``changes`` applied (``before`` is not mutated).
 
     ``apply_changes(a, diff_settings(a, b)) == b`` whenever neither contains
-    ``MASKED_SECRET`` nor an array with an identity rule (inventory.identity.RULES). ``changed`` values are set first; then removals run from the
-    highest path down, so list indices do not shift under each other; then
-    additions in ascending order, so list elements are appended in turn. A path
-    that does not fit the value raises ``ValueError``.
+    ``MASKED_SECRET`` nor an array with an identity rule (inventory.identity.RULES).
+    ``changed`` values are set first; then removals run from the highest path down,
+    so list indices do not shift under each other; then additions in ascending
+    order, so list elements are appended in turn. A path that does not fit the
+    value raises ``ValueError``.
     """
     pending = list(changes)
     result = copy.deepcopy(before)
