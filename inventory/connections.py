@@ -136,6 +136,8 @@ def _graph_source(
         http=http,
         sleep=sleep,
         policy_types=policy_types,
+        retry_after_ceiling=settings.GRAPH_RETRY_AFTER_MAX,
+        cloud=connection.cloud,
     )
 
 

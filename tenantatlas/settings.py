@@ -176,6 +176,9 @@ RUN_QUEUED_GRACE = env_int("RUN_QUEUED_GRACE", 60)
 RUN_FAILURE_CAP = env_int("RUN_FAILURE_CAP", 200)
 # The most policies one "Add policies" run may take (a bigger selection is refused).
 BACKUP_ADD_MAX_POLICIES = env_int("BACKUP_ADD_MAX_POLICIES", 5000)
+# The longest Retry-After a Graph sync waits out (the run heartbeats meanwhile); a longer
+# one fails the sync as throttled instead of retrying early.
+GRAPH_RETRY_AFTER_MAX = env_int("GRAPH_RETRY_AFTER_MAX", 300)
 
 # Seconds a demo-source inventory sync spreads its work over, so that its
 # progress can be watched (`make run` sets 15); 0 = as fast as it goes (tests).
