@@ -1,4 +1,4 @@
-"""Shared fixtures: a fixed cast per tenant, the system Chromium; Redis and RQ in tests/support/queues.py.
+"""Shared fixtures: a fixed cast per tenant, the system Chromium (Redis, RQ: support/queues.py).
 
 Cast: in ``tenant`` (acme) there are ``owner``, ``manager``, ``operator`` and
 ``reader``; ``outsider`` owns ``other_tenant`` (globex) and has no role in acme.
