@@ -13,11 +13,21 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tenantatlas.models import Role, Tenant
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 pytest_plugins = ["tests.support.queues"]
+
+# Hypothesis times every example; on a shared machine, or beside a second xdist
+# worker, that measures the neighbours rather than our code and fails at random.
+# The properties stay as strict; speed has its own tests and bench/.
+hypothesis_settings.register_profile(
+    "tenantatlas", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("tenantatlas")
 
 CHROMIUM = Path("/usr/bin/chromium")
 # A test that asks for any of these touches the database, so it may start a run.

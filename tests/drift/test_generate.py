@@ -17,7 +17,7 @@ from operations.models import OperationRun, RunStatus
 from operations.recorder import RunRecorder
 from operations.services import run_inline
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import ALL_TYPES, policy, snapshot_of
+from tests.support.snapshots import ALL_TYPES, policy, store_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def found(run: OperationRun) -> dict[str, set[tuple[str, str]]]:
 
 def pair_of(tenant: Tenant, before: list[Any], after: list[Any]) -> SnapshotPair:
     return SnapshotPair(
-        ALL_TYPES, baseline=snapshot_of(tenant, before), current=snapshot_of(tenant, after)
+        ALL_TYPES, baseline=store_snapshot(tenant, before), current=store_snapshot(tenant, after)
     )
 
 
