@@ -77,16 +77,16 @@ def _fast_passwords(settings: Any) -> None:
 
 @pytest.fixture
 def tenant(db: Any) -> Tenant:
-    return TenantFactory(slug="acme", name="Acme Corp")
+    return TenantFactory.create(slug="acme", name="Acme Corp")
 
 
 @pytest.fixture
 def other_tenant(db: Any) -> Tenant:
-    return TenantFactory(slug="globex", name="Globex")
+    return TenantFactory.create(slug="globex", name="Globex")
 
 
 def _member(tenant: Tenant, username: str, role: Role) -> User:
-    user = UserFactory(username=username)
+    user = UserFactory.create(username=username)
     MembershipFactory(user=user, tenant=tenant, role=role)
     return user
 

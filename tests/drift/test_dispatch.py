@@ -192,7 +192,7 @@ def test_a_chosen_pair_that_cannot_be_compared_gets_a_clear_message_and_no_run(
     other_scope = demo_snapshot(tenant, "acme", 2, policy_types=("compliancePolicy",))
     failed = demo_snapshot(tenant, "acme", 3, status=SyncStatus.FAILED)
     incomplete = demo_snapshot(tenant, "acme", 4, is_complete=False)
-    data: dict[str, Any] = {
+    choices: dict[str, dict[str, Any]] = {
         "same": {"baseline_run_id": base.pk, "current_run_id": base.pk},
         "other_scope": {"baseline_run_id": base.pk, "current_run_id": other_scope.pk},
         "failed": {"baseline_run_id": base.pk, "current_run_id": failed.pk},
@@ -201,7 +201,8 @@ def test_a_chosen_pair_that_cannot_be_compared_gets_a_clear_message_and_no_run(
         "one_only": {"baseline_run_id": base.pk},
         "not_a_number": {"baseline_run_id": "1 OR 1=1", "current_run_id": current.pk},
         "huge": {"baseline_run_id": 2**70, "current_run_id": current.pk},
-    }[choose]
+    }
+    data = choices[choose]
 
     response = login(operator).post(URL, {"scope_key": ALL_TYPES, **data}, follow=True)
 

@@ -204,7 +204,7 @@ def test_the_run_links_to_its_snapshot(tenant: Tenant) -> None:
 
 
 def _queries_for_sync(size: int) -> int:
-    tenant = TenantFactory()
+    tenant = TenantFactory.create()
     TenantConnection.objects.create(tenant=tenant, demo_size=size)
     with CaptureQueriesContext(db_connection) as queries:
         run = run_inline(tenant=tenant, run_type=RUN_TYPE)
