@@ -24,15 +24,15 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "e2e-screenshots"
 PASSWORD = "pw-for-e2e-journeys"
 # Long enough to watch (12 steps of half a second), short enough for a suite.
 PACED_SECONDS = "6"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 # Collected on every page before its own scripts run; CSP refusals surface as
 # console errors as well, this makes them impossible to miss.
@@ -142,7 +142,7 @@ class Journey:
             self.errors.append(f"{self.page.url}: {message.text}")
 
 
-def _journey(browser: Browser, base: str, name: str, viewport: dict[str, int]) -> Iterator[Journey]:
+def _journey(browser: Browser, base: str, name: str, viewport: ViewportSize) -> Iterator[Journey]:
     context = browser.new_context(viewport=viewport, accept_downloads=True)
     context.add_init_script(CSP_WATCH)
     context.set_default_timeout(15_000)
@@ -158,7 +158,7 @@ def _journey(browser: Browser, base: str, name: str, viewport: dict[str, int]) -
 
 
 @pytest.fixture(params=["desktop", "phone"])
-def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+def viewport(request: pytest.FixtureRequest) -> ViewportSize:
     return PHONE if request.param == "phone" else DESKTOP
 
 
