@@ -44,7 +44,9 @@ def worker_stopped(signum: int) -> Fault:
 
 def timed_out(seconds: int | float | None) -> Fault:
     limit = f"{seconds:g} s" if seconds else "its time limit"
-    return Fault("job_timeout", f"Timed out after {limit} (the run type's limit or RUN_JOB_TIMEOUT).")
+    return Fault(
+        "job_timeout", f"Timed out after {limit} (the run type's limit or RUN_JOB_TIMEOUT)."
+    )
 
 
 DATABASE_LOST = Fault(

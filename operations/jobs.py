@@ -38,7 +38,9 @@ def on_job_failure(
     if run_id is None:
         return
     faults.reopen_if_broken()
-    fault = faults.from_exception(exc_value, job_timeout=job.timeout) if exc_value is not None else None
+    fault = (
+        faults.from_exception(exc_value, job_timeout=job.timeout) if exc_value is not None else None
+    )
     if fault is None:
         fault = _unclassified(exc_type, exc_value)
     run_fail(run_id, code=fault.code, message=fault.message)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from redis import Redis
 from redis.exceptions import RedisError
 
 from operations.recovery import fail_runs_with_dead_jobs, fail_silent_runs
@@ -28,7 +29,7 @@ ALIVE_KEY = "tenantatlas:reaper:alive"
 MAX_BACKOFF = 30.0  # seconds between passes while a dependency is down, at most
 
 
-def _redis():  # type: ignore[no-untyped-def]
+def _redis() -> Redis:
     import django_rq
 
     return django_rq.get_connection("default")
@@ -95,7 +96,9 @@ class Reaper:
         if name not in self.down:
             self.down.add(name)
             # The class name only: a driver's message can carry the host and user.
-            logger.error("reaper: %s unreachable (%s); retrying with backoff", name, type(exc).__name__)
+            logger.error(
+                "reaper: %s unreachable (%s); retrying with backoff", name, type(exc).__name__
+            )
 
     def _recovered(self, name: str) -> None:
         if name in self.down:

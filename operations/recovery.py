@@ -43,7 +43,9 @@ def recover_runs(
     now = now or timezone.now()
     failed = fail_silent_runs(now=now, heartbeat_timeout=heartbeat_timeout)
     try:
-        failed += fail_runs_with_dead_jobs(now=now, queued_grace=queued_grace, connection=connection)
+        failed += fail_runs_with_dead_jobs(
+            now=now, queued_grace=queued_grace, connection=connection
+        )
     except (RedisError, OSError) as exc:
         # The heartbeat check above needs no Redis; the job checks wait for it.
         logger.warning("recovery could not reach Redis: %s", exc)
@@ -126,7 +128,11 @@ def _dead_job(job: Job, connection: Redis) -> Fault | None:
         return found or Fault(
             f"job_{status.value}", f"The job {status.value} in the worker before the run ended."
         )
-    if status == JobStatus.STARTED and job.worker_name and not _worker_alive(job, connection):
+    if (
+        status == JobStatus.STARTED
+        and job.worker_name
+        and not _worker_alive(job.worker_name, connection)
+    ):
         return Fault(
             "worker_lost",
             f"Worker lost: the RQ worker running the job ({job.worker_name}) is gone.",
@@ -134,6 +140,6 @@ def _dead_job(job: Job, connection: Redis) -> Fault | None:
     return None
 
 
-def _worker_alive(job: Job, connection: Redis) -> bool:
+def _worker_alive(name: str, connection: Redis) -> bool:
     # RQ keeps a worker's key alive with its own heartbeat and deletes it on a clean exit.
-    return bool(connection.exists(Worker.redis_worker_namespace_prefix + job.worker_name))
+    return bool(connection.exists(Worker.redis_worker_namespace_prefix + name))

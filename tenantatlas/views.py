@@ -54,7 +54,7 @@ def _redis_ok() -> bool:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Reachability of the database and Redis, and a live reaper; names no host, user or password."""
+    """Database and Redis reachable, a reaper alive; names no host, user or password."""
     checks = {"database": _database_ok(), "redis": _redis_ok(), "reaper": reaper_alive()}
     body = {name: "ok" if ok else "unreachable" for name, ok in checks.items()}
     return JsonResponse(body, status=200 if all(checks.values()) else 503)

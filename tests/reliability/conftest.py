@@ -7,6 +7,7 @@ a worker is declared lost in about two seconds instead of a minute.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -103,10 +104,8 @@ def log_of(process: subprocess.Popen[bytes]) -> str:
 
 
 def _kill(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ them goes down. The shared PostgreSQL itself is never touched.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -68,8 +69,6 @@ def _pump(source: socket.socket, target: socket.socket) -> None:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

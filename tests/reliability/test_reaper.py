@@ -203,9 +203,7 @@ def test_run_job_timeout_is_a_ceiling_over_the_run_types_own(tenant, settings, w
     assert run_job_timeout("test.slow") == 120  # under the ceiling a type keeps its own
 
 
-def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason(
-    tenant, processes
-):
+def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason(tenant, processes):
     run = start(tenant, "test.slow", seconds=60)
     worker = processes.worker()  # and no reaper: RQ's own cleanup finds the job
     assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)

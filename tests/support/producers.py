@@ -48,7 +48,7 @@ register(RunType(key="test.timeout", label="Test timeout", perform=perform_slow,
 
 
 def perform_quiet(run: OperationRun, recorder: RunRecorder) -> None:
-    """Says nothing for ``seconds`` (a slow Graph call), then succeeds: only the horse's thread beats."""
+    """Silent for ``seconds`` (a slow Graph call), then succeeds: only the horse's thread beats."""
     recorder.set_total(1)
     time.sleep(float(run.context.get("seconds", 3)))
     recorder.succeeded()

@@ -22,7 +22,9 @@ class RedisServer:
 
     def __init__(self, workdir: Path) -> None:
         if shutil.which("redis-server") is None:
-            raise RuntimeError("these tests need redis-server on the PATH (apt-get install redis-server)")
+            raise RuntimeError(
+                "these tests need redis-server on the PATH (apt-get install redis-server)"
+            )
         self.port = free_port()
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -18,7 +19,9 @@ logger = logging.getLogger("operations.reaper")
 
 
 class Command(BaseCommand):
-    help = "Run the recovery check every REAPER_INTERVAL seconds; survives Redis/PostgreSQL outages."
+    help = (
+        "Run the recovery check every REAPER_INTERVAL seconds; survives Redis/PostgreSQL outages."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--interval", type=float, default=None, help="seconds between passes")
@@ -31,10 +34,8 @@ class Command(BaseCommand):
         if once:
             reaper.run_pass()
             return
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             reaper.run_forever()
-        except KeyboardInterrupt:
-            pass
         logger.info("reaper: stopped")
 
 
