@@ -84,9 +84,9 @@ def from_exception(exc: BaseException, *, job_timeout: float | None = None) -> F
 
 
 def _connection_usable() -> bool:
-    if connection.connection is None:
-        return True  # closed on purpose (or never opened): the next query reconnects
-    return connection.is_usable()
+    # Django closes the connection itself when the rollback after an error
+    # fails: a closed connection after a database error is a lost one.
+    return connection.connection is not None and connection.is_usable()
 
 
 def reopen_if_broken() -> None:

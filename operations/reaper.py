@@ -54,6 +54,8 @@ class Reaper:
     sleep: Callable[[float], None] = time.sleep
     down: set[str] = field(default_factory=set)  # "database", "redis": outages in progress
     passes: int = 0
+    # One client for the process: redis-py reconnects it after an outage.
+    redis: Redis = field(default_factory=lambda: _redis())
 
     def run_forever(self, *, max_passes: int | None = None) -> None:
         while max_passes is None or self.passes < max_passes:
@@ -70,13 +72,15 @@ class Reaper:
         failed = self._guarded("database", lambda: fail_silent_runs(now=now))
         if failed is None:
             return None
-        dead = self._guarded("redis", lambda: fail_runs_with_dead_jobs(now=now))
+        dead = self._guarded(
+            "redis", lambda: fail_runs_with_dead_jobs(now=now, connection=self.redis)
+        )
         if dead is None or self._guarded("redis", self._beat) is None:
             return None
         return failed + dead
 
     def _beat(self) -> int:
-        _redis().set(ALIVE_KEY, timezone.now().isoformat(), ex=alive_ttl())
+        self.redis.set(ALIVE_KEY, timezone.now().isoformat(), ex=alive_ttl())
         return 0
 
     def _guarded(self, name: str, step: Callable[[], int]) -> int | None:

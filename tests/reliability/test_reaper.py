@@ -85,6 +85,7 @@ def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(tenant, proces
 
         proxy.restore()
         assert failed_soon(run, timeout=40), log_of(reaper)
+        assert wait_for(lambda: "database reachable again" in log_of(reaper)), log_of(reaper)
         log = log_of(reaper)
         assert log.count("reaper: database unreachable") == 1, log
         assert log.count("reaper: database reachable again") == 1, log
@@ -119,7 +120,10 @@ def test_runs_queued_when_redis_restarted_are_failed_as_lost_by_redis(
     tenant, processes, private_redis, work_queue
 ):
     recover_runs()  # the reaper has marked this Redis as holding its data
-    runs = [start(tenant, "test.items", items=1, n=index) for index in range(3)]
+    runs = [
+        run_start(tenant=tenant, run_type="test.items", initiated_by=None, dedupe_key=str(n)).run
+        for n in range(3)
+    ]
     assert django_rq.get_queue("default").count == 3
 
     private_redis.restart()  # no persistence: the three jobs are gone

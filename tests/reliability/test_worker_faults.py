@@ -51,7 +51,9 @@ def test_sigkill_of_the_horse_fails_the_run_at_once_with_the_signal(tenant, oper
     assert run.failures.get().code == "worker_killed"
     assert run.failure_reason.startswith("Worker process killed (SIGKILL)")
     assert worker.poll() is None, "the worker itself must live on and take the next job"
-    assert Notification.objects.filter(user=operator, title="Test slow failed").count() == 1
+    notices = Notification.objects.filter(user=operator, title="Test slow failed")
+    assert wait_for(notices.exists, timeout=5)  # written right after the failure commits
+    assert notices.count() == 1
 
 
 def test_sigkill_of_the_whole_worker_is_recovered_by_the_reaper(tenant, processes):
@@ -60,8 +62,8 @@ def test_sigkill_of_the_whole_worker_is_recovered_by_the_reaper(tenant, processe
     assert running(run), log_of(worker)
     horse = horse_of(worker)
     # Two reapers at once: they must fail the run once, with one entry.
-    processes.reaper()
-    processes.reaper()
+    reapers = [processes.reaper(), processes.reaper()]
+    assert wait_for(lambda: all("a pass every" in log_of(r) for r in reapers)), log_of(reapers[0])
 
     os.kill(worker.pid, signal.SIGKILL)
     os.kill(horse, signal.SIGKILL)
