@@ -72,10 +72,12 @@ def test_counts_equal_stored_rows_at_every_instant_and_after_a_kill(tenant, owne
 
     # 1. A sync killed part-way: its snapshot says how many items it holds.
     killed_sync = sync_start(tenant=tenant, user=owner).run
-    samples, killed = watch(killed_sync, sample_sync, kill_when=lambda s: s[1] >= 300, horse_of=horse)
+    samples, killed = watch(
+        killed_sync, sample_sync, kill_when=lambda s: s[1] >= 300, horse_of=horse
+    )
     assert killed and status_of(killed_sync) == RunStatus.FAILED, log_of(worker)
     assert all(s[0] == s[1] == s[2] for s in samples), [s for s in samples if len(set(s)) > 1]
-    succeeded, stored, item_count = samples[-1]
+    _succeeded, stored, _item_count = samples[-1]
     assert 0 < stored < SIZE
     snapshot = InventorySync.objects.get(run=killed_sync)
     assert (snapshot.status, snapshot.is_complete) == (SyncStatus.FAILED, False)

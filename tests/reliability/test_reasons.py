@@ -1,0 +1,67 @@
+"""Reasons by cause class, and the horse's heartbeat, on the real database and queue."""
+
+from __future__ import annotations
+
+import time
+
+import django_rq
+import pytest
+from rq.exceptions import AbandonedJobError
+
+import tests.support.producers  # noqa: F401  (registers test.slow)
+from operations.heartbeat import Heartbeat
+from operations.jobs import on_job_failure
+from operations.models import OperationRun, RunStatus
+from operations.services import run_claim, run_fail, run_start
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def queued(tenant):
+    run = run_start(tenant=tenant, run_type="test.slow", initiated_by=None).run
+    return run, django_rq.get_queue("default").fetch_job(run.job_id)
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "reason"),
+    [
+        (RuntimeError(), "runtimeerror", "The job failed in the worker (RuntimeError)."),
+        (RuntimeError("disk"), "runtimeerror", "The job failed in the worker (RuntimeError): disk"),
+        (AbandonedJobError(), "worker_lost", "Worker lost: its RQ worker died before the job"),
+    ],
+)  # fmt: skip
+def test_rqs_failure_callback_never_leaves_an_empty_reason(tenant, exc, code, reason):
+    run, job = queued(tenant)
+
+    on_job_failure(job, job.connection, type(exc), exc, None)
+
+    run.refresh_from_db()
+    assert run.failures.get().code == code
+    assert run.failure_reason.startswith(reason)
+
+
+def test_the_heartbeat_thread_beats_while_the_block_runs_and_stops_with_it(tenant):
+    run = run_claim(queued(tenant)[0].pk)
+    first = run.heartbeat_at
+
+    with Heartbeat(run.pk, interval=0.05) as heartbeat:
+        time.sleep(0.4)
+    beats = heartbeat.beats
+
+    assert beats >= 3
+    assert OperationRun.objects.get(pk=run.pk).heartbeat_at > first
+    time.sleep(0.2)
+    assert heartbeat.beats == beats  # stopped with the block
+
+
+def test_the_heartbeat_stops_once_the_run_was_ended_elsewhere(tenant):
+    run = run_claim(queued(tenant)[0].pk)
+    run_fail(run.pk, code="worker_lost", message="recovered")
+    ended = OperationRun.objects.get(pk=run.pk).heartbeat_at
+
+    with Heartbeat(run.pk, interval=0.05) as heartbeat:
+        time.sleep(0.3)
+
+    assert heartbeat.beats == 1  # the first beat found nothing running and stopped
+    after = OperationRun.objects.get(pk=run.pk)
+    assert (after.status, after.heartbeat_at) == (RunStatus.FAILED, ended)
