@@ -54,16 +54,20 @@ class Reaper:
     sleep: Callable[[float], None] = time.sleep
     down: set[str] = field(default_factory=set)  # "database", "redis": outages in progress
     passes: int = 0
+    failed_passes: int = 0  # in a row
     # One client for the process: redis-py reconnects it after an outage.
     redis: Redis = field(default_factory=lambda: _redis())
 
     def run_forever(self, *, max_passes: int | None = None) -> None:
         while max_passes is None or self.passes < max_passes:
-            self.sleep(self.pause() if self.run_pass() is None else self.interval)
+            self.failed_passes = 0 if self.run_pass() is not None else self.failed_passes + 1
+            self.sleep(self.pause())
 
     def pause(self) -> float:
-        """After a failed pass: the interval, doubled per dependency down, capped."""
-        return min(self.interval * 2 ** len(self.down), max(MAX_BACKOFF, self.interval))
+        """The interval; while the database is down, doubled per failed pass (at most 30 s)."""
+        if "database" not in self.down:
+            return self.interval  # the heartbeat check works without Redis: keep its pace
+        return min(self.interval * 2**self.failed_passes, max(MAX_BACKOFF, self.interval))
 
     def run_pass(self) -> int | None:
         """One check; how many runs it failed, or None if a dependency was unreachable."""

@@ -12,6 +12,7 @@ import tests.support.producers  # noqa: F401  (registers test.slow)
 from operations.heartbeat import Heartbeat
 from operations.jobs import on_job_failure
 from operations.models import OperationRun, RunStatus
+from operations.reaper import MAX_BACKOFF, Reaper
 from operations.services import run_claim, run_fail, run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,3 +66,15 @@ def test_the_heartbeat_stops_once_the_run_was_ended_elsewhere(tenant):
     assert heartbeat.beats == 1  # the first beat found nothing running and stopped
     after = OperationRun.objects.get(pk=run.pk)
     assert (after.status, after.heartbeat_at) == (RunStatus.FAILED, ended)
+
+
+def test_the_reaper_backs_off_only_while_the_database_is_down():
+    reaper = Reaper(interval=1.0)
+    reaper.down, reaper.failed_passes = {"redis"}, 4
+    assert reaper.pause() == 1.0  # the heartbeat check needs no Redis: same pace
+    reaper.down = {"database"}
+    pauses = []
+    for failed in (1, 2, 3, 9):
+        reaper.failed_passes = failed
+        pauses.append(reaper.pause())
+    assert pauses == [2.0, 4.0, 8.0, MAX_BACKOFF]
