@@ -58,11 +58,11 @@ def test_sigkill_of_the_horse_fails_the_run_at_once_with_the_signal(tenant, oper
 
 def test_sigkill_of_the_whole_worker_is_recovered_by_the_reaper(tenant, processes):
     run = start(tenant, "test.slow", seconds=60)
+    # Two reapers at once: they must fail the run once, with one entry.
+    reapers = [processes.reaper(), processes.reaper()]
     worker = processes.worker()
     assert running(run), log_of(worker)
     horse = horse_of(worker)
-    # Two reapers at once: they must fail the run once, with one entry.
-    reapers = [processes.reaper(), processes.reaper()]
     assert wait_for(lambda: all("a pass every" in log_of(r) for r in reapers)), log_of(reapers[0])
 
     os.kill(worker.pid, signal.SIGKILL)
@@ -119,11 +119,12 @@ def test_sigterm_cold_fails_the_run_as_stopped(tenant, processes):
 
 
 def test_a_frozen_worker_is_recovered_and_its_late_writes_are_refused(tenant, processes):
-    run = start(tenant, "test.batches", batches=200, pause=0.05)
+    run = start(tenant, "test.batches", batches=400, pause=0.05)
+    reaper = processes.reaper()
     worker = processes.worker()
     assert wait_for(lambda: OperationRun.objects.get(pk=run.pk).succeeded >= 20), log_of(worker)
     horse = horse_of(worker)
-    processes.reaper()
+    assert wait_for(lambda: "a pass every" in log_of(reaper)), log_of(reaper)
 
     for pid in (worker.pid, horse):
         os.kill(pid, signal.SIGSTOP)  # hung: alive, silent, holding its job
