@@ -29,10 +29,17 @@ ALIVE_KEY = "tenantatlas:reaper:alive"
 MAX_BACKOFF = 30.0  # seconds between passes while a dependency is down, at most
 
 
+REDIS_TIMEOUT = 2.0  # seconds: a frozen Redis must not hold up the heartbeat check for long
+
+
 def _redis() -> Redis:
+    """The queue's Redis, with short socket timeouts (the web's 10 s would stall each pass)."""
     import django_rq
 
-    return django_rq.get_connection("default")
+    pool = django_rq.get_connection("default").connection_pool
+    kwargs = {**pool.connection_kwargs, "socket_timeout": REDIS_TIMEOUT}
+    kwargs["socket_connect_timeout"] = REDIS_TIMEOUT
+    return Redis(connection_pool=type(pool)(connection_class=pool.connection_class, **kwargs))
 
 
 def alive_ttl() -> int:

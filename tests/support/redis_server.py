@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -54,9 +55,19 @@ class RedisServer:
     def kill(self) -> None:
         """SIGKILL: what a crashed or OOM-killed Redis looks like to its clients."""
         if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)  # a frozen server cannot die otherwise
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: Redis hung (swapping, a long fork): connections open, no answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         self.kill()
