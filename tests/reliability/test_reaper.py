@@ -246,3 +246,25 @@ def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason
     assert run.status == RunStatus.FAILED
     assert run.failures.get().code == "worker_lost"
     assert run.failure_reason.startswith("Worker lost: its RQ worker died")
+
+
+def test_a_running_run_whose_rq_worker_is_gone_is_failed_without_waiting_for_silence(
+    tenant, processes
+):
+    run = start(tenant, "test.slow", seconds=60)
+    worker = processes.worker()
+    assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)
+    job = django_rq.get_queue("default").fetch_job(run.job_id)
+    # While the worker lives, RQ's view of it keeps the run alone.
+    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1), heartbeat_timeout=600) == 0
+
+    horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    worker.kill()
+    os.kill(horse, signal.SIGKILL)
+    # What the worker key's TTL (RQ's own worker heartbeat) does once the worker is dead.
+    django_rq.get_connection("default").delete(f"rq:worker:{job.worker_name}")
+
+    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1), heartbeat_timeout=600) == 1
+    run.refresh_from_db()
+    assert run.failures.get().code == "worker_lost"
+    assert f"the RQ worker running the job ({job.worker_name}) is gone" in run.failure_reason
