@@ -73,7 +73,23 @@ def from_rq_text(text: str) -> Fault | None:
 
 
 def from_exception(exc: BaseException, *, job_timeout: float | None = None) -> Fault | None:
-    """The cause class of an exception that is not the producer's own (None: ask the producer)."""
+    """The cause class of an exception that is not the producer's own (None: ask the producer).
+
+    A producer may wrap what hit it (``raise DriftError(…) from exc``): the
+    chain of causes is searched, so a timeout stays a timeout.
+    """
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        fault = _classify(seen, job_timeout)
+        if fault is not None:
+            return fault
+        seen = seen.__cause__
+    return None
+
+
+def _classify(exc: BaseException, job_timeout: float | None) -> Fault | None:
     if isinstance(exc, JobTimeoutException):
         return timed_out(job_timeout)
     if isinstance(exc, AbandonedJobError):

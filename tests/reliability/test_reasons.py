@@ -7,8 +7,11 @@ import time
 import django_rq
 import pytest
 from rq.exceptions import AbandonedJobError
+from rq.timeouts import JobTimeoutException
 
 import tests.support.producers  # noqa: F401  (registers test.slow)
+from drift.services import DriftError
+from operations.faults import from_exception
 from operations.heartbeat import Heartbeat
 from operations.jobs import on_job_failure
 from operations.models import OperationRun, RunStatus
@@ -78,3 +81,17 @@ def test_the_reaper_backs_off_only_while_the_database_is_down():
         reaper.failed_passes = failed
         pauses.append(reaper.pause())
     assert pauses == [2.0, 4.0, 8.0, MAX_BACKOFF]
+
+
+def test_a_cause_wrapped_by_the_producer_keeps_its_class(tenant):
+
+    try:
+        try:
+            raise JobTimeoutException("Task exceeded maximum timeout value (5 seconds)")
+        except JobTimeoutException as exc:
+            raise DriftError("Drift generation stopped: JobTimeoutException") from exc
+    except DriftError as wrapped:
+        fault = from_exception(wrapped, job_timeout=5)
+
+    assert fault is not None and fault.code == "job_timeout"
+    assert fault.message.startswith("Timed out after 5 s")
