@@ -12,7 +12,7 @@ import re
 import signal
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from rq.exceptions import AbandonedJobError
 from rq.timeouts import JobTimeoutException
 
@@ -94,9 +94,30 @@ def _classify(exc: BaseException, job_timeout: float | None) -> Fault | None:
         return timed_out(job_timeout)
     if isinstance(exc, AbandonedJobError):
         return ABANDONED
-    if isinstance(exc, DatabaseError) and not _connection_usable():
+    if isinstance(exc, DatabaseError) and _connection_lost(exc):
         return DATABASE_LOST
     return None
+
+
+# Connection exceptions (class 08) and the server ending the session
+# (admin shutdown, crash shutdown, cannot connect now).
+_LOST_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _connection_lost(exc: DatabaseError) -> bool:
+    """Judged by the driver's error, not by the connection afterwards: Django may
+    already have replaced a dead connection by a fresh one when we look."""
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate:
+        return str(sqlstate).startswith(_LOST_SQLSTATES)
+    if isinstance(exc, (OperationalError, InterfaceError)) and _from_psycopg(cause):
+        return True  # psycopg's own errors without a SQLSTATE are the socket's
+    return not _connection_usable()
+
+
+def _from_psycopg(error: BaseException | None) -> bool:
+    return error is not None and type(error).__module__.startswith("psycopg")
 
 
 def _connection_usable() -> bool:

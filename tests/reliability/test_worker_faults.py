@@ -158,5 +158,8 @@ def test_a_terminated_database_connection_fails_the_run_with_that_reason(tenant,
     assert ended(run, timeout=10), log_of(worker)
     run.refresh_from_db()
     assert time.monotonic() - cut_at < 5
-    assert run.failures.get().code == "database_connection_lost"
+    assert run.failures.get().code == "database_connection_lost", (
+        run.failure_reason,
+        log_of(worker),
+    )
     assert run.failure_reason.startswith("Database connection lost")
