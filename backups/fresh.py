@@ -30,6 +30,7 @@ from inventory.sources.base import (
     PolicySource,
     SourceError,
     SourcePolicy,
+    WaitCallback,
 )
 from operations.models import OperationRun
 from operations.recorder import RunRecorder
@@ -68,7 +69,7 @@ def _read(
     source: PolicySource | None = None
     try:
         source = source_for(connection_for(run.tenant), types)
-        for page in source.pages(on_wait=lambda _: recorder.heartbeat()):
+        for page in source.pages(on_wait=_heartbeat(recorder)):
             _store_page(run, backup_set, page, wanted, recorder)
     except SourceError as exc:
         raise SourceUnavailable(exc.code, exc.message, exc.hint) from exc
@@ -158,3 +159,12 @@ def _item(
         captured_at=now,
         run=run,
     )
+
+
+def _heartbeat(recorder: RunRecorder) -> WaitCallback:
+    """While the source waits for Graph (also between the slices of a long wait): alive."""
+
+    def on_wait(seconds: float, /, *, still: bool = False) -> None:
+        recorder.heartbeat()
+
+    return on_wait
