@@ -34,13 +34,12 @@ REDIS_SINCE_KEY = "tenantatlas:redis-since"
 
 def recover_runs(
     *,
-    now: datetime | None = None,
     heartbeat_timeout: int | None = None,
     queued_grace: int | None = None,
     connection: Redis | None = None,
 ) -> int:
     """Fail every lost run; return how many were failed."""
-    now = now or timezone.now()
+    now = timezone.now()
     failed = fail_silent_runs(now=now, heartbeat_timeout=heartbeat_timeout)
     try:
         failed += fail_runs_with_dead_jobs(

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import django_rq
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -34,6 +35,12 @@ def start(tenant, run_type, **context):
 
 def later(seconds):
     return timezone.now() + timedelta(seconds=seconds)
+
+
+def recover_at(seconds, **options):
+    """The recovery check as it would run ``seconds`` from now."""
+    with time_machine.travel(later(seconds)):
+        return recover_runs(**options)
 
 
 def silent_running_run(tenant):
@@ -150,7 +157,7 @@ def test_runs_queued_when_redis_restarted_are_failed_as_lost_by_redis(
 
     private_redis.restart()  # no persistence: the three jobs are gone
 
-    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1)) == 3
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 3
     for run in runs:
         run.refresh_from_db()
         assert run.failures.get().code == "job_vanished"
@@ -182,7 +189,7 @@ def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_ov
 
     run = OperationRun.objects.get()
     assert run.status == RunStatus.QUEUED  # committed, never enqueued
-    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1)) == 1
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 1
     run.refresh_from_db()
     assert run.failures.get().code == "never_enqueued"
     assert run.failure_reason.startswith("The run was never handed to the queue")
@@ -256,7 +263,7 @@ def test_a_running_run_whose_rq_worker_is_gone_is_failed_without_waiting_for_sil
     assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)
     job = django_rq.get_queue("default").fetch_job(run.job_id)
     # While the worker lives, RQ's view of it keeps the run alone.
-    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1), heartbeat_timeout=600) == 0
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1, heartbeat_timeout=600) == 0
 
     horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
     worker.kill()
@@ -264,7 +271,7 @@ def test_a_running_run_whose_rq_worker_is_gone_is_failed_without_waiting_for_sil
     # What the worker key's TTL (RQ's own worker heartbeat) does once the worker is dead.
     django_rq.get_connection("default").delete(f"rq:worker:{job.worker_name}")
 
-    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1), heartbeat_timeout=600) == 1
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1, heartbeat_timeout=600) == 1
     run.refresh_from_db()
     assert run.failures.get().code == "worker_lost"
     assert f"the RQ worker running the job ({job.worker_name}) is gone" in run.failure_reason
