@@ -31,6 +31,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value.strip() else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -171,17 +176,25 @@ if TESTING:
 RQ_QUEUES = {
     "default": {
         "URL": REDIS_URL,
-        "DEFAULT_TIMEOUT": env_int("RUN_JOB_TIMEOUT", 900),
+        "DEFAULT_TIMEOUT": env_int("RUN_JOB_TIMEOUT", 3600),
         "CONNECTION_KWARGS": {"socket_connect_timeout": 2, "socket_timeout": 10},
     },
 }
 RQ_SHOW_ADMIN_LINK = True
+# Our worker class tells a run at once why its work horse died (SIGKILL, cold stop).
+RQ = {"WORKER_CLASS": "operations.worker.RunWorker"}
 
-# Operation runs: how long a running run may stay silent before the recovery
-# check declares its worker lost, and how long a queued run may wait for its
-# job to appear in Redis.
-RUN_HEARTBEAT_TIMEOUT = env_int("RUN_HEARTBEAT_TIMEOUT", 90)
+# Operation runs: a thread in the work horse writes the run's heartbeat every
+# RUN_HEARTBEAT_INTERVAL seconds; the reaper (manage.py run_reaper, every
+# REAPER_INTERVAL seconds) declares a running run lost after
+# RUN_HEARTBEAT_TIMEOUT seconds of silence (defaults: lost within 45 + 10 s),
+# and fails a queued run whose job is not in Redis after RUN_QUEUED_GRACE.
+# RUN_JOB_TIMEOUT is the ceiling over every run type's own timeout.
+RUN_HEARTBEAT_INTERVAL = env_float("RUN_HEARTBEAT_INTERVAL", 10.0)
+RUN_HEARTBEAT_TIMEOUT = env_int("RUN_HEARTBEAT_TIMEOUT", 45)
 RUN_QUEUED_GRACE = env_int("RUN_QUEUED_GRACE", 60)
+RUN_JOB_TIMEOUT = env_int("RUN_JOB_TIMEOUT", 3600)
+REAPER_INTERVAL = env_float("REAPER_INTERVAL", 10.0)
 RUN_FAILURE_CAP = env_int("RUN_FAILURE_CAP", 200)
 # The most policies one "Add policies" run may take (a bigger selection is refused).
 BACKUP_ADD_MAX_POLICIES = env_int("BACKUP_ADD_MAX_POLICIES", 5000)
