@@ -10,8 +10,9 @@ drift run must finish in about two seconds:
 * ``diff_settings`` walks two normalised settings trees and lists the
   setting-level changes; ``apply_changes`` replays such a list.
 
-Masked secrets (``MASKED_SECRET``) cannot be compared, so they are never
-reported, whatever they are compared with (see ``diff_settings``).
+Secrets are stored as markers (``inventory.secrets``): a changed fingerprint is
+reported as ``secret_changed`` with no before/after; masked secrets
+(``MASKED_SECRET``) cannot be compared, so they are never reported.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from inventory import secrets
 from inventory.normalize import MASKED_SECRET
 
 Key = tuple[str, str]  # (policy_type, external_id)
 PathSegment = str | int
 Path = tuple[PathSegment, ...]
 
-KINDS = ("added", "removed", "changed")
+KINDS = ("added", "removed", "changed", "secret_changed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +41,9 @@ class SettingChange:
     """
 
     path: Path
-    kind: str  # "added" | "removed" | "changed"
-    before: Any  # None when kind == "added"
-    after: Any  # None when kind == "removed"
+    kind: str  # "added" | "removed" | "changed" | "secret_changed"
+    before: Any  # None when kind == "added" or "secret_changed"
+    after: Any  # None when kind == "removed" or "secret_changed"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -159,7 +161,9 @@ def diff_settings(before: Any, after: Any) -> list[SettingChange]:
 
 
 def _diff(before: Any, after: Any, path: Path, out: list[SettingChange]) -> None:
-    if _is_masked(before) or _is_masked(after):
+    if secrets.is_secret_marker(before) or secrets.is_secret_marker(after):
+        if secrets.secret_changed(before, after):
+            out.append(SettingChange(path, "secret_changed", None, None))
         return
     kind = _kind(before)
     if kind is not _kind(after):
@@ -224,7 +228,8 @@ def apply_changes(before: Any, changes: Iterable[SettingChange]) -> Any:
     additions in ascending order, so list elements are appended in turn. A path
     that does not fit the value raises ``ValueError``.
     """
-    pending = list(changes)
+    # A secret's change cannot be replayed: its value was never stored.
+    pending = [change for change in changes if change.kind != "secret_changed"]
     result = copy.deepcopy(before)
     for change in (c for c in pending if c.kind == "changed"):
         result = _set(result, change.path, change.after)

@@ -16,7 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-MASKED_SECRET = "__masked_secret__"  # noqa: S105 - a marker, not a secret
+from inventory import secrets
+from inventory.secrets import MASKED_SECRET
+
+__all__ = ["MASKED_SECRET", "Normalized", "canonical_json", "content_hash", "normalize"]
 
 VOLATILE_KEYS = frozenset(
     {
@@ -52,12 +55,16 @@ def normalize_settings(value: Any) -> Any:
             if encrypted and key == "value":
                 out[key] = MASKED_SECRET
             else:
-                out[key] = normalize_settings(item)
+                out[key.replace("\x00", "\ufffd")] = normalize_settings(item)
         return out
     if isinstance(value, list):
         return [normalize_settings(item) for item in value]
     if _is_masked(value):
         return MASKED_SECRET
+    if isinstance(value, str) and "\x00" in value:
+        # PostgreSQL cannot store U+0000 in text or jsonb; one such value must not
+        # fail the whole sync, and U+FFFD still shows that something was there.
+        return value.replace("\x00", "\ufffd")
     return value
 
 
@@ -84,8 +91,14 @@ class Normalized:
     has_masked_secrets: bool
 
 
-def normalize(raw: Any) -> Normalized:
-    """Normalise a raw body and derive its hash and masked-secret mark from one canonical text."""
-    settings = normalize_settings(raw)
+def normalize(raw: Any, fingerprint_key: bytes | None = None) -> Normalized:
+    """Normalise a raw body and derive its hash and masked-secret mark from one canonical text.
+
+    Secrets are withheld first (inventory.secrets), while the body still says
+    its ``@odata.type``: ``fingerprint_key`` is the tenant's
+    ``secrets.fingerprint_key``; without it secrets are masked, not fingerprinted.
+    """
+    settings = normalize_settings(secrets.withhold(raw, fingerprint_key))
     text = canonical_json(settings)
-    return Normalized(settings, hashlib.sha256(text.encode()).hexdigest(), MASKED_SECRET in text)
+    withheld = MASKED_SECRET in text or secrets.SECRET_PREFIX in text
+    return Normalized(settings, hashlib.sha256(text.encode()).hexdigest(), withheld)
