@@ -25,6 +25,10 @@ OLD_BODY = {  # what the old normaliser kept: no @odata.type, secrets in clear
 }
 
 
+def _change(path: list[object], before: object, after: object) -> dict[str, object]:
+    return {"path": path, "kind": "changed", "before": before, "after": after}
+
+
 def _old_rows(tenant: Tenant) -> tuple[SnapshotItem, BackupItem, DriftFinding]:
     run = OperationRun.objects.create(tenant=tenant, resource="inventory", action="sync")
     sync = InventorySync.objects.create(tenant=tenant, scope_key="deviceConfiguration", run=run)
@@ -46,8 +50,8 @@ def _old_rows(tenant: Tenant) -> tuple[SnapshotItem, BackupItem, DriftFinding]:
         tenant=tenant, run=run, change_type="modified", policy_type="deviceConfiguration",
         external_id="p1", display_name="Wi-Fi",
         changes=[
-            {"path": ["preSharedKey"], "kind": "changed", "before": "older-psk", "after": "old-psk-in-clear"},
-            {"path": ["omaSettings", 0, "value"], "kind": "changed", "before": "a", "after": "old-oma-secret"},
+            _change(["preSharedKey"], "older-psk", "old-psk-in-clear"),
+            _change(["omaSettings", 0, "value"], "a", "old-oma-secret"),
             {"path": ["passwordMinimumLength"], "kind": "changed", "before": 6, "after": 8},
         ],
     )  # fmt: skip
@@ -55,7 +59,7 @@ def _old_rows(tenant: Tenant) -> tuple[SnapshotItem, BackupItem, DriftFinding]:
 
 
 def test_the_rewrite_leaves_no_old_secret_and_keeps_the_rest(tenant: Tenant) -> None:
-    item, backup, finding = _old_rows(tenant)
+    item, _backup, finding = _old_rows(tenant)
     assert rows_containing(["old-psk-in-clear"])  # the check can see it before
 
     assert stored_secrets.rewrite_items(SnapshotItem, "sync__tenant_id") == 1
