@@ -46,6 +46,7 @@ bench: venv
 	$(BENCH_ENV) .venv/bin/python manage.py migrate --no-input -v 0
 	$(BENCH_ENV) .venv/bin/python bench/drift.py
 	$(BENCH_ENV) .venv/bin/python bench/backup_add.py
+	.venv/bin/python bench/sanitize.py
 
 clean:
 	rm -rf .venv var

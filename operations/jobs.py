@@ -8,6 +8,7 @@ from typing import Any
 from rq.job import Job
 
 from operations.recovery import recover_runs
+from operations.sanitize import describe_exception
 from operations.services import run_execute, run_fail
 
 
@@ -36,7 +37,8 @@ def on_job_failure(
     run_id = run_id_from_job_id(job.id)
     if run_id is not None:
         name = exc_type.__name__ if exc_type else "JobFailed"
-        run_fail(run_id, code=name, message=f"The job failed in the worker: {exc_value}")
+        detail = describe_exception(exc_value) if exc_value else name
+        run_fail(run_id, code=name, message=f"The job failed in the worker: {detail}")
 
 
 def recover_runs_job() -> int:

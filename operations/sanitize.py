@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import base64
 import html
-import itertools
 import re
 import unicodedata
 import urllib.parse
@@ -44,7 +43,14 @@ from collections.abc import Callable, Iterable
 
 from operations.secret_rules import redact_provider_secrets, shannon_entropy
 
-__all__ = ["DEFAULT_MAX_LENGTH", "REDACTED", "describe_exception", "sanitize", "sanitize_code"]
+__all__ = [
+    "DEFAULT_MAX_LENGTH",
+    "REDACTED",
+    "describe_exception",
+    "redact_lines",
+    "sanitize",
+    "sanitize_code",
+]
 
 REDACTED = "***"
 ELLIPSIS = "…"
@@ -430,16 +436,24 @@ _HEX_RE = re.compile(r"[0-9a-fA-F]+")
 _RANDOM_SWITCH_RATIO = 0.4
 
 
-def _char_class(char: str) -> int:
-    if char.islower():
-        return 0
-    if char.isupper():
-        return 1
-    return 2 if char.isdigit() else 3
+# Each character to its class (lower, upper, digit, other), so that the number of
+# class switches is the number of runs of one letter minus one (counted in C).
+_CLASS_OF = str.maketrans(
+    {
+        **dict.fromkeys(map(ord, "abcdefghijklmnopqrstuvwxyz"), "l"),
+        **dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"), "u"),
+        **dict.fromkeys(map(ord, "0123456789"), "d"),
+    }
+)
+_CLASS_RUN_RE = re.compile(r"l+|u+|d+|[^lud]+")
 
 
 def _looks_random(run: str) -> bool:
-    switches = sum(_char_class(a) != _char_class(b) for a, b in itertools.pairwise(run))
+    if len(run) < 2:
+        return False
+    classes = run.translate(_CLASS_OF)
+    classes = re.sub(r"[^lud]", "o", classes)
+    switches = len(_CLASS_RUN_RE.findall(classes)) - 1
     return switches / (len(run) - 1) >= _RANDOM_SWITCH_RATIO
 
 
@@ -460,7 +474,7 @@ def _redact_blob(match: re.Match[str]) -> str:
 # After "password=***" (or "secret: ***"), the rest of the clause: the words of
 # a passphrase, up to a line break, a delimiter or the next name=value / --flag.
 _PASSWORD_TAIL_RE = re.compile(
-    r"(?i)(?P<head>(?:password|passwd|pwd|passphrase|passcode|secret|psk)\\{0,3}[\"']?"
+    r"(?i)(?=[ps])(?P<head>(?:password|passwd|pwd|passphrase|passcode|secret|psk)\\{0,3}[\"']?"
     r"[^\S\n]*(?:=|:)[^\S\n]*\*\*\*)"
     r"(?P<tail>(?:[^\S\n]+(?![\w.-]+[=:]|--|\*\*\*)[^\s;,&\"'<>()\[\]{}…]+)+)"
 )
@@ -755,6 +769,20 @@ def sanitize(text: object, *, max_length: int = DEFAULT_MAX_LENGTH) -> str:
         return _with_ids(ids, _collapse(_redact_disguised(clean)), limit, truncated=truncated)
     except Exception:  # noqa: BLE001 - the contract is "never raises"
         # Unreachable by design; if a rule ever breaks, store nothing rather than raw text.
+        return ""
+
+
+def redact_lines(text: object) -> str:
+    """Secrets out of a multi-line text, line by line, nothing else changed.
+
+    For logs: a formatted traceback keeps its frames and line breaks, and loses
+    the values (a secret in an exception line or a frame's source line).
+    Never raises.
+    """
+    try:
+        lines = _strip_controls(_join_split_secrets(_to_text(text))).split("\n")
+        return "\n".join(_redact_disguised(line) if line.strip() else line for line in lines)
+    except Exception:  # noqa: BLE001 - the contract is "never raises"
         return ""
 
 

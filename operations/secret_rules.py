@@ -84,11 +84,29 @@ def shannon_entropy(text: str) -> float:
     return -sum(n / size * math.log2(n / size) for n in counts.values())
 
 
+@cache
+def _keyword_index() -> tuple[re.Pattern[str], dict[str, tuple[Rule, ...]]]:
+    """One regex finding every rule keyword at once, and the rules each keyword wakes."""
+    by_keyword: dict[str, list[Rule]] = {}
+    for rule in rules():
+        for keyword in rule.keywords or ("",):
+            by_keyword.setdefault(keyword, []).append(rule)
+    return re.compile(""), {k: tuple(v) for k, v in by_keyword.items()}
+
+
+def _woken(folded: str) -> list[Rule]:
+    _finder, by_keyword = _keyword_index()
+    present = {keyword for keyword in by_keyword if keyword in folded}  # C substring search
+    seen: dict[str, Rule] = {}
+    for keyword in present:
+        for rule in by_keyword.get(keyword, ()):
+            seen.setdefault(rule.id, rule)
+    return [rule for rule in rules() if rule.id in seen]  # the file's order
+
+
 def redact_provider_secrets(text: str, folded: str) -> str:
     """``text`` with every gitleaks rule match's secret replaced by ``***``."""
-    for rule in rules():
-        if rule.keywords and not any(keyword in folded for keyword in rule.keywords):
-            continue
+    for rule in _woken(folded):
         text = rule.pattern.sub(lambda match, rule=rule: _replace(match, rule), text)  # type: ignore[misc]
     return text
 

@@ -31,7 +31,7 @@ from operations.models import (
 from operations.notifications import notify_run_finished, notify_run_started
 from operations.recorder import RunLost, RunRecorder
 from operations.registry import get_run_type
-from operations.sanitize import sanitize
+from operations.sanitize import describe_exception, sanitize
 from tenantatlas.models import Tenant
 
 if TYPE_CHECKING:
@@ -229,7 +229,10 @@ def run_execute(run_id: int) -> None:
     except Exception as exc:  # noqa: BLE001 - the job's boundary: any error must end the run
         _log_failure(run_id, exc)
         recorder.flush_quietly()
-        run_fail(run.pk, code=getattr(exc, "code", type(exc).__name__), message=exc)
+        # Never the raw str(exc): a database error quotes SQL and row data.
+        run_fail(
+            run.pk, code=getattr(exc, "code", type(exc).__name__), message=describe_exception(exc)
+        )
 
 
 def _log_failure(run_id: int, exc: Exception) -> None:

@@ -422,7 +422,8 @@ HOSTILE = [
         [*JWT_PARTS, *ENTRA_PARTS, "FrameP4ss", "/app/inventory", "Traceback", "sync of tenant"],
         # Support ids come first (never cut), then the exception line.
         [
-            f"request-id: {REQ_ID} inventory.sources.errors.GraphError: 401 InvalidAuthenticationToken"
+            f"request-id: {REQ_ID} inventory.sources.errors.GraphError: "
+            "401 InvalidAuthenticationToken"
         ],
         id="traceback-frames-with-secrets",
     ),
@@ -444,7 +445,8 @@ HOSTILE = [
         MEGA_TRACEBACK,
         [*JWT_PARTS, "FrameSecret9", "/app/x.py"],
         [
-            f"request-id: {REQ_ID} graph.errors.ThrottledError: 429 TooManyRequests Authorization: ***"
+            f"request-id: {REQ_ID} graph.errors.ThrottledError: "
+            "429 TooManyRequests Authorization: ***"
         ],
         id="megabyte-traceback",
     ),
