@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from operations.sanitize import sanitize  # noqa: E402
+from operations.sanitize import sanitize
 
 KB2, MB = 2 * 1024, 1024 * 1024
 
@@ -39,34 +39,58 @@ def _guid(rng: random.Random) -> str:
 
 
 def _fill(text: str, size: int, rng: random.Random) -> str:
-    filler = " ".join(rng.choice(["device", "policy", "sync", "Intune", "value"]) for _ in range(size // 6))
+    filler = " ".join(
+        rng.choice(["device", "policy", "sync", "Intune", "value"]) for _ in range(size // 6)
+    )
     return (text + " " + filler)[:size]
 
 
 def graph_401(rng: random.Random, size: int) -> str:
-    body = {"error": {"code": "InvalidAuthenticationToken", "message": "Access token has expired.",
-                      "innerError": {"request-id": _guid(rng), "client-request-id": _guid(rng)}}}
+    body = {
+        "error": {
+            "code": "InvalidAuthenticationToken",
+            "message": "Access token has expired.",
+            "innerError": {"request-id": _guid(rng), "client-request-id": _guid(rng)},
+        }
+    }
     return _fill(f"401 {json.dumps(body)} Authorization: Bearer eyJ{_rand(400, rng)}", size, rng)
 
 
 def aadsts(rng: random.Random, size: int) -> str:
-    return _fill(f"AADSTS7000215: Invalid client secret provided. Trace ID: {_guid(rng)} "
-                 f"Correlation ID: {_guid(rng)} client_secret={_rand(8, rng)}8Q~{_rand(34, rng)}", size, rng)
+    return _fill(
+        f"AADSTS7000215: Invalid client secret provided. Trace ID: {_guid(rng)} "
+        f"Correlation ID: {_guid(rng)} client_secret={_rand(8, rng)}8Q~{_rand(34, rng)}",
+        size,
+        rng,
+    )
 
 
 def traceback_text(rng: random.Random, size: int) -> str:
-    frames = "".join(f'  File "/app/m{i}.py", line {i}, in f\n    call(password="{_rand(12, rng)}")\n' for i in range(size // 90))
-    return "Traceback (most recent call last):\n" + frames + f"RuntimeError: failed request-id: {_guid(rng)}"
+    frames = "".join(
+        f'  File "/app/m{i}.py", line {i}, in f\n    call(password="{_rand(12, rng)}")\n'
+        for i in range(size // 90)
+    )
+    return (
+        "Traceback (most recent call last):\n"
+        + frames
+        + f"RuntimeError: failed request-id: {_guid(rng)}"
+    )
 
 
 def disguised(rng: random.Random, size: int) -> str:
-    return _fill(f"body=client_secret%3D{_rand(24, rng)} ｐａｓｓｗｏｒｄ={_rand(12, rng)} "
-                 f"pаsswоrd: {_rand(10, rng)} Activity ID: {_guid(rng)}", size, rng)
+    return _fill(
+        f"body=client_secret%3D{_rand(24, rng)} ｐａｓｓｗｏｒｄ={_rand(12, rng)} "
+        f"pаsswоrd: {_rand(10, rng)} Activity ID: {_guid(rng)}",
+        size,
+        rng,
+    )
 
 
 def json_secrets_both_ends(rng: random.Random, size: int) -> str:
     middle = json.dumps({"items": ["x" * 90] * (size // 100)})
-    return f'{{"password": "{_rand(16, rng)}", "data": {middle}, "token": "{_rand(32, rng)}"}}'[:size]
+    return f'{{"password": "{_rand(16, rng)}", "data": {middle}, "token": "{_rand(32, rng)}"}}'[
+        :size
+    ]
 
 
 def base64_blob(rng: random.Random, size: int) -> str:
@@ -97,8 +121,10 @@ def measure(size: int, rounds: int, rng: random.Random) -> list[float]:
 def report(label: str, timings: list[float]) -> None:
     ordered = sorted(timings)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"{label}: n={len(ordered)} p50={statistics.median(ordered):.2f} ms "
-          f"p99={p99:.2f} ms max={ordered[-1]:.2f} ms")
+    print(
+        f"{label}: n={len(ordered)} p50={statistics.median(ordered):.2f} ms "
+        f"p99={p99:.2f} ms max={ordered[-1]:.2f} ms"
+    )
 
 
 def main() -> None:

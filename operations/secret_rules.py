@@ -25,8 +25,9 @@ import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
+from typing import Any
 
 RULES_FILE = Path(__file__).parent / "rules" / "gitleaks.toml"
 SKIPPED_RULES = frozenset({"generic-api-key"})
@@ -53,7 +54,7 @@ def _translate(pattern: str) -> tuple[str, int]:
     return body, flags
 
 
-def _rule(raw: dict[str, object]) -> Rule | None:
+def _rule(raw: dict[str, Any]) -> Rule | None:
     regex, rule_id = raw.get("regex"), str(raw.get("id", ""))
     if not isinstance(regex, str) or rule_id in SKIPPED_RULES or CONTEXTUAL in regex:
         return None
@@ -62,11 +63,9 @@ def _rule(raw: dict[str, object]) -> Rule | None:
         pattern = re.compile(body, flags)
     except re.error:
         return None
-    keywords = tuple(str(k).lower() for k in raw.get("keywords", []) or [])  # type: ignore[attr-defined]
-    group = int(raw.get("secretGroup", 1 if pattern.groups else 0))  # type: ignore[call-overload]
-    return Rule(
-        rule_id, keywords, pattern, min(group, pattern.groups), float(raw.get("entropy", 0))
-    )  # type: ignore[arg-type]
+    keywords = tuple(str(k).lower() for k in raw.get("keywords") or [])
+    group = min(int(raw.get("secretGroup", 1 if pattern.groups else 0)), pattern.groups)
+    return Rule(rule_id, keywords, pattern, group, float(raw.get("entropy", 0)))
 
 
 @cache
@@ -107,7 +106,7 @@ def _woken(folded: str) -> list[Rule]:
 def redact_provider_secrets(text: str, folded: str) -> str:
     """``text`` with every gitleaks rule match's secret replaced by ``***``."""
     for rule in _woken(folded):
-        text = rule.pattern.sub(lambda match, rule=rule: _replace(match, rule), text)  # type: ignore[misc]
+        text = rule.pattern.sub(partial(_replace, rule=rule), text)
     return text
 
 

@@ -1,4 +1,4 @@
-"""The logging filter on every LOGGING handler: message, args and traceback sanitized, frames kept."""
+"""The logging filter on every LOGGING handler: message, args, traceback sanitized; frames kept."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_a_traceback_keeps_its_frames_and_loses_the_values() -> None:
     text = stream.getvalue()
     assert SECRET not in text
     assert "Traceback (most recent call last):" in text
-    assert 'in connect' in text and "test_log_filter.py" in text
+    assert "in connect" in text and "test_log_filter.py" in text
     assert "ConnectionError: login refused for password=***" in text
 
 

@@ -9,7 +9,6 @@ from operations.models import OperationRun
 from operations.recorder import RunRecorder
 from operations.registry import RunType, register
 
-
 logger = logging.getLogger(__name__)
 
 
@@ -54,7 +53,7 @@ def perform_leaky(run: OperationRun, recorder: RunRecorder) -> None:
     ``coded`` raises our taxonomy error (its text is stored, sanitized); otherwise
     a plain RuntimeError (class name and one sanitized line; the log gets its traceback).
     """
-    from tests.support.secret_corpus import case_at  # noqa: PLC0415 - only this run type needs it
+    from tests.support.secret_corpus import case_at
 
     text = case_at(int(run.context["corpus"])).text
     logger.warning("payload for %s: %s", run.pk, text)

@@ -36,7 +36,9 @@ class _Gen:
         return "".join(self.rng.choice(alphabet) for _ in range(n))
 
     def word(self) -> str:  # a pseudo-word: pronounceable, in no dictionary, unique enough
-        return "".join(self.rng.choice("bcdfgklmnprstvz") + self.rng.choice("aeiou") for _ in range(4))
+        return "".join(
+            self.rng.choice("bcdfgklmnprstvz") + self.rng.choice("aeiou") for _ in range(4)
+        )
 
     def guid(self) -> str:
         h = self.chars("0123456789abcdef", 32)
@@ -52,7 +54,10 @@ def _ids(g: _Gen) -> tuple[str, list[str]]:
     thumb = g.chars("0123456789ABCDEF", 40)
     forms = [
         (f"request-id: {request} client-request-id: {client}", [request, client]),
-        (f'"innerError":{{"request-id":"{request}","client-request-id":"{client}"}}', [request, client]),
+        (
+            f'"innerError":{{"request-id":"{request}","client-request-id":"{client}"}}',
+            [request, client],
+        ),
         (f"Trace ID: {trace} Correlation ID: {correlation}", [trace, correlation]),
         (f"Activity ID: {activity}", [activity]),
         (f"thumbprint={thumb} request-id={request}", [thumb, request]),
@@ -141,7 +146,12 @@ def _bearer(g: _Gen) -> tuple[str, list[str]]:
 
 
 def _entra_q(g: _Gen) -> tuple[str, list[str]]:
-    s = g.secret(3) + str(g.rng.randint(0, 9)) + "Q~" + g.chars(string.ascii_letters + string.digits + "._~-", 34)
+    s = (
+        g.secret(3)
+        + str(g.rng.randint(0, 9))
+        + "Q~"
+        + g.chars(string.ascii_letters + string.digits + "._~-", 34)
+    )
     return f"ClientSecretCredential(secret='{s}') failed", [s]
 
 
