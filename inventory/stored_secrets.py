@@ -1,6 +1,6 @@
 """Rewrite rows stored before the secret rule (inventory.secrets) existed.
 
-Used once by data migrations (inventory 0004, backups 0002, drift 0002): every
+Used once by data migrations (inventory 0005, backups 0002, drift 0002): every
 snapshot item, backup version and drift finding goes through the same rule as
 a new sync, so no old row keeps a secret value. Safe to run again: markers
 stay markers.

@@ -18,7 +18,7 @@ def withhold(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("drift", "0001_initial"),
-        ("inventory", "0004_withhold_secrets"),
+        ("inventory", "0005_withhold_secrets"),
     ]
 
     operations = [migrations.RunPython(withhold, migrations.RunPython.noop, elidable=False)]

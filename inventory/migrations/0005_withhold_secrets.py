@@ -17,7 +17,7 @@ def withhold(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inventory", "0003_tenantconnection_certificate"),
+        ("inventory", "0004_tenantconnection_cloud"),
     ]
 
     operations = [migrations.RunPython(withhold, migrations.RunPython.noop, elidable=False)]
