@@ -53,7 +53,7 @@ def scrub_change(change: dict[str, Any], key: bytes) -> dict[str, Any]:
     path = list(change.get("path") or [])
     before, after = change.get("before"), change.get("after")
     if _is_secret_path(path, before, after, key):
-        return {"path": path, "kind": "secret_changed", "before": None, "after": None}
+        return {**change, "kind": "secret_changed", "before": None, "after": None}
     return {
         **change,
         "before": secrets.withhold(before, key),
