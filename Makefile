@@ -53,6 +53,7 @@ bench: venv
 	$(BENCH_ENV) .venv/bin/python bench/drift.py
 	$(BENCH_ENV) .venv/bin/python bench/drift_deepdiff.py
 	$(BENCH_ENV) .venv/bin/python bench/backup_add.py
+	.venv/bin/python bench/sanitize.py
 
 clean:
 	rm -rf .venv var

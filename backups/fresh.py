@@ -21,6 +21,7 @@ from django.utils import timezone
 from backups.models import BackupItem, BackupSet
 from backups.outcomes import IN_SOURCE, SKIPPED, SUCCEEDED, Outcome, report, vanished
 from backups.selectors import latest_hashes
+from inventory import secrets
 from inventory.connections import ConnectionNotConfigured, connection_for, source_for
 from inventory.models import Policy
 from inventory.normalize import normalize
@@ -145,7 +146,7 @@ def _decide(
 def _item(
     run: OperationRun, backup_set: BackupSet, policy: Policy, entry: SourcePolicy, now: datetime
 ) -> BackupItem:
-    normalized = normalize(entry.settings)
+    normalized = normalize(entry.settings, secrets.fingerprint_key(run.tenant_id))
     return BackupItem(
         backup_set=backup_set,
         policy=policy,

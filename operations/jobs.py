@@ -9,6 +9,7 @@ from rq.job import Job
 
 from operations import faults
 from operations.faults import Fault
+from operations.sanitize import describe_exception
 from operations.services import run_execute, run_fail
 
 
@@ -48,8 +49,8 @@ def on_job_failure(
 
 def _unclassified(exc_type: type[BaseException] | None, exc_value: BaseException | None) -> Fault:
     name = exc_type.__name__ if exc_type else "JobFailed"
-    detail = str(exc_value).strip() if exc_value is not None else ""
-    # Never an empty reason: the class name says at least what kind of failure it was.
-    if not detail:
+    # Never an empty reason: the class name says at least what kind of failure it
+    # was; never the raw str(exc) either (a database error quotes SQL and row data).
+    if exc_value is None or not str(exc_value).strip():
         return Fault(name, f"The job failed in the worker ({name}).")
-    return Fault(name, f"The job failed in the worker ({name}): {detail}")
+    return Fault(name, f"The job failed in the worker: {describe_exception(exc_value)}")

@@ -33,7 +33,7 @@ from operations.models import (
 from operations.notifications import notify_run_finished, notify_run_running, notify_run_started
 from operations.recorder import RunLost, RunRecorder
 from operations.registry import get_run_type
-from operations.sanitize import sanitize
+from operations.sanitize import describe_exception, sanitize
 from tenantatlas.models import Tenant
 
 if TYPE_CHECKING:
@@ -244,7 +244,10 @@ def run_execute(run_id: int) -> None:
         if fault is not None:
             run_fail(run.pk, code=fault.code, message=fault.message)
             return
-        run_fail(run.pk, code=getattr(exc, "code", type(exc).__name__), message=exc)
+        # Never the raw str(exc): a database error quotes SQL and row data.
+        run_fail(
+            run.pk, code=getattr(exc, "code", type(exc).__name__), message=describe_exception(exc)
+        )
 
 
 def _current_job_timeout() -> float | None:

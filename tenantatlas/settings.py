@@ -236,9 +236,19 @@ ADMIN_CSP: dict[str, Any] = {
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
 }
 
+# --- logging: every record through the sanitizer (issue #12) ----------------------------
+# The filter sits on every handler. RQ's and django-rq's loggers propagate to
+# the root's filtered handler; RQ's own set-up adds its unfiltered handlers only
+# to a logger without an effective handler, so it leaves them alone. A handler
+# added later must list "sanitize" in its filters too.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+_SANITIZED_CONSOLE = {"level": LOG_LEVEL, "propagate": True}
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {"sanitize": {"()": "operations.log_filter.SanitizingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["sanitize"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {name: dict(_SANITIZED_CONSOLE) for name in ("rq", "rq.worker", "django_rq")},
 }
+# --- end logging ---------------------------------------------------------------------------
