@@ -30,6 +30,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value.strip() else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -110,6 +115,23 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=60
     )
 }
+# --- The database as a dependency that fails well (issue #10) ---------------
+# PostgreSQL goes through tenantatlas.db: a connect timeout, a statement
+# timeout (short for web requests, longer for workers and commands) and a
+# client-side answer deadline, so a database that is down, blipped or silent
+# costs a request seconds and a 503 page, never a hang. CONN_HEALTH_CHECKS
+# makes a persistent connection that died in a blip be replaced before use
+# instead of failing the next request of every web worker.
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)  # seconds; libpq's minimum is 2
+DB_STATEMENT_TIMEOUT = env_float("DB_STATEMENT_TIMEOUT", 10)  # web requests; 0 = none
+DB_BACKGROUND_STATEMENT_TIMEOUT = env_float("DB_BACKGROUND_STATEMENT_TIMEOUT", 300)  # 0 = none
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "tenantatlas.db"
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
+# --- end of the database-failure block --------------------------------------
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

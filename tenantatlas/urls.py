@@ -13,6 +13,9 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("backups/", include("backups.urls")),
 ]
 
+# A database or Redis outage answers 503 "temporarily unavailable" (HTML or JSON), not 500.
+handler500 = "tenantatlas.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
