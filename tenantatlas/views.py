@@ -10,6 +10,7 @@ from tenantatlas import health
 from tenantatlas.models import Membership
 from tenantatlas.tenancy import TenantRequest
 
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in person's tenant: straight to its hub, or a chooser if several."""

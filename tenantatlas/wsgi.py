@@ -4,7 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenantatlas.settings")
 
-from tenantatlas.db import serve_web_requests  # noqa: E402
+from tenantatlas.db import serve_web_requests
 
 # Everything served from here is a web request: short database timeouts.
 serve_web_requests()
