@@ -12,12 +12,7 @@ import time
 import pytest
 from django.test import Client
 
-from tests.support.webserver import (  # noqa: F401  (fixtures)
-    collected_static,
-    pg_proxy,
-    start_web,
-    database_url_via,
-)
+from tests.support.webserver import database_url_via, web_servers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,9 +27,17 @@ def owner_session(owner) -> str:
     return client.cookies["sessionid"].value
 
 
-@pytest.fixture
-def web(start_web, pg_proxy):
-    return start_web(database_url=database_url_via(pg_proxy.port))
+@pytest.fixture(scope="module")
+def web(collected_static, pg_proxy, tmp_path_factory, django_db_setup):
+    # One gunicorn for the module: starting one costs seconds.
+    with web_servers(collected_static, tmp_path_factory.mktemp("web")) as start:
+        yield start(database_url=database_url_via(pg_proxy.port))
+
+
+@pytest.fixture(autouse=True)
+def _proxy_forwards_again(pg_proxy):
+    yield
+    pg_proxy.restore()
 
 
 def timed_get(client, url):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -56,7 +56,9 @@ class PgProxy:
 
     @classmethod
     @contextmanager
-    def start(cls, upstream_host: str = "127.0.0.1", upstream_port: int = 5432) -> Iterator[PgProxy]:
+    def start(
+        cls, upstream_host: str = "127.0.0.1", upstream_port: int = 5432
+    ) -> Iterator[PgProxy]:
         proxy = cls(upstream=(upstream_host, upstream_port))
         proxy._listen()
         try:
@@ -98,8 +100,8 @@ class PgProxy:
         with self._lock:
             self._close_links(lambda link: True)
 
-    def _close_links(self, which: object) -> None:
-        for link in [link for link in self._links if which(link)]:  # type: ignore[operator]
+    def _close_links(self, which: Callable[[_Link], bool]) -> None:
+        for link in [link for link in self._links if which(link)]:
             self._links.discard(link)
             link.close()
 

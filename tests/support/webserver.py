@@ -4,11 +4,13 @@ Fixtures (import them by name into a test module):
 
 - ``collected_static``: STATIC_ROOT with ``collectstatic`` run once per session
   (DEBUG=0 refuses to start without it).
-- ``pg_proxy``: a ``PgProxy`` in front of the test database's server.
+- ``pg_proxy``: a ``PgProxy`` in front of the test database's server (one per
+  module; a test that cuts it restores it).
 - ``private_redis``: a redis-server of the test's own on a free port
   (``--save "" --appendonly no``), that the test may stop, freeze or kill.
 - ``start_web``: ``start_web(database_url=..., redis_url=..., **env)`` → a
-  running ``WebServer``; stopped at the end of the test.
+  running ``WebServer``; stopped at the end of the test (``web_servers`` for
+  other scopes).
 
 Thresholds are small through the environment (statement timeout 1 s, connect
 timeout 2 s) so that a test waits seconds, not the production defaults.
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,7 +139,7 @@ def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pg_proxy() -> Iterator[PgProxy]:
     upstream = connection.settings_dict
     with PgProxy.start(upstream["HOST"] or "127.0.0.1", int(upstream["PORT"] or 5432)) as proxy:
@@ -147,7 +150,17 @@ def pg_proxy() -> Iterator[PgProxy]:
 def private_redis(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     port = free_port()
     proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
     )
@@ -157,18 +170,21 @@ def private_redis(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     stop_process(proc)
 
 
-@pytest.fixture
-def start_web(collected_static: Path, tmp_path: Path) -> Iterator[Callable[..., WebServer]]:
+@contextmanager
+def web_servers(static_root: Path, logs: Path) -> Iterator[Callable[..., WebServer]]:
+    """``start(database_url=..., redis_url=..., **env)`` → a WebServer; all stop on exit."""
     servers: list[WebServer] = []
 
-    def start(*, database_url: str, redis_url: str = "", wait: bool = True, **env: Any) -> WebServer:
+    def start(
+        *, database_url: str, redis_url: str = "", wait: bool = True, **env: Any
+    ) -> WebServer:
         port = free_port()
-        log = tmp_path / f"gunicorn-{port}.log"
-        static_root = Path(env.pop("STATIC_ROOT", collected_static))
+        log = logs / f"gunicorn-{port}.log"
+        root = Path(env.pop("STATIC_ROOT", static_root))
         proc = subprocess.Popen(
             gunicorn_command(port),
             cwd=REPO,
-            env=web_env(database_url, redis_url or settings.REDIS_URL, static_root, **env),
+            env=web_env(database_url, redis_url or settings.REDIS_URL, root, **env),
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
         )
@@ -180,6 +196,14 @@ def start_web(collected_static: Path, tmp_path: Path) -> Iterator[Callable[..., 
             server.client().get("/accounts/login/")
         return server
 
-    yield start
-    for server in servers:
-        stop_process(server.proc)
+    try:
+        yield start
+    finally:
+        for server in servers:
+            stop_process(server.proc)
+
+
+@pytest.fixture
+def start_web(collected_static: Path, tmp_path: Path) -> Iterator[Callable[..., WebServer]]:
+    with web_servers(collected_static, tmp_path) as start:
+        yield start
