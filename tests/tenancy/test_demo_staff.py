@@ -1,4 +1,4 @@
-"""The demo's tenant owner is no superuser; a separate staff account opens /admin/ and the queues."""
+"""The demo's owner is no superuser; a separate staff account opens /admin/ and the queues."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Permissions-Policy everywhere; no cache may keep what a signed-in person sees (pages, exports)."""
+"""Permissions-Policy everywhere; no cache keeps what a signed-in person sees (pages, exports)."""
 
 from __future__ import annotations
 
