@@ -165,7 +165,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Where `manage.py collectstatic` writes; with DEBUG=0 the web server refuses to start without it.
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "var" / "static")
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 STORAGES: dict[str, Any] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -247,7 +247,8 @@ AXES_CLIENT_IP_CALLABLE = "tenantatlas.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # E-mail (Django 6.1's MAILERS): password reset exists only when mail can be
-# sent, i.e. EMAIL_HOST is set; without it there is no mailer at all.
+# sent, i.e. EMAIL_HOST is set. Without it there is no mailer, and
+# `check --deploy` says so (mail.W001): that is the one thing it reports then.
 MAIL_HOST = env_str("EMAIL_HOST")
 MAILERS: dict[str, Any] = {}
 if MAIL_HOST:
