@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tenantatlas
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: venv run test lint format bench clean
+.PHONY: venv run test lint format bench bench-load clean
 
 venv:
 	@scripts/bootstrap
@@ -46,6 +46,14 @@ bench: venv
 	$(BENCH_ENV) .venv/bin/python manage.py migrate --no-input -v 0
 	$(BENCH_ENV) .venv/bin/python bench/drift.py
 	$(BENCH_ENV) .venv/bin/python bench/backup_add.py
+
+# The load check: 20 concurrent clients on the hub list for 60 s against
+# gunicorn on PostgreSQL (loopback only); BENCH_LOAD_SECONDS shortens it.
+bench-load: venv
+	@$(BENCH_ENV) scripts/check-services
+	@$(BENCH_ENV) .venv/bin/python scripts/ensure-database
+	$(BENCH_ENV) .venv/bin/python manage.py migrate --no-input -v 0
+	$(BENCH_ENV) .venv/bin/python bench/load_hub.py
 
 clean:
 	rm -rf .venv var
