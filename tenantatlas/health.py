@@ -1,6 +1,6 @@
 """What /healthz reports: one function per check, all run at once under one deadline.
 
-A check returns normally when its dependency is fine and raises otherwise.
+A check passes when it returns anything but ``False`` without raising.
 Each runs in its own thread with its own connection, so a dependency that is
 silent (packets dropped, a frozen server) makes its check late, never the
 answer: whatever has not finished by the deadline is reported unreachable,
@@ -54,11 +54,13 @@ def redis() -> None:
 
 def _passes(name: str, check: Check) -> bool:
     try:
-        check()
+        passed = check() is not False
     except Exception:
         logger.warning("healthz: %s unreachable", name, exc_info=True)
         return False
-    return True
+    if not passed:
+        logger.warning("healthz: %s unreachable", name)
+    return passed
 
 
 def run_checks(deadline: float = DEADLINE_SECONDS) -> dict[str, bool]:

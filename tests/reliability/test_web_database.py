@@ -77,7 +77,7 @@ def test_a_silent_database_answers_503_in_seconds_not_a_hang(web, pg_proxy, owne
     # health check (≤ 2 s) + reconnect (connect timeout 2 s), far below gunicorn's 30 s
     assert page_seconds < 8 and api_seconds < 8
     assert health.status_code == 503
-    assert health.json() == {"database": "unreachable", "redis": "ok"}
+    assert health.json()["database"] == "unreachable" and health.json()["redis"] == "ok"
     assert health_seconds < 2
 
     pg_proxy.restore()
