@@ -46,7 +46,7 @@ class _Psycopg:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    Database = _Psycopg()
+    Database = _Psycopg()  # type: ignore[assignment]  # quacks like the psycopg module
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
