@@ -101,11 +101,13 @@ def test_a_database_that_is_down_answers_503_html_and_json_and_sign_in_says_so(
             "csrfmiddlewaretoken": anonymous.cookies["csrftoken"],
         },
     )
+    sign_in_with_a_session = web.client(owner_session).get("/accounts/login/")
     health, health_seconds = timed_get(web.client(), "/healthz")
 
     assert page.status_code == 503 and "temporarily unavailable" in page.text
     assert api.status_code == 503 and api.json() == {"error": "temporarily unavailable"}
     assert sign_in_page.status_code == 200  # the form needs no database
+    assert sign_in_with_a_session.status_code == 503  # the session does
     assert sign_in.status_code == 503 and "temporarily unavailable" in sign_in.text
     assert health.status_code == 503 and health.json()["database"] == "unreachable"
     assert health_seconds < 2
