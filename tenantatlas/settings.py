@@ -252,8 +252,6 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # warning (mail.W001) would only repeat that on every command.
 MAIL_HOST = env_str("EMAIL_HOST")
 MAILERS: dict[str, Any] = {}
-if not MAIL_HOST:
-    SILENCED_SYSTEM_CHECKS = ["mail.W001"]
 if MAIL_HOST:
     MAILERS["default"] = {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -266,6 +264,8 @@ if MAIL_HOST:
             "timeout": 10,
         },
     }
+else:
+    SILENCED_SYSTEM_CHECKS = ["mail.W001"]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TenantAtlas <noreply@localhost>")
 PASSWORD_RESET_ENABLED = bool(MAIL_HOST)
 # --- end of the production-hardening block -----------------------------------
