@@ -45,6 +45,7 @@ bench: venv
 	@$(BENCH_ENV) .venv/bin/python scripts/ensure-database
 	$(BENCH_ENV) .venv/bin/python manage.py migrate --no-input -v 0
 	$(BENCH_ENV) .venv/bin/python bench/drift.py
+	$(BENCH_ENV) .venv/bin/python bench/drift_deepdiff.py
 	$(BENCH_ENV) .venv/bin/python bench/backup_add.py
 
 # The load check: 20 concurrent clients on the hub list for 60 s against
