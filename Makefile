@@ -7,6 +7,9 @@ export PATH := $(CURDIR)/.venv/bin:$(HOME)/.local/bin:$(PATH)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tenantatlas
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
+# pytest-xdist workers: each has its own test database (pytest-django) and Redis
+# database (TEST_REDIS_DB - N for worker gwN, see settings.py). 0 runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: venv run test lint format bench bench-load clean
 
@@ -24,7 +27,7 @@ TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 
 test: venv
 	@$(TEST_ENV) scripts/check-services
-	$(TEST_ENV) .venv/bin/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) .venv/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv
 	.venv/bin/ruff check .

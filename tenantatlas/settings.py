@@ -183,8 +183,17 @@ STORAGES: dict[str, Any] = {
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Tests never touch a development Redis's data: under pytest the same server is
 # used with its own database number (TEST_REDIS_DB), which the suite flushes.
+# Each pytest-xdist worker gwN takes TEST_REDIS_DB - N, as pytest-django gives
+# it its own PostgreSQL database (test_<name>_gwN): workers never flush each other.
 if TESTING:
-    REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{env_int('TEST_REDIS_DB', 15)}").geturl()
+    _xdist_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    _test_redis_db = env_int("TEST_REDIS_DB", 15) - _xdist_worker
+    if _test_redis_db < 0:
+        raise ImproperlyConfigured(
+            f"TEST_REDIS_DB leaves no Redis database for xdist worker gw{_xdist_worker}: "
+            "raise TEST_REDIS_DB or run fewer workers (-n)."
+        )
+    REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{_test_redis_db}").geturl()
 RQ_QUEUES = {
     "default": {
         "URL": REDIS_URL,

@@ -13,7 +13,7 @@ from inventory.models import InventorySync, TenantConnection
 from inventory.sources.demo import DemoSource
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import ALL_TYPES, take_snapshot
+from tests.support.snapshots import ALL_TYPES, demo_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Login = Callable[[User], Client]
@@ -65,8 +65,8 @@ def test_generate_through_the_page_and_a_worker_on_stored_snapshots(
     login: Login, operator: User, tenant: Tenant, work_queue: Callable[[], int]
 ) -> None:
     # The same path on snapshots stored directly (no inventory producer involved).
-    take_snapshot(tenant, SEED, 2, size=SIZE)
-    take_snapshot(tenant, SEED, 5, size=SIZE)
+    demo_snapshot(tenant, SEED, 2, size=SIZE)
+    demo_snapshot(tenant, SEED, 5, size=SIZE)
 
     login(operator).post("/t/acme/drift/generate/", {"scope_key": ALL_TYPES})
     assert work_queue() == 1

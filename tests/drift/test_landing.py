@@ -15,7 +15,7 @@ from inventory.models import SyncStatus
 from operations.models import OperationRun
 from operations.services import run_inline
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import take_snapshot
+from tests.support.snapshots import demo_snapshot
 
 pytestmark = pytest.mark.django_db
 URL = "/t/acme/drift/"
@@ -53,7 +53,7 @@ def test_it_offers_generation_for_a_scope_with_two_usable_syncs(
 def test_baseline_is_the_earlier_and_current_the_latest_of_the_two_latest(
     login: Login, operator: User, tenant: Tenant
 ) -> None:
-    oldest, middle, latest = (take_snapshot(tenant, "acme", g) for g in range(3))
+    oldest, middle, latest = (demo_snapshot(tenant, "acme", g) for g in range(3))
 
     page = login(operator).get(URL).content.decode()
 
@@ -68,9 +68,9 @@ def test_baseline_is_the_earlier_and_current_the_latest_of_the_two_latest(
 def test_a_scope_with_fewer_than_two_usable_syncs_says_why(
     login: Login, operator: User, tenant: Tenant
 ) -> None:
-    take_snapshot(tenant, "acme", 0)
-    take_snapshot(tenant, "acme", 1, status=SyncStatus.FAILED, complete=False)
-    take_snapshot(tenant, "acme", 2, complete=False)
+    demo_snapshot(tenant, "acme", 0)
+    demo_snapshot(tenant, "acme", 1, status=SyncStatus.FAILED, is_complete=False)
+    demo_snapshot(tenant, "acme", 2, is_complete=False)
 
     page = login(operator).get(URL).content.decode()
 
@@ -108,13 +108,13 @@ def test_its_query_count_does_not_grow_with_scopes_and_runs(
     login: Login, reader: User, tenant: Tenant
 ) -> None:
     client = login(reader)
-    take_snapshot(tenant, "acme", 0, size=8)
-    take_snapshot(tenant, "acme", 1, size=8)
+    demo_snapshot(tenant, "acme", 0, size=8)
+    demo_snapshot(tenant, "acme", 1, size=8)
     client.get(URL)
     with CaptureQueriesContext(connection) as few:
         client.get(URL)
     for scope in ("compliancePolicy", "settingsCatalog", "deviceConfiguration"):
-        pair = [take_snapshot(tenant, "acme", g, size=8, scope=scope) for g in (0, 1)]
+        pair = [demo_snapshot(tenant, "acme", g, size=8, policy_types=(scope,)) for g in (0, 1)]
         run_inline(
             tenant=tenant, run_type="drift.generate",
             context=SnapshotPair(scope, baseline=pair[0], current=pair[1]).context,

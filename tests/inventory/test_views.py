@@ -16,6 +16,7 @@ from inventory.connections import set_secret, source_for
 from inventory.crypto import decrypt_secret
 from inventory.models import ConnectionKind, InventorySync, TenantConnection
 from inventory.services import RUN_TYPE
+from inventory.sources.graph import GraphSource
 from operations.models import OperationRun
 from operations.services import run_inline
 from tenantatlas.models import Tenant
@@ -334,5 +335,6 @@ def test_the_connection_keeps_its_cloud_and_the_graph_source_follows_it(
     assert connection.cloud == "china"
     tenant.refresh_from_db()
     source = source_for(connection, ("deviceConfiguration",))
+    assert isinstance(source, GraphSource)
     assert "microsoftgraph.chinacloudapi.cn" in repr(source._urls.endpoints)
     assert client.post(_url("connection"), _graph_form(cloud="mars")).status_code == 200

@@ -19,7 +19,7 @@ def sign_in(page: Page, base: str) -> None:
 
 
 def test_the_detail_page_follows_a_run_until_it_ends(live_server, page: Page, reader, tenant):
-    run = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING, total=10, succeeded=2)
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING, total=10, succeeded=2)
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/t/acme/monitoring/operations/{run.pk}/")
     succeeded = page.locator('[data-count="succeeded"]')
@@ -36,7 +36,7 @@ def test_the_detail_page_follows_a_run_until_it_ends(live_server, page: Page, re
 
 
 def test_a_list_row_follows_its_run(live_server, page: Page, reader, tenant):
-    run = OperationRunFactory(tenant=tenant, status=RunStatus.QUEUED, total=4)
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.QUEUED, total=4)
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/t/acme/monitoring/operations/")
     row = page.locator(f"#run-{run.pk}")
