@@ -27,7 +27,7 @@ def readme_production_settings() -> dict[str, str]:
     block = re.search(r"<!-- production-settings -->\n```sh\n(.*?)```", readme, re.S)
     assert block, "README.md lost its production-settings block"
     pairs = (line.split("=", 1) for line in block.group(1).splitlines() if "=" in line)
-    return dict(pairs)  # type: ignore[arg-type]
+    return dict(pairs)
 
 
 def check_deploy(settings: dict[str, str], database_url: str) -> subprocess.CompletedProcess[str]:
