@@ -16,8 +16,10 @@ TEST_WORKERS ?= auto
 venv:
 	@scripts/bootstrap
 
+PORT ?= 8000
+
 run: venv
-	@scripts/run-demo
+	@PORT="$(PORT)" scripts/run-demo
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls from such tests need DJANGO_ALLOW_ASYNC_UNSAFE (see STACK-NOTES).
@@ -27,6 +29,7 @@ TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 
 test: venv
 	@$(TEST_ENV) scripts/check-services
+	@case "$(PYTEST_ARGS)" in *"not e2e"*) ;; *) scripts/check-browser ;; esac
 	$(TEST_ENV) .venv/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv

@@ -35,6 +35,8 @@ handler500 = "tenantatlas.errors.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name none (the admin's).
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include(account_patterns)),
     path("admin/", admin.site.urls),
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),

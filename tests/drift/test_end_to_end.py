@@ -44,7 +44,7 @@ def test_two_demo_syncs_then_generate_finds_the_demo_sources_changes(
     assert baseline.is_complete and current.is_complete
 
     landing = client.get("/t/acme/drift/").content.decode()
-    assert f"Sync #{current.pk}" in landing and 'data-testid="generate"' in landing
+    assert f"Snapshot #{current.pk}" in landing and 'data-testid="generate"' in landing
     response = client.post("/t/acme/drift/generate/", {"scope_key": current.scope_key})
     assert work_queue() == 1
 

@@ -45,7 +45,9 @@ def test_it_offers_generation_for_a_scope_with_two_usable_syncs(
     response = login(operator).get(URL)
 
     page = response.content.decode()
-    assert f"Sync #{two_syncs.baseline.pk}" in page and f"Sync #{two_syncs.current.pk}" in page
+    assert (
+        f"Snapshot #{two_syncs.baseline.pk}" in page and f"Snapshot #{two_syncs.current.pk}" in page
+    )
     assert 'data-testid="generate"' in page
     assert "Not generated yet" in page
 
@@ -57,10 +59,10 @@ def test_baseline_is_the_earlier_and_current_the_latest_of_the_two_latest(
 
     page = login(operator).get(URL).content.decode()
 
-    baseline_at, current_at = page.index("Baseline"), page.index("Current")
-    assert page.index(f"Sync #{middle.pk}") in range(baseline_at, current_at)
-    assert page.index(f"Sync #{latest.pk}") > current_at
-    assert f"Sync #{oldest.pk}<" not in page
+    baseline_at, current_at = page.index("Baseline snapshot"), page.index("Current snapshot")
+    assert page.index(f"Snapshot #{middle.pk}") in range(baseline_at, current_at)
+    assert page.index(f"Snapshot #{latest.pk}") > current_at
+    assert f"Snapshot #{oldest.pk}<" not in page
     # More than two usable syncs: any two may be picked by hand.
     assert 'name="baseline_run_id"' in page and f'value="{oldest.pk}"' in page
 
@@ -79,15 +81,18 @@ def test_a_scope_with_fewer_than_two_usable_syncs_says_why(
     assert 'data-testid="generate"' not in page
 
 
-def test_readonly_sees_the_page_but_no_start_control(
+def test_readonly_sees_the_start_control_disabled_with_the_reason(
     login: Login, reader: User, two_syncs: SnapshotPair
 ) -> None:
     response = login(reader).get(URL)
 
     assert response.status_code == 200
-    assert f"Sync #{two_syncs.current.pk}" in response.content.decode()
+    assert f"Snapshot #{two_syncs.current.pk}" in response.content.decode()
     assert b'data-testid="generate"' not in response.content
-    assert b"Generate drift" not in response.content
+    assert (
+        b'<button type="button" disabled aria-describedby="ro-1">Generate drift' in response.content
+    )
+    assert b"Read-only role" in response.content
 
 
 def test_it_shows_the_latest_drift_run_of_the_latest_pair(

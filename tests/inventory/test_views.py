@@ -79,13 +79,15 @@ def test_it_rejects_readonly_post_of_a_sync(
     assert not OperationRun.objects.exists()
 
 
-def test_it_shows_readonly_no_sync_button(
+def test_it_shows_readonly_the_sync_button_disabled_with_the_reason(
     synced: InventorySync, reader: User, login: Callable[[User], Client]
 ) -> None:
     response = login(reader).get(_url("index"))
 
     assert response.status_code == 200
-    assert "Sync now" not in response.content.decode()
+    body = response.content.decode()
+    assert '<button type="button" disabled aria-describedby="ro-sync">Sync now</button>' in body
+    assert "Read-only role" in body and 'action="/t/acme/inventory/sync/"' not in body
     assert "Connection settings" not in response.content.decode()
 
 
