@@ -131,3 +131,11 @@ def processes(private_redis: RedisServer, tmp_path: Path, fast: None) -> Iterato
     procs = Processes(private_redis.url, tmp_path)
     yield procs
     procs.stop_all()
+
+
+# The web fault tests' fixtures (gunicorn through a cuttable PostgreSQL proxy).
+from tests.support.webserver import (  # noqa: E402, F401  (fixtures)
+    collected_static,
+    pg_proxy,
+    start_web,
+)
