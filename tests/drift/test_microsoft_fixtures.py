@@ -23,7 +23,14 @@ from inventory.sources.graph import GraphSource
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
 from tests.drift.snapshots import store_snapshot
-from tests.inventory.graph_fakes import CLIENT, ENTRA_TENANT, SECRET, TOKEN_ENDPOINT, token_ok
+from tests.inventory.graph_fakes import (
+    CLIENT,
+    ENTRA_TENANT,
+    SECRET,
+    TOKEN_ENDPOINT,
+    route_sign_in_metadata,
+    token_ok,
+)
 from tests.support.graph_fixtures import (
     FINANCE,
     GROUPS,
@@ -48,6 +55,7 @@ SMB1 = "device_vendor_msft_policy_config_mssecurityguide_configuresmbv1clientdri
 
 def read(tenant: Tenancy) -> list[SourcePolicy]:
     with respx.mock() as router:
+        route_sign_in_metadata(router)
         router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=token_ok())
         route_tenant(router, tenant)
         source = GraphSource(
