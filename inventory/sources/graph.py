@@ -95,10 +95,15 @@ class GraphUrls:
         self.endpoints = {
             "deviceConfiguration": f"{manage}/deviceConfigurations?$expand=assignments",
             "compliancePolicy": f"{manage}/deviceCompliancePolicies?$expand=assignments",
-            "settingsCatalog": f"{manage}/configurationPolicies?$expand=settings,assignments",
+            "settingsCatalog": f"{manage}/configurationPolicies?$expand=assignments",
             "groupPolicyConfiguration": (f"{manage}/groupPolicyConfigurations?$expand=assignments"),
         }
-        self.catalog_settings = f"{manage}/configurationPolicies('{{id}}')/settings"
+        # Each policy's settings with their definitions (displayName of the setting and of
+        # every child along its path): what findings name a setting by. A list cannot
+        # expand settings and their definitions both, so they are read per policy.
+        self.catalog_settings = (
+            f"{manage}/configurationPolicies('{{id}}')/settings?$expand=settingDefinitions"
+        )
         # A list cannot expand two levels (definition values, then their presentation
         # values): each administrative template's values are read on their own.
         self.definition_values = (

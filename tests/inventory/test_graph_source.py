@@ -220,8 +220,11 @@ def test_a_page_of_settings_catalog_settings_is_completed(
     router.get(url__eq=CATALOG).mock(return_value=graph_page([cut_off, without, gone]))
     router.get(url__eq=more).mock(return_value=graph_page([{"id": "1"}]))
     base = "https://graph.microsoft.com/beta/deviceManagement/configurationPolicies"
-    router.get(url__eq=f"{base}('cat-2')/settings").mock(return_value=graph_page([{"id": "0"}]))
-    router.get(url__eq=f"{base}('cat-3')/settings").mock(
+    expand = "$expand=settingDefinitions"
+    router.get(url__eq=f"{base}('cat-2')/settings?{expand}").mock(
+        return_value=graph_page([{"id": "0"}])
+    )
+    router.get(url__eq=f"{base}('cat-3')/settings?{expand}").mock(
         return_value=graph_error(404, "ResourceNotFound", "Not found")
     )
 
