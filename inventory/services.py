@@ -168,10 +168,16 @@ def _read(
     waits: _WaitNotes,
 ) -> None:
     with _opened(connections.source_for(connection, types)) as source:
+        # A source that knows its size up front (the demo) lets the hub show
+        # processed / total from the start; otherwise the total grows by page.
+        expected = getattr(source, "expected_total", 0)
+        if expected:
+            recorder.set_total(expected)
         for page in source.pages(on_wait=waits):
             waits.clear()
             tally.seen += len(page)
-            recorder.set_total(tally.seen)
+            if tally.seen > expected:
+                recorder.set_total(tally.seen)
             _store_page(sync, page, recorder, tally)
     waits.clear()  # a wait may have been followed by empty pages only
 

@@ -23,15 +23,14 @@ from monitoring.filters import RunFilterSet
 from monitoring.keyset import Cursor, CursorError
 from monitoring.tabs import bucket_tabs
 from monitoring.timerange import tenant_zone
-from operations.models import Notification, OperationRun
+from operations.models import Notification
 from tenantatlas.models import Role
 from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
 
 # The polling partials: the page and the poll render the same template.
-PARTIALS = {
-    "progress": "monitoring/run_detail.html#run-progress",
-    "row": "monitoring/run_list.html#run-row",
-}
+PROGRESS = "monitoring/run_detail.html#run-progress"
+FINAL = "monitoring/run_final.html"
+ROWS = "monitoring/run_list.html#run-rows"
 
 
 def render_hub(
@@ -50,13 +49,19 @@ def run_list(request: TenantRequest) -> HttpResponse:
     filters = RunFilterSet(request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now())
     if not filters.is_valid():
         return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)
+    page = selectors.run_page(filters.qs, filters.cursor)
+    # Rows poll while one of them is active; the poll needs neither chart nor tabs.
+    live = any(run.is_active for run in page.rows)
+    if request.GET.get("partial") == "rows":
+        return render_hub(request, ROWS, {"filters": filters, "page": page, "live": live})
     stats = selectors.run_stats(filters.qs_without("status_bucket"), filters.window(), filters.tz)
     return render_hub(
         request,
         "monitoring/run_list.html",
         {
             "filters": filters,
-            "page": selectors.run_page(filters.qs, filters.cursor),
+            "page": page,
+            "live": live,
             "stats": stats,
             "tabs": bucket_tabs(stats, filters.bucket),
             "chart": build_chart(stats, filters.bucket),
@@ -69,28 +74,21 @@ def run_list(request: TenantRequest) -> HttpResponse:
 @require_safe
 def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
     run = get_for_tenant_or_403(request, selectors.detail_runs(), run_id)
-    partial = PARTIALS.get(request.GET.get("partial", ""))
-    if partial:
-        return _poll(request, run, partial)
+    if request.GET.get("partial") == "progress" and run.is_active:
+        return render_hub(request, PROGRESS, {"run": run})
+    # The page, or the last poll of a run that just ended: that one also swaps
+    # in what the end added (related links, failures), so nothing reloads.
+    template = FINAL if request.GET.get("partial") == "progress" else "monitoring/run_detail.html"
     return render_hub(
         request,
-        "monitoring/run_detail.html",
+        template,
         {
             "run": run,
             "related": selectors.related_links(run),
-            "context_items": selectors.visible_context(run),
+            "context_items": selectors.labelled_context(run),
             "failures": selectors.failures_page(run, request.GET.get("failures")),
         },
     )
-
-
-def _poll(request: TenantRequest, run: OperationRun, template: str) -> HttpResponse:
-    response = render_hub(request, template, {"run": run})
-    # The detail page reloads once when its run ends, to show failures and
-    # related links; the partial it gets has no trigger, so polling stops.
-    if template == PARTIALS["progress"] and request.htmx and not run.is_active:
-        response["HX-Refresh"] = "true"
-    return response
 
 
 # -- notifications -------------------------------------------------------------
@@ -110,8 +108,18 @@ def notifications(request: TenantRequest) -> HttpResponse:
     return render_hub(request, "monitoring/notifications.html", {"page": page})
 
 
+@role_required(Role.READONLY)
+@require_safe
+def bell(request: TenantRequest) -> HttpResponse:
+    """The bell alone, for its own poll (the context processor fills it in)."""
+    return render(request, "partials/bell.html")
+
+
+# A plain link (it opens in a new tab and can be copied); following it marks
+# the notice read. Marking one's own notice read is the only effect, so a GET
+# that a crawler or prefetch makes costs nothing but that.
 @role_required(Role.READONLY)  # reading one's own notifications is for everyone in the tenant
-@require_POST
+@require_safe
 def notification_open(request: TenantRequest, notification_id: int) -> HttpResponse:
     inbox = selectors.notifications_for(request.user, request.tenant)
     notification: Notification = get_for_tenant_or_403(request, inbox, notification_id)

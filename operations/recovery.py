@@ -27,13 +27,12 @@ _DEAD_JOB_STATUSES = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 def recover_runs(
     *,
-    now: datetime | None = None,
     heartbeat_timeout: int | None = None,
     queued_grace: int | None = None,
     connection: Redis | None = None,
 ) -> int:
     """Fail every lost run; return how many were failed."""
-    now = now or timezone.now()
+    now = timezone.now()
     timeout = settings.RUN_HEARTBEAT_TIMEOUT if heartbeat_timeout is None else heartbeat_timeout
     grace = settings.RUN_QUEUED_GRACE if queued_grace is None else queued_grace
     failed = _fail_silent_runs(now - timedelta(seconds=timeout), timeout, now)

@@ -28,7 +28,7 @@ from operations.models import (
     StatusBucket,
     split_run_type,
 )
-from operations.notifications import notify_run_finished, notify_run_started
+from operations.notifications import notify_run_finished, notify_run_running, notify_run_started
 from operations.recorder import RunLost, RunRecorder
 from operations.registry import get_run_type
 from operations.sanitize import sanitize
@@ -164,7 +164,9 @@ def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | Non
     )
     if not claimed:
         return None
-    return OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+    run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+    notify_run_running(run)
+    return run
 
 
 def run_complete(run: OperationRun, *, now: datetime | None = None) -> OperationRun:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tenantatlas.csp.TenantAtlasCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +94,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenantatlas.context_processors.tenancy",
@@ -154,8 +157,17 @@ STORAGES: dict[str, Any] = {
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Tests never touch a development Redis's data: under pytest the same server is
 # used with its own database number (TEST_REDIS_DB), which the suite flushes.
+# Each pytest-xdist worker gwN takes TEST_REDIS_DB - N, as pytest-django gives
+# it its own PostgreSQL database (test_<name>_gwN): workers never flush each other.
 if TESTING:
-    REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{env_int('TEST_REDIS_DB', 15)}").geturl()
+    _xdist_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    _test_redis_db = env_int("TEST_REDIS_DB", 15) - _xdist_worker
+    if _test_redis_db < 0:
+        raise ImproperlyConfigured(
+            f"TEST_REDIS_DB leaves no Redis database for xdist worker gw{_xdist_worker}: "
+            "raise TEST_REDIS_DB or run fewer workers (-n)."
+        )
+    REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{_test_redis_db}").geturl()
 RQ_QUEUES = {
     "default": {
         "URL": REDIS_URL,
@@ -177,6 +189,10 @@ BACKUP_ADD_MAX_POLICIES = env_int("BACKUP_ADD_MAX_POLICIES", 5000)
 # one fails the sync as throttled instead of retrying early.
 GRAPH_RETRY_AFTER_MAX = env_int("GRAPH_RETRY_AFTER_MAX", 300)
 
+# Seconds a demo-source inventory sync spreads its work over, so that its
+# progress can be watched (`make run` sets 15); 0 = as fast as it goes (tests).
+DEMO_SYNC_SECONDS = float(env_str("DEMO_SYNC_SECONDS", "0") or 0)
+
 # Fernet key that encrypts tenant Graph client secrets at rest. In DEBUG a key
 # derived from SECRET_KEY is used so the demo needs no set-up.
 CREDENTIALS_KEY = env_str("CREDENTIALS_KEY")
@@ -185,6 +201,27 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 # Set SECURE_COOKIES=1 when the site is served over HTTPS.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Content-Security-Policy (Django's built-in; nonces for our own scripts) ---
+# Every page: scripts and styles from this site only (scripts with the
+# request's nonce), no inline handlers or style attributes, no framing.
+SECURE_CSP: dict[str, Any] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+# The admin and the django-rq dashboard (staff only) use inline scripts and styles.
+ADMIN_CSP: dict[str, Any] = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+}
 
 LOGGING: dict[str, Any] = {
     "version": 1,

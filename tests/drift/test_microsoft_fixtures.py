@@ -22,7 +22,6 @@ from inventory.sources.base import POLICY_TYPES, SourcePolicy
 from inventory.sources.graph import GraphSource
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import store_snapshot
 from tests.inventory.graph_fakes import (
     CLIENT,
     ENTRA_TENANT,
@@ -40,6 +39,7 @@ from tests.support.graph_fixtures import (
     route_tenant,
     shuffled,
 )
+from tests.support.snapshots import store_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Tenancy = dict[str, list[dict[str, Any]]]

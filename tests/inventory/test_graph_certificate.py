@@ -275,7 +275,9 @@ def test_the_assertion_msal_sends_names_the_certificate_has_the_right_claims_and
     assert uuid.UUID(claims["jti"])
     assert claims["iat"] <= time.time() < claims["exp"] <= time.time() + 3600
     # Raises InvalidSignature unless the certificate's key signed exactly these two parts.
-    pair.certificate.public_key().verify(
+    key = pair.certificate.public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    key.verify(
         _b64decode(signature_part),
         f"{header_part}.{claims_part}".encode(),
         padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO),
