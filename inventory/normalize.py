@@ -38,8 +38,10 @@ _MASK_RE = re.compile(r"^\*{3,}$")
 
 # Kept although volatile-looking, by the key holding the dict (see inventory.identity):
 # include vs exclude of an assignment lives only in its target's @odata.type, and an
-# expanded group-policy definition or presentation is identified by its catalog id.
+# expanded group-policy definition or presentation is identified by its catalog id, and
+# an expanded settings-catalog definition names the settingDefinitionId it describes.
 KEPT_BY_PARENT = {
+    "settingDefinitions": frozenset({"id"}),
     "target": frozenset({"@odata.type"}),
     "definition": frozenset({"id"}),
     "presentation": frozenset({"id"}),

@@ -2,12 +2,16 @@
 
 Quirks handled here:
 
-* Tokens come from the Entra v2 endpoint with the ``.default`` scope (the app's
-  admin-consented application permissions); they are cached until shortly
-  before ``expires_in`` and refreshed once if Graph answers 401.
+* Tokens come from msal (``ConfidentialClientApplication.acquire_token_for_client``)
+  with the ``.default`` scope (the app's admin-consented application permissions),
+  at the authority of the connection's cloud. msal caches the token for the sync
+  (one application per source) until five minutes before it expires; a 401 from
+  Graph drops it and asks once more.
 * The app proves who it is with a client secret or with a certificate
-  (``SecretCredential`` / ``CertificateCredential``): a certificate signs a
-  short-lived JWT client assertion (RFC 7523), and only that assertion is sent.
+  (``SecretCredential`` / ``CertificateCredential``); for a certificate msal signs
+  the client assertion (PS256 with the SHA-256 thumbprint). msal's HTTP goes
+  through this source's own client (``_MsalHttp``), so token requests share its
+  timeouts, retries and reported waits.
 * ``@odata.nextLink`` is an opaque absolute URL (``$skiptoken``) and is
   followed as given; it must stay on the cloud's Graph host (graph.microsoft.com,
   graph.microsoft.us, dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn),
@@ -27,13 +31,11 @@ never appear in messages or ``repr``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
 import re
 import time
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -42,10 +44,11 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import msal
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from inventory.sources.base import (
     POLICY_TYPES,
@@ -84,16 +87,23 @@ class GraphUrls:
             raise ValueError(f"unknown cloud {cloud!r}")
         login, self.graph_host = CLOUDS[cloud]
         root = f"https://{self.graph_host}"
-        self.login = f"https://{login}/{{tenant}}/oauth2/v2.0/token"
+        # msal reads the authority's OpenID metadata, which names this token endpoint.
+        self.authority = f"https://{login}/{{tenant}}"
+        self.login = f"{self.authority}/oauth2/v2.0/token"
         self.scope = f"{root}/.default"
         manage = f"{root}/beta/deviceManagement"
         self.endpoints = {
             "deviceConfiguration": f"{manage}/deviceConfigurations?$expand=assignments",
             "compliancePolicy": f"{manage}/deviceCompliancePolicies?$expand=assignments",
-            "settingsCatalog": f"{manage}/configurationPolicies?$expand=settings,assignments",
+            "settingsCatalog": f"{manage}/configurationPolicies?$expand=assignments",
             "groupPolicyConfiguration": (f"{manage}/groupPolicyConfigurations?$expand=assignments"),
         }
-        self.catalog_settings = f"{manage}/configurationPolicies('{{id}}')/settings"
+        # Each policy's settings with their definitions (displayName of the setting and of
+        # every child along its path): what findings name a setting by. A list cannot
+        # expand settings and their definitions both, so they are read per policy.
+        self.catalog_settings = (
+            f"{manage}/configurationPolicies('{{id}}')/settings?$expand=settingDefinitions"
+        )
         # A list cannot expand two levels (definition values, then their presentation
         # values): each administrative template's values are read on their own.
         self.definition_values = (
@@ -118,7 +128,6 @@ ASSIGNMENT_FILTERS_URL = _GLOBAL.assignment_filters
 NO_FILTER = "00000000-0000-0000-0000-000000000000"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-TOKEN_REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token is renewed
 MAX_MESSAGE = 400
 
 # AADSTS codes from the token endpoint (error_codes / "AADSTSnnnn:" in error_description).
@@ -285,8 +294,6 @@ def _aadsts_code(body: dict[str, Any]) -> int | None:
 
 # --- credentials -------------------------------------------------------------------------
 
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-ASSERTION_LIFETIME = 600  # seconds: a fresh assertion is signed for every token request
 MIN_RSA_BITS = 2048  # Entra refuses smaller keys
 MAX_BUNDLE_CHARS = 64 * 1024  # a key, its certificate and a chain fit many times over
 # One PEM block; its body cannot hold "-----", so a scan never runs past the next marker.
@@ -312,15 +319,6 @@ MSG_TOO_LARGE = "The PEM is too large for a private key and its certificate."
 
 class CertificateBundleError(ValueError):
     """A PEM bundle that cannot be used; the message is fixed text, never the PEM itself."""
-
-
-def _b64url(data: bytes) -> str:
-    """Base64url without padding, as JWTs (RFC 7515) use it."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _json_segment(value: dict[str, Any]) -> str:
-    return _b64url(json.dumps(value, separators=(",", ":")).encode())
 
 
 def _spki(key: Any) -> bytes:
@@ -350,29 +348,22 @@ class CertificateBundle:
         return hashlib.sha1(self._der, usedforsecurity=False).hexdigest().upper()
 
     @property
-    def x5t(self) -> str:
-        return _b64url(hashlib.sha1(self._der, usedforsecurity=False).digest())
-
-    @property
-    def x5t_s256(self) -> str:
-        return _b64url(hashlib.sha256(self._der).digest())
-
-    @property
     def not_valid_after(self) -> datetime:
         return self.certificate.not_valid_after_utc
 
     def pem(self) -> str:
         """The key (PKCS#8, unencrypted) and the certificate: what is stored, encrypted."""
-        key = self.private_key.private_bytes(
+        return self.key_pem() + self.certificate_pem()
+
+    def key_pem(self) -> str:
+        return self.private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        )
-        certificate = self.certificate.public_bytes(serialization.Encoding.PEM)
-        return (key + certificate).decode("ascii")
+        ).decode("ascii")
 
-    def sign(self, data: bytes) -> bytes:
-        return self.private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    def certificate_pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
 def load_certificate_bundle(text: str) -> CertificateBundle:
@@ -430,15 +421,15 @@ class ClientCredential(ABC):
     """How the app proves its identity at the token endpoint."""
 
     @abstractmethod
-    def token_fields(self, client_id: str, token_url: str) -> dict[str, str]:
-        """Form fields for the token request, besides grant_type, client_id and scope."""
+    def msal_credential(self) -> str | dict[str, str]:
+        """msal's ``client_credential``: the secret, or the key and its certificate."""
 
     @abstractmethod
     def rejected_hint(self) -> str:
         """What to check when Entra refuses this credential."""
 
     def secrets(self) -> tuple[str, ...]:
-        """Values no message may carry (what token_fields sent is redacted by the source)."""
+        """Values no message may carry (what msal sent is redacted by the source too)."""
         return ()
 
 
@@ -451,8 +442,8 @@ class SecretCredential(ClientCredential):
     def __repr__(self) -> str:
         return "SecretCredential(secret='***')"
 
-    def token_fields(self, client_id: str, token_url: str) -> dict[str, str]:
-        return {"client_secret": self.__secret}
+    def msal_credential(self) -> str:
+        return self.__secret
 
     def rejected_hint(self) -> str:
         return HINT_REJECTED_CREDENTIAL
@@ -462,21 +453,13 @@ class SecretCredential(ClientCredential):
 
 
 class CertificateCredential(ClientCredential):
-    """A certificate: each token request sends a fresh JWT signed with its private key.
+    """A certificate: msal signs a fresh client assertion with its key for each request.
 
     Takes the key's PEM and the certificate's PEM, or one PEM bundle holding both
     as ``private_key_pem``. Raises CertificateBundleError if they do not fit.
     """
 
-    def __init__(
-        self,
-        private_key_pem: str,
-        certificate_pem: str = "",
-        *,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        # Wall-clock time: nbf/exp are compared with Entra's clock, not a monotonic one.
-        self._clock = clock
+    def __init__(self, private_key_pem: str, certificate_pem: str = "") -> None:
         self.__bundle = load_certificate_bundle(f"{private_key_pem}\n{certificate_pem}")
 
     def __repr__(self) -> str:
@@ -486,31 +469,41 @@ class CertificateCredential(ClientCredential):
     def thumbprint(self) -> str:
         return self.__bundle.thumbprint
 
-    def token_fields(self, client_id: str, token_url: str) -> dict[str, str]:
-        return {
-            "client_assertion_type": ASSERTION_TYPE,
-            "client_assertion": self.assertion(client_id, token_url),
-        }
-
-    def assertion(self, client_id: str, audience: str) -> str:
-        """The RS256 client assertion for ``audience`` (the token endpoint URL)."""
+    def msal_credential(self) -> dict[str, str]:
+        # With the certificate (not a SHA-1 "thumbprint"), msal takes its SHA-256
+        # thumbprint and signs PS256, Entra's current form; only the certificate's x5c
+        # header and the assertion leave the process, never the key.
         bundle = self.__bundle
-        now = int(self._clock())
-        header = {"alg": "RS256", "typ": "JWT", "x5t": bundle.x5t, "x5t#S256": bundle.x5t_s256}
-        claims = {
-            "aud": audience,
-            "iss": client_id,
-            "sub": client_id,
-            "jti": str(uuid.uuid4()),  # Entra refuses a replayed assertion
-            "nbf": now,
-            "iat": now,
-            "exp": now + ASSERTION_LIFETIME,
-        }
-        signing_input = f"{_json_segment(header)}.{_json_segment(claims)}"
-        return f"{signing_input}.{_b64url(bundle.sign(signing_input.encode('ascii')))}"
+        return {"private_key": bundle.key_pem(), "public_certificate": bundle.certificate_pem()}
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self.__bundle.key_pem(),)
 
     def rejected_hint(self) -> str:
         return HINT_REJECTED_CERTIFICATE
+
+
+class _MsalHttp:
+    """The ``http_client`` msal is given (it calls requests' ``get``/``post``).
+
+    Every call goes through the source's own HTTP path: token requests get its timeouts,
+    its retries of 429/5xx and of ``temporarily_unavailable`` and the waits it reports,
+    and tests see them in respx like every other request.
+    """
+
+    def __init__(self, source: GraphSource) -> None:
+        self._source = source
+
+    def get(self, url: str, params: Any = None, headers: Any = None, **_: Any) -> httpx.Response:
+        return self._source._login_request("GET", url, params=params, headers=headers)
+
+    def post(
+        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **_: Any
+    ) -> httpx.Response:
+        return self._source._login_request("POST", url, params=params, data=data, headers=headers)
+
+    def close(self) -> None:
+        """The source closes its own client."""
 
 
 class GraphSource:
@@ -530,7 +523,6 @@ class GraphSource:
         cloud: str = "global",
         timeout: float = 30.0,
         policy_types: tuple[str, ...] = POLICY_TYPES,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.entra_tenant_id = entra_tenant_id
         self.client_id = client_id
@@ -540,7 +532,6 @@ class GraphSource:
         )
         self.policy_types = check_policy_types(policy_types)
         self._sleep = sleep
-        self._clock = clock
         self._max_retries = max(0, max_retries)
         self._max_backoff = max_backoff
         self._retry_after_ceiling = retry_after_ceiling
@@ -551,13 +542,14 @@ class GraphSource:
         self._owns_http = http is None
         self._http = http if http is not None else httpx.Client(timeout=self._timeouts)
         self.__token: str | None = None
-        self._token_expires_at = 0.0
+        self._msal_app: msal.ConfidentialClientApplication | None = None
+        self._login_wait: WaitCallback | None = None  # on_wait of the token being acquired
         # Names of assignment targets, learnt once per source (one source = one sync).
         self._group_names: dict[str, str] = {}
         self._groups_asked: set[str] = set()
         self._filter_names: dict[str, str] = {}
         self._filters_asked = False
-        self.__sent: tuple[str, ...] = ()  # the last token request's proof (e.g. the assertion)
+        self.__sent: tuple[str, ...] = ()  # what msal last sent as proof (e.g. the assertion)
 
     def __repr__(self) -> str:
         return (
@@ -758,7 +750,7 @@ class GraphSource:
             }
             response = self._send("GET", url, on_wait, what=f"GET {_path(url)}", headers=headers)
             if response.status_code == 401 and not renewed:
-                self.__token = None  # revoked or expired early: fetch a new one once
+                self._drop_token()  # revoked or expired early: fetch a new one once
                 continue
             if response.status_code >= 400:
                 raise self._graph_error(response, url)
@@ -837,60 +829,83 @@ class GraphSource:
     # --- token -----------------------------------------------------------------------------
 
     def _token(self, on_wait: WaitCallback | None) -> str:
-        if self.__token and self._clock() < self._token_expires_at:
-            return self.__token
-        url = self._urls.login.format(tenant=quote(self.entra_tenant_id, safe=""))
-        proof = self._credential.token_fields(self.client_id, url)
-        self._remember_sent(proof)
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": self.client_id,
-            "scope": self._urls.scope,
-            **proof,
-        }
-        response, body = self._token_answer(url, form, on_wait)
-        if response.status_code != 200:
-            raise self._token_error(response, body)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(body, dict) or not isinstance(token, str) or not token:
+        """The access token, from msal's cache (one application per source, so per sync)."""
+        self._login_wait = on_wait
+        try:
+            result = self._msal().acquire_token_for_client(scopes=[self._urls.scope])
+        finally:
+            self._login_wait = None
+        token = result.get("access_token") if isinstance(result, dict) else None
+        if isinstance(result, dict) and result.get("error"):
+            raise self._token_error(result)
+        if not isinstance(token, str) or not token:
             raise self._error("bad_response", "the token endpoint answered without an access token")
-        try:  # Some Entra answers carry expires_in as a string.
-            lifetime = float(body.get("expires_in", 3599))
-        except (TypeError, ValueError):
-            lifetime = 3599.0
-        margin = min(TOKEN_REFRESH_MARGIN, lifetime / 2)
         self.__token = token
-        self._token_expires_at = self._clock() + lifetime - margin
         return token
 
-    def _token_answer(
-        self, url: str, form: dict[str, str], on_wait: WaitCallback | None
-    ) -> tuple[httpx.Response, Any]:
-        """POST the token request; Entra's ``temporarily_unavailable`` (RFC 6749 5.2, with
-        HTTP 400 or 503) is a passing outage: retried like a 503, with backoff."""
+    def _msal(self) -> msal.ConfidentialClientApplication:
+        # Built on first use: msal reads the authority's OpenID metadata when constructed,
+        # and that request must happen inside the run (its waits and errors reported).
+        if self._msal_app is None:
+            self._msal_app = msal.ConfidentialClientApplication(
+                self.client_id,
+                client_credential=self._credential.msal_credential(),
+                authority=self._urls.authority.format(tenant=quote(self.entra_tenant_id, safe="")),
+                # The authority is ours (CLOUDS), not a user's: no instance-discovery call
+                # to the global cloud, which a national cloud must not depend on.
+                validate_authority=False,
+                instance_discovery=False,
+                http_client=_MsalHttp(self),
+                timeout=self._timeout,
+            )
+        return self._msal_app
+
+    def _drop_token(self) -> None:
+        if self._msal_app is not None:
+            self._msal_app.remove_tokens_for_client()
+        self.__token = None
+
+    def _login_request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """msal's requests to the login host: the OpenID metadata, then the token.
+
+        Entra's ``temporarily_unavailable`` (RFC 6749 5.2, with HTTP 400 or 503) is a
+        passing outage: retried like a 503, with backoff. Metadata refused (an unknown
+        tenant) is reported here, in Entra's words, not as msal's ValueError."""
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        if "data" in kwargs:
+            # msal hands the client assertion over as bytes, which requests encodes as
+            # text but httpx would send as "b'...'" (an assertion Entra cannot read).
+            kwargs["data"] = {
+                k: v.decode("ascii") if isinstance(v, bytes) else v
+                for k, v in kwargs["data"].items()
+            }
+            self._remember_sent(kwargs["data"])
+        what = "token request" if method == "POST" else "sign-in metadata request"
+        on_wait = self._login_wait
         for attempt in range(self._max_retries + 1):
-            response = self._send("POST", url, on_wait, what="token request", data=form)
+            response = self._send(method, url, on_wait, what=what, **kwargs)
             body = _json_or_none(response)
             passing = isinstance(body, dict) and body.get("error") == "temporarily_unavailable"
             if not passing or attempt == self._max_retries:
-                return response, body
-            self._wait(self._delay(attempt, _retry_after(response)), on_wait,
-                       "token request", "temporarily_unavailable")  # fmt: skip
-        raise AssertionError("unreachable")
+                break
+            self._wait(self._delay(attempt, _retry_after(response)), on_wait, what,
+                       "temporarily_unavailable")  # fmt: skip
+        if method == "GET" and response.status_code >= 400:
+            raise self._token_error(body, status=response.status_code)
+        return response
 
-    def _remember_sent(self, proof: dict[str, str]) -> None:
+    def _remember_sent(self, form: dict[str, Any]) -> None:
         """Keep what proved our identity, so no error text can echo it (or its signature)."""
-        sent = [value for name, value in proof.items() if name != "client_assertion_type"]
-        assertion = proof.get("client_assertion", "")
+        sent = [str(form.get(name) or "") for name in ("client_secret", "client_assertion")]
+        assertion = sent[1]
         if assertion.count(".") == 2:
             sent.append(assertion.rsplit(".", 1)[1])
-        self.__sent = tuple(v for v in sent if v)
+        if any(sent):
+            self.__sent = tuple(v for v in sent if v)
 
-    def _token_error(self, response: httpx.Response, body: Any) -> SourceError:
+    def _token_error(self, body: Any, *, status: int | None = None) -> SourceError:
         if not isinstance(body, dict):
-            return self._error(
-                "auth_failed", f"token request failed: HTTP {response.status_code}, no JSON body"
-            )
+            return self._error("auth_failed", f"token request failed: HTTP {status}, no JSON body")
         error = str(body.get("error") or "error")
         # The description is "AADSTSnnnn: text\r\nTrace ID: ...": keep its first line.
         description = str(body.get("error_description") or "").splitlines()
@@ -903,6 +918,9 @@ class GraphSource:
         message = f"token request failed: {error}: {first}" + (
             f" ({', '.join(ids)})" if ids else ""
         )
+        return self._classified(body, error, message)
+
+    def _classified(self, body: dict[str, Any], error: str, message: str) -> SourceError:
         aadsts = _aadsts_code(body)
         if aadsts in AADSTS_APP_NOT_FOUND:
             return self._error("auth_failed", message, hint=HINT_APP_NOT_FOUND)
@@ -913,7 +931,7 @@ class GraphSource:
         rejected = aadsts in AADSTS_BAD_SECRET or aadsts in AADSTS_BAD_ASSERTION
         if rejected or error == "invalid_client":
             return self._error("auth_failed", message, hint=self._credential.rejected_hint())
-        if aadsts in AADSTS_BAD_TENANT:
+        if aadsts in AADSTS_BAD_TENANT or error == "invalid_tenant":
             return self._error("auth_failed", message, hint=HINT_BAD_TENANT)
         return self._error("auth_failed", message)
 

@@ -22,11 +22,19 @@ from inventory.sources.base import POLICY_TYPES, SourcePolicy
 from inventory.sources.graph import GraphSource
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
-from tests.inventory.graph_fakes import CLIENT, ENTRA_TENANT, SECRET, TOKEN_ENDPOINT, token_ok
+from tests.inventory.graph_fakes import (
+    CLIENT,
+    ENTRA_TENANT,
+    SECRET,
+    TOKEN_ENDPOINT,
+    route_sign_in_metadata,
+    token_ok,
+)
 from tests.support.graph_fixtures import (
     FINANCE,
     GROUPS,
     PILOT,
+    fixture,
     microsoft_tenant,
     route_tenant,
     shuffled,
@@ -48,6 +56,7 @@ SMB1 = "device_vendor_msft_policy_config_mssecurityguide_configuresmbv1clientdri
 
 def read(tenant: Tenancy) -> list[SourcePolicy]:
     with respx.mock() as router:
+        route_sign_in_metadata(router)
         router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=token_ok())
         route_tenant(router, tenant)
         source = GraphSource(
@@ -187,3 +196,37 @@ def test_planted_changes_give_exactly_the_planted_findings_with_named_paths(
         ("filter changed on group Finance-Laptops (include)", "",
          "Display Name value (include)", "Display Name value (exclude)"),
     ]  # fmt: skip
+
+
+def _with_definitions(tenant: Tenancy) -> dict[str, Any]:
+    """The SMB v1 setting of the ACSC export as ``$expand=settingDefinitions`` brings it:
+    Microsoft's documented choiceSettingDefinition, once for the setting and once for its
+    child, with their ids and the names the Intune catalog shows."""
+    documented = fixture(
+        "docs/beta/settingsCatalog/devicemanagementconfigurationchoicesettingdefinition-list.json"
+    )["value"][0]
+    acsc = by_type(tenant, "settingsCatalog", ACSC)
+    (smb1,) = [s for s in acsc["settings"] if s["settingInstance"]["settingDefinitionId"] == SMB1]
+    smb1["settingDefinitions"] = [
+        {**documented, "id": SMB1, "displayName": "Configure SMB v1 client driver"},
+        {**documented, "id": f"{SMB1}_pol_secguide_smb1clientdriver",
+         "displayName": "Configure MrxSmb10 driver"},
+    ]  # fmt: skip
+    return smb1
+
+
+def test_a_catalog_finding_reads_graphs_display_names_along_its_path(
+    tenant: Tenant, login: Callable[[User], Client], operator: User,
+    work_queue: Callable[[], int],
+) -> None:  # fmt: skip
+    baseline, current = microsoft_tenant(), microsoft_tenant()
+    _with_definitions(baseline)
+    child = _with_definitions(current)["settingInstance"]["choiceSettingValue"]["children"][0]
+    child["choiceSettingValue"]["value"] = child["choiceSettingValue"]["value"][:-1] + "3"
+
+    run = drift(tenant, login, operator, work_queue, baseline, current)
+
+    (finding,) = DriftFinding.objects.filter(run=run)
+    ((change),) = finding.setting_changes
+    assert change.label == "Configure SMB v1 client driver › Configure MrxSmb10 driver"
+    assert change.ref == f"{SMB1}_pol_secguide_smb1clientdriver"  # the raw id beside it

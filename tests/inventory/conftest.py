@@ -7,13 +7,14 @@ from collections.abc import Iterator
 import pytest
 import respx
 
-from tests.inventory.graph_fakes import TOKEN_ENDPOINT, token_ok
+from tests.inventory.graph_fakes import TOKEN_ENDPOINT, route_sign_in_metadata, token_ok
 
 
 @pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
     # assert_all_mocked (the default): any request without a route fails the test.
     with respx.mock(assert_all_called=False) as mock:
+        route_sign_in_metadata(mock)
         yield mock
 
 

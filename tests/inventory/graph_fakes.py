@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
@@ -34,6 +35,40 @@ REQUEST_ID = "5e1f2a3b-aaaa-bbbb-cccc-0123456789ab"
 def token_ok() -> httpx.Response:
     return httpx.Response(
         200, json={"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}
+    )
+
+
+def openid_configuration(request: httpx.Request) -> httpx.Response:
+    """Entra's OpenID metadata for the tenant asked about, in the shape of the documented
+    document (learn.microsoft.com/entra/identity-platform/v2-protocols-oidc, "Fetch the
+    OpenID configuration document"): msal reads the token endpoint from it."""
+    host, tenant = request.url.host, request.url.path.split("/")[1]
+    base = f"https://{host}/{tenant}"
+    return httpx.Response(200, json={
+        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+        "token_endpoint": f"{base}/oauth2/v2.0/token",
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "jwks_uri": f"https://{host}/{tenant}/discovery/v2.0/keys",
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": f"https://{host}/{tenant}/v2.0",
+        "request_uri_parameter_supported": False,
+        "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+        "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+        "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+        "tenant_region_scope": "EU",
+        "cloud_instance_name": "microsoftonline.com",
+    })  # fmt: skip
+
+
+def route_sign_in_metadata(router: respx.MockRouter) -> respx.Route:
+    """Every cloud's OpenID metadata, which msal reads before its first token request."""
+    return router.get(path__regex=r"^/[^/]+/v2\.0/\.well-known/openid-configuration$").mock(
+        side_effect=openid_configuration
     )
 
 

@@ -1,4 +1,4 @@
-"""App-only Graph authentication with a certificate: the JWT client assertion, the sync, the page.
+"""App-only Graph authentication with a certificate: what msal sends, the sync, the page.
 
 Keys and certificates are throwaway ones generated here with ``cryptography``;
 respx answers every HTTP request (an unrouted one fails the test), so nothing
@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import logging
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
@@ -47,7 +48,6 @@ from inventory.models import (
 )
 from inventory.sources.base import SourceError
 from inventory.sources.graph import (
-    ASSERTION_TYPE,
     ENDPOINTS,
     HINT_ASSERTION_TIME,
     HINT_REJECTED_CERTIFICATE,
@@ -79,7 +79,7 @@ from tests.inventory.graph_fakes import (
     token_ok,
 )
 
-NOW = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # RFC 7523
 
 
 # --- throwaway keys and certificates -------------------------------------------------------------
@@ -204,7 +204,7 @@ def _capture_every_log_line(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def _source(pair: Pair, **kwargs: Any) -> GraphSource:
-    credential = CertificateCredential(pair.key_pem, pair.certificate_pem, clock=lambda: NOW)
+    credential = CertificateCredential(pair.key_pem, pair.certificate_pem)
     return GraphSource(
         ENTRA_TENANT,
         CLIENT,
@@ -242,6 +242,7 @@ def test_the_token_request_sends_a_client_assertion_and_no_secret(
         "scope",
         "client_assertion_type",
         "client_assertion",
+        "client_info",  # msal's own field
     }
     assert form["grant_type"] == "client_credentials"
     assert form["client_id"] == CLIENT
@@ -250,35 +251,39 @@ def test_the_token_request_sends_a_client_assertion_and_no_secret(
     assert "client_secret" not in token.calls.last.request.content.decode()
 
 
-def test_the_assertion_names_the_certificate_has_the_right_claims_and_verifies(
-    pair: Pair,
+def test_the_assertion_msal_sends_names_the_certificate_has_the_right_claims_and_verifies(
+    pair: Pair, router: respx.MockRouter
 ) -> None:
-    credential = CertificateCredential(pair.key_pem, pair.certificate_pem, clock=lambda: NOW)
+    token = router.post(url__eq=TOKEN_ENDPOINT).mock(return_value=token_ok())
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([]))
+    source = _source(pair)
+    list(source.pages())
+    source._drop_token()  # as a 401 would: the next request signs a new assertion
+    list(source.pages())
 
-    assertion = credential.token_fields(CLIENT, TOKEN_ENDPOINT)["client_assertion"]
-
-    header_part, claims_part, signature_part = assertion.split(".")
+    first, again = (_form(call.request)["client_assertion"] for call in token.calls)
+    header_part, claims_part, signature_part = first.split(".")
     header = json.loads(_b64decode(header_part))
     claims = json.loads(_b64decode(claims_part))
-    assert header["alg"] == "RS256"
-    assert header["typ"] == "JWT"
-    assert _b64decode(header["x5t"]) == hashlib.sha1(pair.der, usedforsecurity=False).digest()
-    assert _b64decode(header["x5t#S256"]) == hashlib.sha256(pair.der).digest()
+    # The certificate's SHA-256 thumbprint and PS256 (msal's form for Entra), and the
+    # certificate itself for subject-name/issuer authentication.
+    assert header["alg"] == "PS256"
+    assert base64.urlsafe_b64decode(header["x5t#S256"]) == hashlib.sha256(pair.der).digest()
+    assert base64.b64decode(header["x5c"][0]) == pair.der
     assert claims["aud"] == TOKEN_ENDPOINT
     assert claims["iss"] == claims["sub"] == CLIENT
     assert uuid.UUID(claims["jti"])
-    assert (claims["nbf"], claims["exp"]) == (int(NOW), int(NOW) + 600)
+    assert claims["iat"] <= time.time() < claims["exp"] <= time.time() + 3600
     # Raises InvalidSignature unless the certificate's key signed exactly these two parts.
     key = pair.certificate.public_key()
     assert isinstance(key, rsa.RSAPublicKey)
     key.verify(
         _b64decode(signature_part),
         f"{header_part}.{claims_part}".encode(),
-        padding.PKCS1v15(),
+        padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO),
         hashes.SHA256(),
     )
-    again = credential.token_fields(CLIENT, TOKEN_ENDPOINT)["client_assertion"]
-    assert json.loads(_b64decode(again.split(".")[1]))["jti"] != claims["jti"]  # never replayed
+    assert pair.key_pem not in first + again
 
 
 def test_one_bundle_two_parts_and_a_chain_give_the_same_certificate(

@@ -157,6 +157,7 @@ def test_the_token_is_requested_once_and_reused(
 
     assert token_route.call_count == 1
     form = parse_qs(token_route.calls.last.request.content.decode())
+    assert form.pop("client_info") == ["1"]  # msal's own field
     assert form == {
         "grant_type": ["client_credentials"],
         "client_id": [CLIENT],
@@ -168,20 +169,25 @@ def test_the_token_is_requested_once_and_reused(
 def test_the_token_is_renewed_shortly_before_it_expires(
     router: respx.MockRouter, sleeps: Recorder
 ) -> None:
-    token_route = router.post(url__eq=TOKEN_ENDPOINT).respond(
-        json={"access_token": TOKEN, "expires_in": "3600"}
+    # msal counts a token within five minutes of expiry as expired: one that lives two
+    # minutes is asked for again by every read, one that lives an hour is reused.
+    token_route = router.post(url__eq=TOKEN_ENDPOINT).mock(
+        side_effect=[
+            httpx.Response(200, json={"access_token": TOKEN, "expires_in": "3600"}),
+            httpx.Response(200, json={"access_token": "short.lived.token", "expires_in": 120}),
+            httpx.Response(200, json={"access_token": TOKEN, "expires_in": 120}),
+        ]
     )
     router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([]))
-    now = [0.0]
-    source = _source(sleeps, clock=lambda: now[0])
+    source = _source(sleeps)
 
     _collect(source)
-    now[0] = 3000.0
     _collect(source)
     assert token_route.call_count == 1
-    now[0] = 3400.0  # within five minutes of expiry
+    source._drop_token()  # as a 401 would
     _collect(source)
-    assert token_route.call_count == 2
+    _collect(source)
+    assert token_route.call_count == 3
 
 
 def test_a_401_from_graph_renews_the_token_once(
@@ -214,8 +220,11 @@ def test_a_page_of_settings_catalog_settings_is_completed(
     router.get(url__eq=CATALOG).mock(return_value=graph_page([cut_off, without, gone]))
     router.get(url__eq=more).mock(return_value=graph_page([{"id": "1"}]))
     base = "https://graph.microsoft.com/beta/deviceManagement/configurationPolicies"
-    router.get(url__eq=f"{base}('cat-2')/settings").mock(return_value=graph_page([{"id": "0"}]))
-    router.get(url__eq=f"{base}('cat-3')/settings").mock(
+    expand = "$expand=settingDefinitions"
+    router.get(url__eq=f"{base}('cat-2')/settings?{expand}").mock(
+        return_value=graph_page([{"id": "0"}])
+    )
+    router.get(url__eq=f"{base}('cat-3')/settings?{expand}").mock(
         return_value=graph_error(404, "ResourceNotFound", "Not found")
     )
 

@@ -440,7 +440,7 @@ def test_a_policy_whose_settings_cannot_be_read_makes_the_run_partial(
             [{"id": "cat-1", "name": "Windows - Gone", "platforms": "windows10"}]
         )
     )
-    router.get(url__eq=f"{base}('cat-1')/settings").mock(
+    router.get(url__eq=f"{base}('cat-1')/settings?$expand=settingDefinitions").mock(
         return_value=graph_error(404, "ResourceNotFound", "Not found")
     )
     for url in (COMPLIANCE, GROUP_POLICY):

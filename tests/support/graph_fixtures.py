@@ -27,11 +27,13 @@ import respx
 from inventory.identity import RULES
 from inventory.sources.graph import (
     ASSIGNMENT_FILTERS_URL,
+    CATALOG_SETTINGS_URL,
     DEFINITION_VALUES_URL,
     ENDPOINTS,
     GROUPS_BY_IDS_URL,
 )
 
+EXPANDED_APART = ("settings", "definitionValues")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "graph"
 
 GROUPS = {
@@ -188,10 +190,16 @@ def microsoft_tenant() -> dict[str, list[dict[str, Any]]]:
 def route_tenant(router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]]]) -> None:
     """Answer the list endpoints, the definition values, the directory and the filters."""
     for policy_type, items in tenant.items():
-        answer = [{k: v for k, v in item.items() if k != "definitionValues"} for item in items]
+        # As Graph lists them: settings and definition values are read per policy.
+        answer = [{k: v for k, v in item.items() if k not in EXPANDED_APART} for item in items]
         router.get(url__eq=ENDPOINTS[policy_type]).mock(
             return_value=httpx.Response(200, json={"value": answer})
         )
+        if policy_type == "settingsCatalog":
+            for item in items:
+                router.get(url__eq=CATALOG_SETTINGS_URL.format(id=item["id"])).mock(
+                    return_value=httpx.Response(200, json={"value": item["settings"]})
+                )
         if policy_type == "groupPolicyConfiguration":
             for item in items:
                 router.get(url__eq=DEFINITION_VALUES_URL.format(id=item["id"])).mock(
