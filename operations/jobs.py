@@ -51,6 +51,8 @@ def _unclassified(exc_type: type[BaseException] | None, exc_value: BaseException
     name = exc_type.__name__ if exc_type else "JobFailed"
     # Never an empty reason: the class name says at least what kind of failure it
     # was; never the raw str(exc) either (a database error quotes SQL and row data).
-    if exc_value is None or not str(exc_value).strip():
+    detail = describe_exception(exc_value) if exc_value is not None else name
+    detail = detail.removeprefix(f"{name}: ")
+    if detail == name:
         return Fault(name, f"The job failed in the worker ({name}).")
-    return Fault(name, f"The job failed in the worker: {describe_exception(exc_value)}")
+    return Fault(name, f"The job failed in the worker ({name}): {detail}")

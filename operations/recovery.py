@@ -132,10 +132,9 @@ def _dead_job(job: Job, connection: Redis) -> Fault | None:
         and job.worker_name
         and not _worker_alive(job.worker_name, connection)
     ):
-        return Fault(
-            "worker_lost",
-            f"Worker lost: the RQ worker running the job ({job.worker_name}) is gone.",
-        )
+        # Not its name: RQ names workers with 32 hex digits, which the
+        # sanitizer rightly withholds as a possible key.
+        return Fault("worker_lost", "Worker lost: the RQ worker running the job is gone.")
     return None
 
 

@@ -274,4 +274,4 @@ def test_a_running_run_whose_rq_worker_is_gone_is_failed_without_waiting_for_sil
     assert recover_at(settings.RUN_QUEUED_GRACE + 1, heartbeat_timeout=600) == 1
     run.refresh_from_db()
     assert run.failures.get().code == "worker_lost"
-    assert f"the RQ worker running the job ({job.worker_name}) is gone" in run.failure_reason
+    assert run.failure_reason == "Worker lost: the RQ worker running the job is gone."
