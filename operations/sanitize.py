@@ -58,10 +58,15 @@ DEFAULT_MAX_LENGTH = 500
 DEFAULT_CODE = "error"
 CODE_MAX_LENGTH = 64
 
-# Regexes only ever see this much text: enough for any message worth keeping,
-# small enough that a 1 MB body costs milliseconds.
-_MIN_WINDOW = 64 * 1024
-_WINDOW_FACTOR = 20
+# Regexes only ever see this much text: 16x the stored length (8 KiB for the
+# default 500), so a 1 MB body costs what 8 KiB does. Nothing past the window can
+# reach the output (the output is its first `limit` characters after redaction),
+# and the cut falls on a separator, so a secret straddling it is dropped whole or,
+# when it opens a multi-token form (PEM, quoted value), redacted to the end as
+# unterminated. What is lost past it: support ids and text that a long redacted
+# span would have pulled forward. The traceback focus still reads the whole input.
+_MIN_WINDOW = 8 * 1024
+_WINDOW_FACTOR = 16
 
 _Replacement = str | Callable[[re.Match[str]], str]
 
