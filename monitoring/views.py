@@ -46,23 +46,30 @@ def render_hub(
 @role_required(Role.READONLY)
 @require_safe
 def run_list(request: TenantRequest) -> HttpResponse:
-    runs = selectors.runs_for_tenant(request.tenant)
+    runs = selectors.list_runs(request.tenant)
     filters = RunFilterSet(request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now())
     if not filters.is_valid():
         return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)
-    stats = selectors.run_stats(filters.qs_without("status_bucket"), filters.window(), filters.tz)
+    stats = _stats(request, filters)
     return render_hub(
         request,
         "monitoring/run_list.html",
         {
             "filters": filters,
-            "page": selectors.run_page(filters.qs, filters.cursor),
+            "page": selectors.run_page(filters.qs, filters.cursor, tenant=request.tenant),
             "stats": stats,
             "tabs": bucket_tabs(stats, filters.bucket),
             "chart": build_chart(stats, filters.bucket),
-            "stats_sample": selectors.STATS_SAMPLE,
         },
     )
+
+
+def _stats(request: TenantRequest, filters: RunFilterSet) -> selectors.RunStats:
+    """Tabs and chart from the rollup, unless the time filter starts inside a day (24h)."""
+    if filters.whole_days:
+        return selectors.run_stats(request.tenant, filters.window(), run_type=filters.selected_type)
+    runs = filters.qs_without("status_bucket")
+    return selectors.run_stats_from_runs(runs, filters.window(), filters.tz)
 
 
 @role_required(Role.READONLY)

@@ -17,7 +17,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq.job import Job, JobStatus
 
-from operations.models import OperationRun, RunStatus
+from operations.models import OperationRun, RunStatus, job_id_for
 from operations.services import run_fail
 
 logger = logging.getLogger(__name__)
@@ -65,11 +65,11 @@ def _fail_runs_with_dead_jobs(cutoff: datetime, connection: Redis | None, now: d
     runs = list(
         OperationRun.objects.active()
         .filter(created_at__lt=cutoff)
-        .values_list("pk", "job_id", "status")
+        .values_list("pk", "status")
     )
-    jobs = Job.fetch_many([job_id for _, job_id, _ in runs], connection=connection) if runs else []
+    jobs = Job.fetch_many([job_id_for(pk) for pk, _ in runs], connection=connection) if runs else []
     failed = 0
-    for (pk, _, status), job in zip(runs, jobs, strict=True):
+    for (pk, status), job in zip(runs, jobs, strict=True):
         reason = _dead_job_reason(job, status)
         if reason:
             failed += run_fail(pk, code=reason[0], message=reason[1], now=now)

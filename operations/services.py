@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from operations import rollup
 from operations.models import (
     ACTIVE_STATUSES,
     OperationRun,
@@ -106,8 +107,7 @@ def _create_or_reuse_active(
                 run = OperationRun.objects.create(
                     tenant=tenant, resource=resource, action=action, dedupe_key=dedupe_key, **fields
                 )
-                run.job_id = f"run-{run.pk}"
-                run.save(update_fields=["job_id"])
+                rollup.add(run)
             return StartResult(run, created=True)
         except IntegrityError:
             active = (
@@ -164,17 +164,21 @@ def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | Non
     )
     if not claimed:
         return None
-    return OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+    run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+    rollup.move(run, StatusBucket.QUEUED, StatusBucket.RUNNING)
+    return run
 
 
 def run_complete(run: OperationRun, *, now: datetime | None = None) -> OperationRun:
     """running → completed; the bucket follows from the counts. RunLost if no longer running."""
-    updated = OperationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-        status=RunStatus.COMPLETED, finished_at=now or timezone.now()
-    )
-    if not updated:
-        raise RunLost(f"run {run.pk} is no longer running")
-    run.refresh_from_db()
+    with transaction.atomic():
+        updated = OperationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.COMPLETED, finished_at=now or timezone.now()
+        )
+        if not updated:
+            raise RunLost(f"run {run.pk} is no longer running")
+        run.refresh_from_db()
+        rollup.move(run, StatusBucket.RUNNING, run.bucket)
     notify_run_finished(run)
     return run
 
@@ -192,6 +196,7 @@ def run_fail(
         if not updated:
             return False
         run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+        rollup.move(run, rollup.active_bucket(run), StatusBucket.FAILED)
         _add_failure(run, code=code, message=reason, item=item, now=now)
         run_type = get_run_type(run.run_type)
         if run_type is not None:
@@ -256,10 +261,12 @@ def run_inline(
     the start, and the result is always a terminal run.
     """
     resource, action = split_run_type(run_type)
-    run = OperationRun.objects.create(
-        tenant=tenant, resource=resource, action=action, initiated_by=initiated_by,
-        context=context or {}, total=total, dedupe_key=f"inline-{timezone.now().timestamp()}",
-    )  # fmt: skip
+    with transaction.atomic():
+        run = OperationRun.objects.create(
+            tenant=tenant, resource=resource, action=action, initiated_by=initiated_by,
+            context=context or {}, total=total, dedupe_key=f"inline-{timezone.now().timestamp()}",
+        )  # fmt: skip
+        rollup.add(run)
     run_execute(run.pk)
     run.refresh_from_db()
     return run

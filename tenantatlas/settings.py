@@ -164,6 +164,8 @@ RQ_QUEUES = {
     },
 }
 RQ_SHOW_ADMIN_LINK = True
+# Forks every job's horse from a parent that has built the URL resolver (operations/worker.py).
+RQ = {"WORKER_CLASS": "operations.worker.WarmWorker"}
 
 # Operation runs: how long a running run may stay silent before the recovery
 # check declares its worker lost, and how long a queued run may wait for its
