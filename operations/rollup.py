@@ -124,14 +124,14 @@ def reconcile_tenant(tenant: Tenant) -> list[Drift]:
 
 
 def reconcile(tenants: Iterable[Tenant] | None = None) -> list[Drift]:
-    """Every tenant (or the given ones); logs each difference it repaired."""
+    """Every tenant (or the given ones); logs one line per tenant it repaired."""
     drift: list[Drift] = []
     for tenant in tenants if tenants is not None else Tenant.objects.order_by("pk"):
         found = reconcile_tenant(tenant)
-        for item in found:
+        if found:
             logger.warning(
-                "rollup drift in tenant %s on %s %s.%s %s: rollup %s, runs %s",
-                tenant.slug, *item.key, item.rollup, item.actual,
+                "rollup drift in tenant %s: %s cells differed (rollup %s runs, runs %s); repaired",
+                tenant.slug, len(found), sum(d.rollup for d in found), sum(d.actual for d in found),
             )  # fmt: skip
         drift += found
     return drift

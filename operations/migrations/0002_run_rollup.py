@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('action', models.CharField(max_length=40)),
                 ('bucket', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('partially_succeeded', 'Partially succeeded'), ('failed', 'Failed')], max_length=24)),
                 ('count', models.IntegerField(default=0)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenantatlas.tenant')),
+                ('tenant', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenantatlas.tenant')),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('tenant', 'day', 'resource', 'action', 'bucket'), name='run_day_count_key')],
