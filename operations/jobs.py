@@ -7,6 +7,7 @@ from typing import Any
 
 from rq.job import Job
 
+from operations import rollup
 from operations.recovery import recover_runs
 from operations.services import run_execute, run_fail
 
@@ -42,3 +43,8 @@ def on_job_failure(
 def recover_runs_job() -> int:
     """Scheduled every 30 s by ``manage.py rqcron operations/cron.py``."""
     return recover_runs()
+
+
+def reconcile_rollup_job() -> int:
+    """Hourly (operations/cron.py): recount every tenant's runs into the rollup; drift found."""
+    return len(rollup.reconcile())
