@@ -51,6 +51,7 @@ from django.utils import timezone  # noqa: E402
 from rq import Queue, SimpleWorker  # noqa: E402
 
 import operations.services  # noqa: E402
+from operations import rollup  # noqa: E402
 from backups.models import BackupSet  # noqa: E402
 from backups.services import add_policies_context  # noqa: E402
 from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus  # noqa: E402
@@ -154,8 +155,7 @@ def timed_add(
         tenant=tenant, resource="backup_set", action="add_policies", total=len(ids),
         context=add_policies_context(backup_set, ids), dedupe_key=f"bench-{uuid.uuid4().hex}",
     )  # fmt: skip
-    run.job_id = f"run-{run.pk}"
-    run.save(update_fields=["job_id"])
+    rollup.add(run)
     watcher = Watcher(run.pk)
     watcher.thread.start()
     CountingRecorder.made.clear()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from monitoring import selectors, services
+from monitoring import presenters, selectors, services
 from monitoring.chart import build_chart
 from monitoring.filters import RunFilterSet
 from monitoring.keyset import Cursor, CursorError
@@ -51,12 +51,14 @@ def run_list(request: TenantRequest) -> HttpResponse:
     if not filters.is_valid():
         return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)
     stats = _stats(request, filters)
+    page = selectors.run_page(filters.qs, filters.cursor, tenant=request.tenant)
     return render_hub(
         request,
         "monitoring/run_list.html",
         {
             "filters": filters,
-            "page": selectors.run_page(filters.qs, filters.cursor, tenant=request.tenant),
+            "page": page,
+            "rows": presenters.run_rows(page.rows, request.tenant),
             "stats": stats,
             "tabs": bucket_tabs(stats, filters.bucket),
             "chart": build_chart(stats, filters.bucket),
@@ -92,7 +94,11 @@ def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
 
 
 def _poll(request: TenantRequest, run: OperationRun, template: str) -> HttpResponse:
-    response = render_hub(request, template, {"run": run})
+    context: dict[str, Any] = {"run": run}
+    if template == PARTIALS["row"]:
+        with timezone.override(tenant_zone(request.tenant)):
+            context["row"] = presenters.run_row(run, presenters.detail_prefix(request.tenant))
+    response = render_hub(request, template, context)
     # The detail page reloads once when its run ends, to show failures and
     # related links; the partial it gets has no trigger, so polling stops.
     if template == PARTIALS["progress"] and request.htmx and not run.is_active:
