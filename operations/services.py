@@ -159,13 +159,14 @@ def _enqueue(run_id: int) -> None:
 def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | None:
     """queued → running, for exactly one worker. None if the run is not queued any more."""
     now = now or timezone.now()
-    claimed = OperationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
-    )
-    if not claimed:
-        return None
-    run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
-    rollup.move(run, StatusBucket.QUEUED, StatusBucket.RUNNING)
+    with transaction.atomic():
+        claimed = OperationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
+        )
+        if not claimed:
+            return None
+        run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+        rollup.move(run, StatusBucket.QUEUED, StatusBucket.RUNNING)
     return run
 
 
@@ -177,10 +178,17 @@ def run_complete(run: OperationRun, *, now: datetime | None = None) -> Operation
         )
         if not updated:
             raise RunLost(f"run {run.pk} is no longer running")
-        run.refresh_from_db()
+        # Only what the finish changed or the workers counted; tenant and starter stay loaded.
+        run.refresh_from_db(fields=_FINISH_FIELDS)
         rollup.move(run, StatusBucket.RUNNING, run.bucket)
-    notify_run_finished(run)
+        notify_run_finished(run)  # in the same commit: a finished run always has its notice
     return run
+
+
+_FINISH_FIELDS = [
+    "status", "status_bucket", "total", "processed", "succeeded", "failed", "skipped",
+    "failures_dropped", "finished_at", "heartbeat_at", "context",
+]  # fmt: skip
 
 
 def run_fail(
