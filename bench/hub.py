@@ -41,13 +41,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--admin-requests", type=int, default=50)
     parser.add_argument("--reload", action="store_true")
+    parser.add_argument("--db-suffix", default="", help="keep this scale's data set apart")
     parser.add_argument("--child", choices=["load", "measure"])
     parser.add_argument("--total", type=int, default=0)
     args = parser.parse_args()
     if args.child:
-        return child(args)
-    big_url = os.environ["DATABASE_URL"]
-    small_url = big_url + "_10k"
+        child(args)
+        return
+    small_url = os.environ["DATABASE_URL"] + "_10k"
+    big_url = os.environ["DATABASE_URL"] + args.db_suffix
     big = _in_child(big_url, "--scale", str(args.scale), *_common(args))
     small = _in_child(small_url, "--total", str(args.growth_runs), *_common(args))
     report(big, small)
@@ -62,13 +64,25 @@ def _in_child(url: str, *args: str) -> dict[str, Any]:
     env = {**os.environ, "DATABASE_URL": url}
     for step in ("ensure", "migrate", "load", "measure"):
         if step == "ensure":
-            subprocess.run([sys.executable, str(ROOT / "scripts/ensure-database")], env=env, check=True)
+            subprocess.run(
+                [sys.executable, str(ROOT / "scripts/ensure-database")], env=env, check=True
+            )
         elif step == "migrate":
-            subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-                           env=env, cwd=ROOT, check=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+                env=env,
+                cwd=ROOT,
+                check=True,
+            )
         else:
-            out = subprocess.run([sys.executable, __file__, "--child", step, *args], env=env,
-                                 cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout  # fmt: skip
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", step, *args],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.PIPE,
+                text=True,
+            ).stdout
             if step == "load":
                 loaded = json.loads(out.strip().splitlines()[-1])
             else:
@@ -86,20 +100,32 @@ def child(args: argparse.Namespace) -> None:
     from django.conf import settings
 
     # The pages' {% static %} without collectstatic; the same lookup cost as the manifest's.
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # fmt: skip
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     from bench import hub_data
 
-    shape = hub_data.Shape.for_total(args.total) if args.total else hub_data.Shape.for_scale(args.scale)
+    shape = (
+        hub_data.Shape.for_total(args.total) if args.total else hub_data.Shape.for_scale(args.scale)
+    )
     if args.child == "load":
         if hub_data.loaded_shape() == shape and not args.reload:
             print(json.dumps({"kept": True, "runs": shape.total}))
             return
         loaded = hub_data.load(shape)
-        print(json.dumps({"kept": False, "seconds": round(loaded.seconds, 1),
-                          "reconcile_seconds": round(loaded.reconcile_seconds, 2),
-                          "runs": loaded.runs, "failures": loaded.failures,
-                          "notifications": loaded.notifications}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "kept": False,
+                    "seconds": round(loaded.seconds, 1),
+                    "reconcile_seconds": round(loaded.reconcile_seconds, 2),
+                    "runs": loaded.runs,
+                    "failures": loaded.failures,
+                    "notifications": loaded.notifications,
+                }
+            )
+        )
         return
     print(json.dumps(measure(args.requests, args.admin_requests)))
 
@@ -119,29 +145,50 @@ def _pages() -> dict[str, tuple[str, str, dict[str, str]]]:
     hub = f"/t/{big.slug}/monitoring/operations/"
     api = f"/api/v1/t/{big.slug}/runs/"
     now = hub_data.timezone.now().date()
-    custom = f"created_after={now.replace(day=1) - hub_data.timedelta(days=45)}&created_before={now - hub_data.timedelta(days=20)}"
+    after, before = now - hub_data.timedelta(days=60), now - hub_data.timedelta(days=20)
+    custom = f"created_after={after}&created_before={before}"
     cursor = Cursor.after(deep).encode()
     htmx = {"HX-Request": "true"}
     return {
         "hub list, first page": ("hub", hub, {}),
         "hub list, deep page (after 10,000 rows)": ("hub", f"{hub}?cursor={cursor}", {}),
-        "hub ?run_type=backup_set.add_policies": ("hub", f"{hub}?run_type=backup_set.add_policies", {}),
+        "hub ?run_type=backup_set.add_policies": (
+            "hub",
+            f"{hub}?run_type=backup_set.add_policies",
+            {},
+        ),
         "hub ?status_bucket=failed": ("hub", f"{hub}?status_bucket=failed", {}),
         "hub ?status_bucket=queued (rare)": ("hub", f"{hub}?status_bucket=queued", {}),
         "hub ?range=24h": ("hub", f"{hub}?range=24h", {}),
         "hub ?range=7d": ("hub", f"{hub}?range=7d", {}),
         "hub ?range=30d": ("hub", f"{hub}?range=30d", {}),
         "hub custom from/to": ("hub", f"{hub}?{custom}", {}),
-        "hub type+bucket+30d combined": ("hub", f"{hub}?run_type=drift.generate&status_bucket=partially_succeeded&range=30d", {}),
-        "hub combined, deep page": ("hub", f"{hub}?status_bucket=succeeded&range=30d&cursor={cursor}", {}),
+        "hub type+bucket+30d combined": (
+            "hub",
+            f"{hub}?run_type=drift.generate&status_bucket=partially_succeeded&range=30d",
+            {},
+        ),
+        "hub combined, deep page": (
+            "hub",
+            f"{hub}?status_bucket=succeeded&range=30d&cursor={cursor}",
+            {},
+        ),
         "hub run detail, 200 failures": ("hub", f"{hub}{detail.pk}/", {}),
         "notifications inbox": ("hub", f"/t/{big.slug}/notifications/", {}),
         "API list": ("api", api, {}),
-        "API list, combined filters": ("api", f"{api}?run_type=backup_set.add_policies&status_bucket=failed&range=30d", {}),
+        "API list, combined filters": (
+            "api",
+            f"{api}?run_type=backup_set.add_policies&status_bucket=failed&range=30d",
+            {},
+        ),
         "API run detail, 200 failures": ("api", f"{api}{detail.pk}/", {}),
-        "live-progress poll (detail partial)": ("api", f"{hub}{running.pk}/?partial=progress", htmx),
+        "live-progress poll (detail partial)": (
+            "api",
+            f"{hub}{running.pk}/?partial=progress",
+            htmx,
+        ),
         "live-progress poll (list row)": ("api", f"{hub}{running.pk}/?partial=row", htmx),
-    }  # fmt: skip
+    }
 
 
 def measure(requests: int, admin_requests: int) -> dict[str, Any]:
@@ -159,12 +206,19 @@ def measure(requests: int, admin_requests: int) -> dict[str, Any]:
         rows.append({"name": name, "kind": kind, **_timed(reader, url, headers, requests)})
     changelist = "/admin/operations/operationrun/"
     last_page = -(-hub_data.OperationRun.objects.count() // 100)  # the admin shows 100 a page
-    for name, url in (("admin changelist, first page", changelist),
-                      ("admin changelist, page 200", f"{changelist}?p={min(200, last_page)}")):  # fmt: skip
+    for name, url in (
+        ("admin changelist, first page", changelist),
+        ("admin changelist, page 200", f"{changelist}?p={min(200, last_page)}"),
+    ):
         rows.append({"name": name, "kind": "admin", **_timed(admin, url, {}, admin_requests)})
     runs = hub_data.OperationRun.objects.count()
     big = hub_data.OperationRun.objects.filter(tenant__slug=hub_data.BIG).count()
-    return {"rows": rows, "runs": runs, "big": big, "server": connection.cursor().connection.info.server_version}
+    return {
+        "rows": rows,
+        "runs": runs,
+        "big": big,
+        "server": connection.cursor().connection.info.server_version,
+    }
 
 
 def _timed(client: Any, url: str, headers: dict[str, str], n: int) -> dict[str, Any]:
@@ -181,13 +235,18 @@ def _timed(client: Any, url: str, headers: dict[str, str], n: int) -> dict[str, 
         started = time.perf_counter()
         client.get(url, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
-    return {"p50": statistics.median(times), "p95": _p95(times), "queries": len(captured),
-            "n": n, "bytes": len(response.content)}  # fmt: skip
+    return {
+        "p50": statistics.median(times),
+        "p95": _p95(times),
+        "queries": len(captured),
+        "n": n,
+        "bytes": len(response.content),
+    }
 
 
 def _p95(times: list[float]) -> float:
     ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 # -- the report ----------------------------------------------------------------------
@@ -195,23 +254,31 @@ def _p95(times: list[float]) -> float:
 
 def report(big: dict[str, Any], small: dict[str, Any]) -> None:
     small_rows = {row["name"]: row for row in small["rows"]}
-    print(f"hub benchmark: {big['runs']:,} runs ({big['big']:,} in the big tenant) vs growth set "
-          f"{small['runs']:,} ({small['big']:,}); PostgreSQL {big['server']}, Python "
-          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(
+        f"hub benchmark: {big['runs']:,} runs ({big['big']:,} in the big tenant) vs growth set "
+        f"{small['runs']:,} ({small['big']:,}); PostgreSQL {big['server']}, Python "
+        f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
     for label, data in (("data set", big["loaded"]), ("growth set", small["loaded"])):
         print(f"{label}: {json.dumps(data)}")
-    print(f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'target':>7} {'queries':>7} "
-          f"{'p95 10k':>8} {'ratio':>6}")  # fmt: skip
+    print(
+        f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'target':>7} {'queries':>7} "
+        f"{'p95 10k':>8} {'ratio':>6}"
+    )
     for row in big["rows"]:
         base = small_rows.get(row["name"])
         target = TARGETS.get(row["kind"])
         ratio = row["p95"] / base["p95"] if base and base["p95"] else 0.0
-        print(f"{row['name']:44} {row['p50']:8.1f} {row['p95']:8.1f} "
-              f"{(f'≤ {target:.0f}' if target else ''):>7} {row['queries']:7} "
-              f"{(base['p95'] if base else 0):8.1f} {ratio:6.2f}")  # fmt: skip
+        print(
+            f"{row['name']:44} {row['p50']:8.1f} {row['p95']:8.1f} "
+            f"{(f'≤ {target:.0f}' if target else ''):>7} {row['queries']:7} "
+            f"{(base['p95'] if base else 0):8.1f} {ratio:6.2f}"
+        )
     rows = {row["name"]: row for row in big["rows"]}
-    for admin_page, ours in (("admin changelist, first page", "hub list, first page"),
-                             ("admin changelist, page 200", "hub list, deep page (after 10,000 rows)")):  # fmt: skip
+    for admin_page, ours in (
+        ("admin changelist, first page", "hub list, first page"),
+        ("admin changelist, page 200", "hub list, deep page (after 10,000 rows)"),
+    ):
         factor = rows[admin_page]["p95"] / rows[ours]["p95"]
         print(f"{admin_page} vs {ours}: {factor:.0f}x (p95)")
 

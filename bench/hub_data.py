@@ -1,4 +1,4 @@
-"""The MSP-scale data set for bench/hub.py: runs in time order, tenants interleaved, loaded with COPY.
+"""The MSP-scale data set for bench/hub.py: runs in time order, tenants interleaved, COPY-loaded.
 
 At ``scale=1``: 1,000 tenants with about 1,000 runs each plus one tenant
 (``bh-big``) with about 200,000, so about 1.2M runs over 90 days. Every run type
@@ -34,9 +34,13 @@ PREFIX = "bh-"
 BIG = "bh-big"
 READER = "bh-reader"
 ADMIN = "bh-admin"
-PASSWORD = "bench-password-1"  # a throwaway database; the bench signs in with force_login
+PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway database; the bench uses force_login
 DAYS = 90
-TYPES = [("inventory", "sync", 0.5), ("drift", "generate", 0.25), ("backup_set", "add_policies", 0.25)]
+TYPES = [
+    ("inventory", "sync", 0.5),
+    ("drift", "generate", 0.25),
+    ("backup_set", "add_policies", 0.25),
+]
 # status, bucket-deciding counts; shares of all runs
 OUTCOMES = [
     ("succeeded", 0.80),
@@ -47,14 +51,43 @@ OUTCOMES = [
     ("queued", 0.007),
 ]
 RUN_COLUMNS = (
-    "id", "tenant_id", "resource", "action", "status", "total", "processed", "succeeded",
-    "failed", "skipped", "failures_dropped", "failure_reason", "context", "dedupe_key",
-    "initiated_by_id", "attempt", "created_at", "started_at", "finished_at", "heartbeat_at",
-)  # fmt: skip
+    "id",
+    "tenant_id",
+    "resource",
+    "action",
+    "status",
+    "total",
+    "processed",
+    "succeeded",
+    "failed",
+    "skipped",
+    "failures_dropped",
+    "failure_reason",
+    "context",
+    "dedupe_key",
+    "initiated_by_id",
+    "attempt",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "heartbeat_at",
+)
 FAILURE_COLUMNS = ("run_id", "code", "message", "item", "created_at")
-NOTIFICATION_COLUMNS = ("tenant_id", "user_id", "level", "title", "body", "link", "run_id",
-                        "read_at", "created_at")  # fmt: skip
-REASON = "Graph answered 403 Forbidden: the app registration lacks DeviceManagementConfiguration.Read.All."
+NOTIFICATION_COLUMNS = (
+    "tenant_id",
+    "user_id",
+    "level",
+    "title",
+    "body",
+    "link",
+    "run_id",
+    "read_at",
+    "created_at",
+)
+REASON = (
+    "Graph answered 403 Forbidden: the app registration lacks "
+    "DeviceManagementConfiguration.Read.All."
+)
 
 
 @dataclass(frozen=True)
@@ -130,7 +163,8 @@ def _cast(shape: Shape) -> tuple[Tenant, list[Tenant], list[User | None], User]:
     name = f"bench/{shape.small_tenants}/{shape.per_small}/{shape.big}"
     big = Tenant.objects.create(slug=BIG, name=name)
     smalls = Tenant.objects.bulk_create(
-        Tenant(slug=f"{PREFIX}{n:04d}", name=f"Bench tenant {n}") for n in range(shape.small_tenants)
+        Tenant(slug=f"{PREFIX}{n:04d}", name=f"Bench tenant {n}")
+        for n in range(shape.small_tenants)
     )
     reader = User.objects.create_user(READER, password=PASSWORD)
     User.objects.create_superuser(ADMIN, password=PASSWORD)
@@ -141,7 +175,9 @@ def _cast(shape: Shape) -> tuple[Tenant, list[Tenant], list[User | None], User]:
 
 def _copy_all(rng, shape, tenants, weights, users, reader, big) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [OperationRun._meta.db_table])
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [OperationRun._meta.db_table]
+        )
         first_id = cursor.fetchone()[0]
     rows = _runs(rng, shape, tenants, weights, users, first_id, big)
     failures, notifications = io.StringIO(), io.StringIO()
@@ -159,8 +195,10 @@ def _copy_all(rng, shape, tenants, weights, users, reader, big) -> tuple[int, in
                     copy.write(buffer.getvalue())
                     buffer = io.StringIO()
             copy.write(buffer.getvalue())
-        for model, columns, data in ((RunFailure, FAILURE_COLUMNS, failures),
-                                     (Notification, NOTIFICATION_COLUMNS, notifications)):  # fmt: skip
+        for model, columns, data in (
+            (RunFailure, FAILURE_COLUMNS, failures),
+            (Notification, NOTIFICATION_COLUMNS, notifications),
+        ):
             with raw.copy(_copy_sql(model, columns)) as copy:
                 copy.write(data.getvalue())
         cursor.execute(
@@ -218,7 +256,11 @@ def _row(rng, pk, tenant_id, resource, action, outcome, user, created) -> Row:  
     if outcome == "detail":
         total, failed, succeeded = 1000, 200, 800
     elif outcome in ("succeeded", "partially_succeeded", "failed_items"):
-        failed = 0 if outcome == "succeeded" else (total if outcome == "failed_items" else max(1, total // 10))
+        failed = (
+            0
+            if outcome == "succeeded"
+            else (total if outcome == "failed_items" else max(1, total // 10))
+        )
         skipped = rng.randrange(total - failed + 1) // 4 if failed < total else 0
         succeeded = total - failed - skipped
         if outcome == "partially_succeeded" and succeeded == 0:
@@ -231,30 +273,61 @@ def _row(rng, pk, tenant_id, resource, action, outcome, user, created) -> Row:  
         succeeded = rng.randrange(total) if outcome == "running" else 0
     processed = succeeded + failed + skipped
     started = None if status == "queued" else created + timedelta(seconds=rng.uniform(0.05, 3))
-    finished = started + timedelta(seconds=rng.uniform(1, 600)) if status in ("completed", "failed") else None  # type: ignore[operator]
+    finished = (
+        started + timedelta(seconds=rng.uniform(1, 600))
+        if status in ("completed", "failed")
+        else None
+    )  # type: ignore[operator]
     heartbeat = finished or started
     values = (
-        pk, tenant_id, resource, action, status, total, processed, succeeded, failed, skipped, 0,
-        reason, json.dumps(_context(rng, resource, pk)), f"bench-{pk}",
-        user.pk if user else None, 1, created.isoformat(),
-        started.isoformat() if started else None, finished.isoformat() if finished else None,
+        pk,
+        tenant_id,
+        resource,
+        action,
+        status,
+        total,
+        processed,
+        succeeded,
+        failed,
+        skipped,
+        0,
+        reason,
+        json.dumps(_context(rng, resource, pk)),
+        f"bench-{pk}",
+        user.pk if user else None,
+        1,
+        created.isoformat(),
+        started.isoformat() if started else None,
+        finished.isoformat() if finished else None,
         heartbeat.isoformat() if heartbeat else None,
-    )  # fmt: skip
-    return Row(values, outcome, failed, tenant_id, user.pk if user else None, f"{resource}.{action}")
+    )
+    return Row(
+        values, outcome, failed, tenant_id, user.pk if user else None, f"{resource}.{action}"
+    )
 
 
 def _context(rng: random.Random, resource: str, pk: int) -> dict[str, object]:
     if resource == "inventory":
-        return {"scope_key": "compliancePolicy,deviceConfiguration,settingsCatalog",
-                "policy_types": ["compliancePolicy", "deviceConfiguration", "settingsCatalog"],
-                "source": "graph", "snapshot_id": pk}  # fmt: skip
+        return {
+            "scope_key": "compliancePolicy,deviceConfiguration,settingsCatalog",
+            "policy_types": ["compliancePolicy", "deviceConfiguration", "settingsCatalog"],
+            "source": "graph",
+            "snapshot_id": pk,
+        }
     if resource == "drift":
-        return {"scope_key": "compliancePolicy,deviceConfiguration,settingsCatalog",
-                "baseline_run_id": pk - 7, "current_run_id": pk - 3}  # fmt: skip
+        return {
+            "scope_key": "compliancePolicy,deviceConfiguration,settingsCatalog",
+            "baseline_run_id": pk - 7,
+            "current_run_id": pk - 3,
+        }
     count = rng.randrange(1000, 3000) if rng.random() < 0.01 else rng.randrange(1, 50)
     ids = sorted(rng.sample(range(1, 200_000), count))
-    return {"backup_set_id": 1 + pk % 500, "policy_count": count, "policy_ids": ids,
-            "capture_from": "snapshot"}  # fmt: skip
+    return {
+        "backup_set_id": 1 + pk % 500,
+        "policy_count": count,
+        "policy_ids": ids,
+        "capture_from": "snapshot",
+    }
 
 
 def _failures(out: io.StringIO, run: Row) -> int:
@@ -273,10 +346,25 @@ def _notices(out: io.StringIO, run: Row, reader: User, big: Tenant) -> int:
         return 0
     pk, created = run.values[0], run.values[16]
     link = f"/t/{big.slug}/monitoring/operations/{pk}/"
-    out.write(_line((big.pk, reader.pk, "info", f"{run.title} queued", "", link, pk, created, created)))
+    out.write(
+        _line((big.pk, reader.pk, "info", f"{run.title} queued", "", link, pk, created, created))
+    )
     if run.values[18]:
-        out.write(_line((big.pk, reader.pk, "success", f"{run.title} finished", "", link, pk,
-                         None, run.values[18])))  # fmt: skip
+        out.write(
+            _line(
+                (
+                    big.pk,
+                    reader.pk,
+                    "success",
+                    f"{run.title} finished",
+                    "",
+                    link,
+                    pk,
+                    None,
+                    run.values[18],
+                )
+            )
+        )
         return 2
     return 1
 

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,15 +54,19 @@ TARGET_PICKUP_MS = 100
 def start_worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, str(ROOT / "bench/lifecycle_worker.py")],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def tracked(tenant: Tenant, user: User) -> tuple[str, float]:
     started = time.perf_counter()
     with transaction.atomic():
-        run = run_start(tenant=tenant, run_type=RUN_TYPE, initiated_by=user,
-                        dedupe_key=uuid.uuid4().hex).run  # fmt: skip
+        run = run_start(
+            tenant=tenant, run_type=RUN_TYPE, initiated_by=user, dedupe_key=uuid.uuid4().hex
+        ).run
     return f"run-{run.pk}", (time.perf_counter() - started) * 1000
 
 
@@ -135,22 +140,28 @@ def _pickup(tenant: Tenant, user: User) -> float:
 def _report(args, jobs, kinds, start_ms, drain, pickups) -> None:  # type: ignore[no-untyped-def]
     ordered = sorted(jobs, key=lambda job: job.ended_at)
     cost: dict[str, list[float]] = {"tracked": [], "raw": []}
-    for previous, job in zip(ordered, ordered[1:], strict=False):
+    for previous, job in pairwise(ordered):
         cost[kinds[job.id]].append((job.ended_at - previous.ended_at).total_seconds() * 1000)
     done = OperationRun.objects.filter(status_bucket="succeeded", resource="bench").count()
     total = {kind: sum(values) for kind, values in cost.items()}
     overhead = total["tracked"] / total["raw"] - 1
-    print(f"lifecycle benchmark: {args.jobs} tracked + {args.jobs} raw jobs, interleaved, one forking "
-          f"worker ({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}); drained in {drain:.1f} s; "
-          f"{done} tracked runs succeeded")  # fmt: skip
+    print(
+        f"lifecycle benchmark: {args.jobs} tracked + {args.jobs} raw jobs, interleaved, one "
+        f"forking worker ({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}); "
+        f"drained in {drain:.1f} s; {done} tracked runs succeeded"
+    )
     for kind in ("tracked", "raw"):
         values = cost[kind]
-        print(f"  {kind:8} per job in the worker: p50 {statistics.median(values):6.1f} ms, "
-              f"mean {statistics.mean(values):6.1f} ms, total {total[kind] / 1000:6.1f} s; "
-              f"start in the caller p50 {statistics.median(start_ms[kind]):5.2f} ms")  # fmt: skip
+        print(
+            f"  {kind:8} per job in the worker: p50 {statistics.median(values):6.1f} ms, "
+            f"mean {statistics.mean(values):6.1f} ms, total {total[kind] / 1000:6.1f} s; "
+            f"start in the caller p50 {statistics.median(start_ms[kind]):5.2f} ms"
+        )
     print(f"  tracked overhead over raw: {overhead:+.0%} (target <= +{TARGET_OVERHEAD:.0%})")
-    print(f"  enqueue -> start on an idle worker: p50 {statistics.median(pickups):.0f} ms, "
-          f"max {max(pickups):.0f} ms over {len(pickups)} runs (target p50 <= {TARGET_PICKUP_MS} ms)")  # fmt: skip
+    print(
+        f"  enqueue -> start on an idle worker: p50 {statistics.median(pickups):.0f} ms, "
+        f"max {max(pickups):.0f} ms over {len(pickups)} runs (target p50 <= {TARGET_PICKUP_MS} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The trivial work of bench/lifecycle.py, importable by its worker: a tracked run type and a raw job."""
+"""bench/lifecycle.py's trivial work, importable by its worker: a tracked run type, a raw job."""
 
 from __future__ import annotations
 

@@ -65,7 +65,10 @@ class Bar:
             "",
             '<rect x="{}" y="{}" width="{}" height="{}" style="fill: {}" data-bucket="{}" '
             'data-count="{}"/>',
-            ((self.x, s.y, self.width, s.height, s.colour, s.bucket, s.count) for s in self.segments),
+            (
+                (self.x, s.y, self.width, s.height, s.colour, s.bucket, s.count)
+                for s in self.segments
+            ),
         )
 
     @property

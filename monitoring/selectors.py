@@ -81,8 +81,9 @@ def run_page(
 ) -> KeysetPage[OperationRun]:
     """One keyset page; with ``tenant`` (the request's), rows know their tenant without a query."""
     page = keyset_page(runs, cursor, size)
-    for run in page.rows if tenant is not None else ():
-        run.tenant = tenant
+    if tenant is not None:
+        for run in page.rows:
+            run.tenant = tenant
     return page
 
 

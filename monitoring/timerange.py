@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-
 from tenantatlas.models import tenant_zone
 
 __all__ = ["tenant_zone"]  # re-exported: the hub's views read it from here

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from operations.notifications import unread_count
+from operations.notifications import UNREAD_CAP, unread_count
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
@@ -12,4 +12,5 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
     tenant = getattr(request, "tenant", None)
     if tenant is None or not request.user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(user=request.user, tenant=tenant)}
+    count = unread_count(user=request.user, tenant=tenant)
+    return {"unread_notifications": f"{UNREAD_CAP - 1}+" if count >= UNREAD_CAP else count}

@@ -42,8 +42,13 @@ def notify(
     )
 
 
-def unread_count(*, user: User, tenant: Tenant) -> int:
-    return Notification.objects.for_tenant(tenant).unread().filter(user=user).count()
+# The bell counts at most this many: a COUNT over a LIMIT, bounded however many pile up.
+UNREAD_CAP = 100
+
+
+def unread_count(*, user: User, tenant: Tenant, cap: int = UNREAD_CAP) -> int:
+    """Unread notifications, counted up to ``cap`` (the bell shows ``99+`` from there)."""
+    return Notification.objects.for_tenant(tenant).unread().filter(user=user)[:cap].count()
 
 
 def _counts_text(run: OperationRun) -> str:

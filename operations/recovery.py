@@ -63,9 +63,7 @@ def _fail_runs_with_dead_jobs(cutoff: datetime, connection: Redis | None, now: d
     connection = connection or django_rq.get_connection("default")
     # Just-created runs get a grace period: their job is enqueued right after commit.
     runs = list(
-        OperationRun.objects.active()
-        .filter(created_at__lt=cutoff)
-        .values_list("pk", "status")
+        OperationRun.objects.active().filter(created_at__lt=cutoff).values_list("pk", "status")
     )
     jobs = Job.fetch_many([job_id_for(pk) for pk, _ in runs], connection=connection) if runs else []
     failed = 0

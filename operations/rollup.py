@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -54,8 +54,13 @@ def move(run: OperationRun, from_bucket: str | None, to_bucket: str | None) -> N
     if from_bucket == to_bucket:
         return
     day = run_day(run)
-    deltas = sorted((bucket, delta) for bucket, delta in ((from_bucket, -1), (to_bucket, 1)) if bucket)
-    _upsert(run.tenant_id, [((day, run.resource, run.action, bucket), delta) for bucket, delta in deltas])
+    deltas = sorted(
+        (bucket, delta) for bucket, delta in ((from_bucket, -1), (to_bucket, 1)) if bucket
+    )
+    _upsert(
+        run.tenant_id,
+        [((day, run.resource, run.action, bucket), delta) for bucket, delta in deltas],
+    )
 
 
 def active_bucket(run: OperationRun) -> StatusBucket:
@@ -66,9 +71,16 @@ def active_bucket(run: OperationRun) -> StatusBucket:
 def _upsert(tenant_id: int, deltas: list[tuple[Key, int]]) -> None:
     table = RunDayCount._meta.db_table
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(deltas))
-    params: list[object] = []
+    params: list[Any] = []
     for (day, resource, action, bucket), delta in deltas:
-        params += [tenant_id, connection.ops.adapt_datefield_value(day), resource, action, bucket, delta]
+        params += [
+            tenant_id,
+            connection.ops.adapt_datefield_value(day),
+            resource,
+            action,
+            bucket,
+            delta,
+        ]
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT.format(table=table, rows=rows), params)
 
@@ -93,7 +105,9 @@ def recount(tenant: Tenant) -> dict[Key, int]:
         .values_list("day", "resource", "action", "status_bucket")
         .annotate(n=Count("pk"))
     )
-    return {(_as_date(day), resource, action, bucket): n for day, resource, action, bucket, n in rows}
+    return {
+        (_as_date(day), resource, action, bucket): n for day, resource, action, bucket, n in rows
+    }
 
 
 def stored(tenant: Tenant) -> dict[Key, int]:
@@ -147,7 +161,9 @@ def _lock_rollup() -> None:
 def _rewrite(tenant: Tenant, actual: dict[Key, int]) -> None:
     RunDayCount.objects.filter(tenant=tenant).delete()
     RunDayCount.objects.bulk_create(
-        RunDayCount(tenant=tenant, day=day, resource=resource, action=action, bucket=bucket, count=n)
+        RunDayCount(
+            tenant=tenant, day=day, resource=resource, action=action, bucket=bucket, count=n
+        )
         for (day, resource, action, bucket), n in actual.items()
     )
 

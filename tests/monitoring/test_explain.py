@@ -35,7 +35,9 @@ ROLLUP_TABLE = RunDayCount._meta.db_table
 RUN_INDEX = re.compile(
     r"(Index (Only )?Scan (Backward )?using|Bitmap Index Scan on) run_tenant_\w+"
 )
-ROLLUP_INDEX = re.compile(r"(Index (Only )?Scan (Backward )?using|Bitmap Index Scan on) run_day_count_key")
+ROLLUP_INDEX = re.compile(
+    r"(Index (Only )?Scan (Backward )?using|Bitmap Index Scan on) run_day_count_key"
+)
 
 FILL = """
 INSERT INTO operations_operationrun (tenant_id, resource, action, status, total, processed,
@@ -128,7 +130,9 @@ def test_every_filter_combination_uses_a_run_index(login, reader, tenant, big_ta
         for plan in (page_plan, stats_plan):
             for table in (RUN_TABLE, ROLLUP_TABLE):
                 assert f"Seq Scan on {table}" not in plan, f"{query}\n{plan}"
-        assert RUN_INDEX.search(page_plan) and _sorted_rows(page_plan) <= 51, f"{query}\n{page_plan}"
+        assert RUN_INDEX.search(page_plan) and _sorted_rows(page_plan) <= 51, (
+            f"{query}\n{page_plan}"
+        )
         index = RUN_INDEX if "24h" in query else ROLLUP_INDEX
         assert index.search(stats_plan), f"{query}\n{stats_plan}"
     assert len(plans) == 96

@@ -65,7 +65,9 @@ def _step(rng, tenants, work_queue):
         work_queue()  # a real RQ worker claims, performs and completes what is queued
     elif action == "recover" and running:
         silent = rng.choice(running)
-        OperationRun.objects.filter(pk=silent.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+        OperationRun.objects.filter(pk=silent.pk).update(
+            heartbeat_at=timezone.now() - timedelta(hours=1)
+        )
         recover_runs(heartbeat_timeout=60)
 
 
@@ -118,6 +120,8 @@ def test_a_run_counts_on_its_local_day(tenant):
     tenant.time_zone = "Pacific/Auckland"  # UTC+13 in December
     tenant.save()
     late_utc = timezone.now().replace(month=12, day=1, hour=20, minute=0)
-    run = OperationRun.objects.create(tenant=tenant, resource="test", action="items", created_at=late_utc)
+    run = OperationRun.objects.create(
+        tenant=tenant, resource="test", action="items", created_at=late_utc
+    )
 
     assert rollup.run_day(run) == late_utc.date() + timedelta(days=1)
