@@ -182,12 +182,16 @@ def _copy_all(rng, shape, tenants, weights, users, reader, big) -> tuple[int, in
     rows = _runs(rng, shape, tenants, weights, users, first_id, big)
     failures, notifications = io.StringIO(), io.StringIO()
     counts = [0, 0, 0]
+    # A tree from before job_id was derived from the id stored it (for "before" figures).
+    stored_job_id = any(f.name == "job_id" for f in OperationRun._meta.concrete_fields)
+    columns = (*RUN_COLUMNS, "job_id") if stored_job_id else RUN_COLUMNS
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy(_copy_sql(OperationRun, RUN_COLUMNS)) as copy:
+        with raw.copy(_copy_sql(OperationRun, columns)) as copy:
             buffer = io.StringIO()
             for run in rows:
-                buffer.write(_line(run.values))
+                values = (*run.values, f"run-{run.values[0]}") if stored_job_id else run.values
+                buffer.write(_line(values))
                 counts[1] += _failures(failures, run)
                 counts[2] += _notices(notifications, run, reader, big)
                 counts[0] += 1
