@@ -53,6 +53,7 @@ bench: bench-setup
 	$(BENCH_ENV) .venv/bin/python bench/hub.py --scale 1
 	$(BENCH_ENV) .venv/bin/python bench/lifecycle.py --jobs 500
 	$(BENCH_ENV) .venv/bin/python bench/drift.py
+	$(BENCH_ENV) .venv/bin/python bench/drift_deepdiff.py
 	$(BENCH_ENV) .venv/bin/python bench/backup_add.py
 
 # The same at 1/50 scale (24,000 runs; drift 200 vs 200; 20 policies added).

@@ -26,6 +26,7 @@ from backups.outcomes import SKIPPED, SUCCEEDED, Outcome, report, vanished
 from backups.selectors import current_items, latest_hashes, latest_syncs_by_type
 from backups.versions import copy_versions
 from inventory.models import Policy
+from inventory.sources.base import WaitCallback
 from operations.models import OperationRun
 from operations.recorder import RunRecorder
 from operations.registry import RelatedLink
@@ -69,7 +70,7 @@ def _capture_from_source(
     policies = Policy.objects.for_tenant(run.tenant).in_bulk(policy_ids)
     yield from (vanished(pk, None) for pk in policy_ids if pk not in policies)
     # A throttled source sleeps between pages: heartbeat, or the recovery check calls us lost.
-    yield from capture_fresh(run, backup_set, policies, on_wait=lambda _: recorder.heartbeat())
+    yield from capture_fresh(run, backup_set, policies, on_wait=_heartbeat(recorder))
 
 
 def _capture_chunk(
@@ -136,3 +137,12 @@ def related_links(run: OperationRun) -> list[RelatedLink]:
         "backups:detail", kwargs={"tenant_slug": run.tenant.slug, "backup_set_id": backup_set_id}
     )
     return [RelatedLink("Backup set", url)]
+
+
+def _heartbeat(recorder: RunRecorder) -> WaitCallback:
+    """While the source waits for Graph (also between the slices of a long wait): alive."""
+
+    def on_wait(seconds: float, /, *, still: bool = False) -> None:
+        recorder.heartbeat()
+
+    return on_wait

@@ -1,7 +1,8 @@
 """Export a backup set as a zip: one JSON file per policy (its latest version) and a manifest.
 
 This is the format a person restores from: each file holds the policy's
-identity and its normalised settings exactly as captured. Volatile Graph fields
+identity, whom it was assigned to (groups with their display names, exclusions,
+filters) and its normalised settings exactly as captured. Volatile Graph fields
 (ids, timestamps, versions) are not part of normalised settings, and secrets
 were never stored: they appear as the ``__masked_secret__`` marker and must be
 re-entered on restore (``has_masked_secrets`` says where).
@@ -21,6 +22,7 @@ from django.utils.text import slugify
 
 from backups.models import BackupItem, BackupSet
 from backups.selectors import latest_items
+from inventory.identity import assignment_summary
 from tenantatlas.models import Tenant
 
 FORMAT = "tenantatlas.backup-set/1"
@@ -37,6 +39,9 @@ def item_document(item: BackupItem) -> dict[str, Any]:
         "content_hash": item.content_hash,
         "version": item.version,
         "has_masked_secrets": item.has_masked_secrets,
+        # Whom the policy applied to when captured, in words and ids (the raw
+        # assignments, with the group names read at sync time, are in settings too).
+        "assignments": assignment_summary(item.settings),
         "settings": item.settings,
     }
 

@@ -14,7 +14,7 @@ No inventory snapshot is written: that is what an inventory sync is for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 
 from django.db import transaction
@@ -32,6 +32,7 @@ from inventory.sources.base import (
     PolicySource,
     SourceError,
     SourcePolicy,
+    WaitCallback,
 )
 from operations.models import OperationRun
 
@@ -50,7 +51,7 @@ def capture_fresh(
     run: OperationRun,
     backup_set: BackupSet,
     policies: dict[int, Policy],
-    on_wait: Callable[[float], None],
+    on_wait: WaitCallback,
 ) -> Iterator[Outcome]:
     """Outcomes for ``policies`` read from the source; the caller reports unknown ids itself."""
     wanted = {(p.policy_type, p.external_id): p for p in policies.values()}
@@ -66,7 +67,7 @@ def _read(
     backup_set: BackupSet,
     wanted: dict[Key, Policy],
     types: tuple[str, ...],
-    on_wait: Callable[[float], None],
+    on_wait: WaitCallback,
 ) -> Iterator[Outcome]:
     source: PolicySource | None = None
     try:

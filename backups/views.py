@@ -36,6 +36,7 @@ from backups.services import (
     max_policies_per_run,
 )
 from drift.diff import diff_settings
+from inventory.identity import assignment_summary
 from tenantatlas.models import Role
 from tenantatlas.tenancy import TenantForbidden, TenantRequest, get_for_tenant_or_403, role_required
 
@@ -130,6 +131,7 @@ def _with_changes(versions: list[BackupItem]) -> list[dict[str, Any]]:
         {
             "item": item,
             "changes": diff_settings(before.settings, item.settings) if before else None,
+            "assignments": assignment_summary(item.settings),
             "settings_json": json.dumps(item.settings, indent=2, sort_keys=True),
         }
         for item, before in zip(versions, older, strict=True)

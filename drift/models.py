@@ -53,3 +53,8 @@ class DriftFinding(models.Model):
     @property
     def setting_changes(self) -> list[SettingChange]:
         return [SettingChange.from_json(change) for change in self.changes]
+
+    @property
+    def assignment_change_count(self) -> int:
+        """How many of the changes are to whom the policy applies (they are listed first)."""
+        return sum(1 for change in self.changes if change.get("area") == "assignment")

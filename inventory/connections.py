@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
@@ -131,6 +132,8 @@ def _graph_source(
         http=http,
         sleep=sleep,
         policy_types=policy_types,
+        retry_after_ceiling=settings.GRAPH_RETRY_AFTER_MAX,
+        cloud=connection.cloud,
     )
 
 

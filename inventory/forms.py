@@ -78,8 +78,9 @@ class ConnectionForm(_ModelForm):
 
     class Meta:
         model = TenantConnection
-        fields = ["kind", "auth_method", "client_id", "demo_size", "demo_fail_every"]
+        fields = ["kind", "cloud", "auth_method", "client_id", "demo_size", "demo_fail_every"]
         labels = {
+            "cloud": "Microsoft cloud",
             "auth_method": "Authenticate with",
             "client_id": "Application (client) id",
             "demo_size": "Demo tenant size (policies)",
@@ -96,10 +97,15 @@ class ConnectionForm(_ModelForm):
         self.fields["entra_tenant_id"].initial = self.instance.tenant.entra_tenant_id
         # Omitted (scripts, older clients): keep the stored method, see clean_auth_method.
         self.fields["auth_method"].required = False
+        self.fields["cloud"].required = False
 
     def clean_auth_method(self) -> str:
         value: str = self.cleaned_data.get("auth_method") or ""
         return value or self.instance.auth_method or AuthMethod.SECRET
+
+    def clean_cloud(self) -> str:
+        value: str = self.cleaned_data.get("cloud") or ""
+        return value or self.instance.cloud or "global"
 
     def clean_certificate_file(self) -> str:
         """The uploaded file's text ("" without one); binary files are refused here."""

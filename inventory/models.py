@@ -161,6 +161,15 @@ class ConnectionKind(models.TextChoices):
     GRAPH = "graph", "Microsoft Graph"
 
 
+class Cloud(models.TextChoices):
+    """Which Microsoft cloud the tenant lives in: picks the login authority and Graph host."""
+
+    GLOBAL = "global", "Global (login.microsoftonline.com, graph.microsoft.com)"
+    USGOV_HIGH = "usgov_high", "US Government GCC High (graph.microsoft.us)"
+    USGOV_DOD = "usgov_dod", "US Government DoD (dod-graph.microsoft.us)"
+    CHINA = "china", "China, operated by 21Vianet (microsoftgraph.chinacloudapi.cn)"
+
+
 class AuthMethod(models.TextChoices):
     SECRET = "secret", "Client secret"
     CERTIFICATE = "certificate", "Certificate"
@@ -196,6 +205,7 @@ class TenantConnection(models.Model):
     demo_generation = models.PositiveIntegerField(default=0)
     # Microsoft Graph, app-only: the Entra tenant id lives on Tenant.
     client_id = models.CharField(max_length=100, blank=True)
+    cloud = models.CharField(max_length=16, choices=Cloud.choices, default=Cloud.GLOBAL)
     client_secret_encrypted = models.TextField(blank=True)
     secret_updated_at = models.DateTimeField(null=True, blank=True)
     # Which credential a Graph sync uses; the other one may stay stored, unused.

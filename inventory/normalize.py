@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from inventory.identity import comparable
+
 MASKED_SECRET = "__masked_secret__"  # noqa: S105 - a marker, not a secret
 
 VOLATILE_KEYS = frozenset(
@@ -32,8 +34,19 @@ VOLATILE_KEYS = frozenset(
 
 _MASK_RE = re.compile(r"^\*{3,}$")
 
+# Kept although volatile-looking, by the key holding the dict (see inventory.identity):
+# include vs exclude of an assignment lives only in its target's @odata.type, and an
+# expanded group-policy definition or presentation is identified by its catalog id.
+KEPT_BY_PARENT = {
+    "target": frozenset({"@odata.type"}),
+    "definition": frozenset({"id"}),
+    "presentation": frozenset({"id"}),
+}
 
-def _is_volatile(key: str) -> bool:
+
+def _is_volatile(key: str, parent_key: str | None = None) -> bool:
+    if key in KEPT_BY_PARENT.get(parent_key or "", ()):
+        return False
     return key in VOLATILE_KEYS or key.startswith("@odata.") or "@odata." in key
 
 
@@ -41,21 +54,21 @@ def _is_masked(value: Any) -> bool:
     return isinstance(value, str) and bool(_MASK_RE.match(value))
 
 
-def normalize_settings(value: Any) -> Any:
+def normalize_settings(value: Any, parent_key: str | None = None) -> Any:
     """Return a copy of ``value`` without volatile keys and with masked secrets marked."""
     if isinstance(value, dict):
         encrypted = value.get("isEncrypted") is True
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if _is_volatile(key):
+            if _is_volatile(key, parent_key):
                 continue
             if encrypted and key == "value":
                 out[key] = MASKED_SECRET
             else:
-                out[key] = normalize_settings(item)
+                out[key] = normalize_settings(item, key)
         return out
     if isinstance(value, list):
-        return [normalize_settings(item) for item in value]
+        return [normalize_settings(item, parent_key) for item in value]
     if _is_masked(value):
         return MASKED_SECRET
     return value
@@ -66,8 +79,10 @@ def canonical_json(value: Any) -> str:
 
 
 def content_hash(normalized: Any) -> str:
-    """The ingest hash of already-normalised settings (sha256 of the canonical JSON)."""
-    return hashlib.sha256(canonical_json(normalized).encode()).hexdigest()
+    """The ingest hash of already-normalised settings: sha256 of the canonical JSON of
+    their comparable form (identity arrays sorted, Microsoft metadata dropped), so a
+    reordered copy or a metadata-only change hashes the same and is never diffed."""
+    return hashlib.sha256(canonical_json(comparable(normalized)).encode()).hexdigest()
 
 
 def scope_key(policy_types: list[str] | set[str] | tuple[str, ...]) -> str:
@@ -88,4 +103,4 @@ def normalize(raw: Any) -> Normalized:
     """Normalise a raw body and derive its hash and masked-secret mark from one canonical text."""
     settings = normalize_settings(raw)
     text = canonical_json(settings)
-    return Normalized(settings, hashlib.sha256(text.encode()).hexdigest(), MASKED_SECRET in text)
+    return Normalized(settings, content_hash(settings), MASKED_SECRET in text)

@@ -118,8 +118,9 @@ class _WaitNotes:
         self.retries = 0
         self.waiting = False
 
-    def __call__(self, seconds: float) -> None:
-        self.retries += 1
+    def __call__(self, seconds: float, /, *, still: bool = False) -> None:
+        if not still:
+            self.retries += 1
         self.waiting = True
         self.recorder.note(
             waiting=f"waiting for Graph (retry in {seconds:.0f} s)", retries=self.retries

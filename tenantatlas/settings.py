@@ -175,6 +175,9 @@ RUN_QUEUED_GRACE = env_int("RUN_QUEUED_GRACE", 60)
 RUN_FAILURE_CAP = env_int("RUN_FAILURE_CAP", 200)
 # The most policies one "Add policies" run may take (a bigger selection is refused).
 BACKUP_ADD_MAX_POLICIES = env_int("BACKUP_ADD_MAX_POLICIES", 5000)
+# The longest Retry-After a Graph sync waits out (the run heartbeats meanwhile); a longer
+# one fails the sync as throttled instead of retrying early.
+GRAPH_RETRY_AFTER_MAX = env_int("GRAPH_RETRY_AFTER_MAX", 300)
 
 # Fernet key that encrypts tenant Graph client secrets at rest. In DEBUG a key
 # derived from SECRET_KEY is used so the demo needs no set-up.

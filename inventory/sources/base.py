@@ -7,7 +7,7 @@ sync job owns persistence, progress and message sanitising.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -95,8 +95,15 @@ class SourceError(Exception):
         return self.message
 
 
-# Called with the number of seconds the source is about to sleep (e.g. throttled).
-WaitCallback = Callable[[float], None]
+class WaitCallback(Protocol):
+    """Called with the seconds the source is about to sleep (e.g. throttled); during a long
+    wait again every WAIT_SLICE seconds with what is left and ``still=True``, so the
+    caller can heartbeat (the run is alive, only waiting) without counting a new retry."""
+
+    def __call__(self, seconds: float, /, *, still: bool = False) -> None: ...
+
+
+WAIT_SLICE = 20.0  # seconds: well under RUN_HEARTBEAT_TIMEOUT's default of 90
 
 
 class PolicySource(Protocol):

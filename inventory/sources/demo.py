@@ -82,6 +82,11 @@ class _Spec:
     created_generation: int
     knobs: tuple[int, ...]  # index of the current choice of each template knob
     revisions: int = 0
+    audience: int = -1  # index into AUDIENCES; -1 = the serial's own (serial % len)
+
+    @property
+    def audience_index(self) -> int:
+        return self.audience if self.audience >= 0 else self.serial % len(AUDIENCES)
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,8 @@ def _gp_value(display_name: str, category: str, enabled: bool) -> Any:
         "enabled": enabled,
         "configurationType": "policy",
         "definition": {
+            # The catalog id of an ADMX definition: stable, whatever the tenant.
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"admx:{category}:{display_name}")),
             "displayName": display_name,
             "classType": "machine",
             "categoryPath": category,
@@ -757,6 +764,56 @@ TEMPLATES_BY_TYPE: dict[str, tuple[int, ...]] = {
 }
 
 
+# --- assignments ------------------------------------------------------------------------------
+
+# The demo directory: group ids and names, one assignment filter.
+DEMO_GROUPS = {
+    name: str(uuid.uuid5(uuid.NAMESPACE_URL, f"tenantatlas-demo-group:{name}"))
+    for name in ("Finance-Laptops", "Pilot", "Sales-Phones", "Kiosks", "Executives")
+}
+DEMO_FILTER = ("Corporate devices", "9d1b5c3e-0000-4000-8000-0000000000f1")
+NO_FILTER = "00000000-0000-0000-0000-000000000000"
+# Who a policy applies to: (target kind, group name or "", filter mode or "") per target.
+AUDIENCES: tuple[tuple[tuple[str, str, str], ...], ...] = (
+    (("group", "Finance-Laptops", ""), ("exclusion", "Pilot", "")),
+    (("group", "Sales-Phones", "include"),),
+    (("allDevices", "", ""), ("exclusion", "Kiosks", "")),
+    (("allUsers", "", ""),),
+    (("group", "Finance-Laptops", ""), ("group", "Executives", ""), ("exclusion", "Pilot", "")),
+    (("group", "Finance-Laptops", "exclude"), ("exclusion", "Pilot", "")),
+)
+TARGET_TYPES = {
+    "group": "groupAssignmentTarget",
+    "exclusion": "exclusionGroupAssignmentTarget",
+    "allDevices": "allDevicesAssignmentTarget",
+    "allUsers": "allLicensedUsersAssignmentTarget",
+}
+
+
+def _assignments(spec: _Spec) -> list[dict[str, Any]]:
+    """Assignments as Graph expands them, names beside ids as our Graph source adds them."""
+    out = []
+    for n, (kind, group, mode) in enumerate(AUDIENCES[spec.audience_index]):
+        target: dict[str, Any] = {
+            "@odata.type": f"#microsoft.graph.{TARGET_TYPES[kind]}",
+            "deviceAndAppManagementAssignmentFilterId": DEMO_FILTER[1] if mode else NO_FILTER,
+            "deviceAndAppManagementAssignmentFilterType": mode or "none",
+        }
+        if mode:
+            target["filterDisplayName"] = DEMO_FILTER[0]
+        if group:
+            target.update(groupId=DEMO_GROUPS[group], groupDisplayName=group)
+        out.append({"id": f"{spec.external_id}_{n}", "target": target})
+    return out
+
+
+def _reorder(body: dict[str, Any], rng: random.Random) -> None:
+    """Graph returns sets in no stable order: shuffle what has no order (never drift)."""
+    for key in ("assignments", "roleScopeTagIds", "settings", "definitionValues"):
+        if isinstance(body.get(key), list):
+            rng.shuffle(body[key])
+
+
 # --- the inventory model: specs and their evolution ---------------------------------------------
 
 
@@ -774,11 +831,16 @@ def _new_spec(rng: random.Random, serial: int, generation: int) -> _Spec:
 
 
 def _modify(rng: random.Random, spec: _Spec) -> _Spec:
-    """Flip one knob to a different choice, so the normalised content really changes."""
+    """Flip one knob to a different choice, so the normalised content really changes;
+    every fourth change moves the policy to another audience (assignment drift)."""
     knobs = list(spec.knobs)
     i = rng.randrange(len(knobs))
     count = len(TEMPLATES[spec.template].knobs[i][1])
-    knobs[i] = (knobs[i] + 1 + rng.randrange(count - 1)) % count
+    shift = 1 + rng.randrange(count - 1)
+    if (spec.serial + spec.revisions) % 4 == 0:
+        audience = (spec.audience_index + 1) % len(AUDIENCES)
+        return replace(spec, audience=audience, revisions=spec.revisions + 1)
+    knobs[i] = (knobs[i] + shift) % count
     return replace(spec, knobs=tuple(knobs), revisions=spec.revisions + 1)
 
 
@@ -899,7 +961,7 @@ def _volatile_head(spec: _Spec, generation: int, name_key: str) -> dict[str, Any
     )
     head[name_key] = _display_name(spec)
     head["description"] = f"Managed by the endpoint team ({tpl.label})"
-    head["roleScopeTagIds"] = ["0"]
+    head["roleScopeTagIds"] = ["0", "1"] if spec.serial % 2 else ["0"]
     return head
 
 
@@ -920,6 +982,8 @@ def _build_body(seed: str, spec: _Spec, generation: int, settings_bytes: int) ->
     if count:
         variant = spec.serial % PAD_VARIANTS
         body[tpl.pad_key].extend(json.loads(_pad_json(spec.template, variant, count)))
+    body["assignments"] = _assignments(spec)
+    _reorder(body, random.Random(f"tenantatlas-demo-order|{seed}|{spec.serial}|{generation}"))
     return body
 
 
@@ -1001,8 +1065,8 @@ class DemoSource:
     ) -> dict[str, set[tuple[str, str]]]:
         """What drift between two generations must find, from the generator's own model.
 
-        "modified" means the knob choices differ, i.e. the normalised settings differ
-        (a knob flipped and later flipped back counts as unchanged).
+        "modified" means the knob choices or the audience differ, i.e. the settings or
+        the assignments differ (a knob flipped and later flipped back counts as unchanged).
         """
         wanted = set(check_policy_types(policy_types))
 
@@ -1015,5 +1079,10 @@ class DemoSource:
         return {
             "added": set(after) - set(before),
             "removed": set(before) - set(after),
-            "modified": {k for k in set(before) & set(after) if before[k].knobs != after[k].knobs},
+            "modified": {
+                k
+                for k in set(before) & set(after)
+                if (before[k].knobs, before[k].audience_index)
+                != (after[k].knobs, after[k].audience_index)
+            },
         }

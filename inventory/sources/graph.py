@@ -9,8 +9,9 @@ Quirks handled here:
   (``SecretCredential`` / ``CertificateCredential``): a certificate signs a
   short-lived JWT client assertion (RFC 7523), and only that assertion is sent.
 * ``@odata.nextLink`` is an opaque absolute URL (``$skiptoken``) and is
-  followed as given; it must stay on graph.microsoft.com, because we send our
-  bearer token to it.
+  followed as given; it must stay on the cloud's Graph host (graph.microsoft.com,
+  graph.microsoft.us, dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn),
+  because we send our bearer token to it.
 * 429/503 carry ``Retry-After`` (seconds, sometimes an HTTP date, sometimes
   nothing); Intune also answers transient 500/502/504. All are retried with
   capped backoff, reporting each wait through ``on_wait``.
@@ -48,6 +49,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from inventory.sources.base import (
     POLICY_TYPES,
+    WAIT_SLICE,
     ItemError,
     SourceError,
     SourcePolicy,
@@ -57,28 +59,73 @@ from inventory.sources.base import (
 
 log = logging.getLogger(__name__)
 
-LOGIN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
-GRAPH_HOST = "graph.microsoft.com"
-GRAPH_ROOT = f"https://{GRAPH_HOST}"
-SCOPE = f"{GRAPH_ROOT}/.default"
-ENDPOINTS = {
-    "deviceConfiguration": f"{GRAPH_ROOT}/v1.0/deviceManagement/deviceConfigurations",
-    "compliancePolicy": f"{GRAPH_ROOT}/v1.0/deviceManagement/deviceCompliancePolicies",
-    "settingsCatalog": f"{GRAPH_ROOT}/beta/deviceManagement/configurationPolicies?$expand=settings",
-    "groupPolicyConfiguration": (
-        f"{GRAPH_ROOT}/beta/deviceManagement/groupPolicyConfigurations?$expand=definitionValues($expand=definition)"
-    ),
+# National clouds: each has its own login authority and Graph host, and a token of one
+# is worthless at another. https://learn.microsoft.com/graph/deployments
+CLOUDS = {
+    "global": ("login.microsoftonline.com", "graph.microsoft.com"),
+    "usgov_high": ("login.microsoftonline.us", "graph.microsoft.us"),
+    "usgov_dod": ("login.microsoftonline.us", "dod-graph.microsoft.us"),
+    "china": ("login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"),
 }
-CATALOG_SETTINGS_URL = (
-    f"{GRAPH_ROOT}/beta/deviceManagement/configurationPolicies('{{id}}')/settings"
-)
+GROUPS_PER_CALL = 1000  # directoryObjects/getByIds takes up to 1,000 ids a call
+
+
+class GraphUrls:
+    """Every address the source calls, for one cloud.
+
+    Every family is read from beta (docs/inventory.md, "What is read"): v1.0 lacks
+    many deviceConfiguration subtypes (Wi-Fi, VPN, certificate and e-mail profiles of
+    most platforms) and properties; settings catalog and administrative templates
+    exist only there. Assignments come expanded with the policy, in the same body.
+    """
+
+    def __init__(self, cloud: str = "global") -> None:
+        if cloud not in CLOUDS:
+            raise ValueError(f"unknown cloud {cloud!r}")
+        login, self.graph_host = CLOUDS[cloud]
+        root = f"https://{self.graph_host}"
+        self.login = f"https://{login}/{{tenant}}/oauth2/v2.0/token"
+        self.scope = f"{root}/.default"
+        manage = f"{root}/beta/deviceManagement"
+        self.endpoints = {
+            "deviceConfiguration": f"{manage}/deviceConfigurations?$expand=assignments",
+            "compliancePolicy": f"{manage}/deviceCompliancePolicies?$expand=assignments",
+            "settingsCatalog": f"{manage}/configurationPolicies?$expand=settings,assignments",
+            "groupPolicyConfiguration": (f"{manage}/groupPolicyConfigurations?$expand=assignments"),
+        }
+        self.catalog_settings = f"{manage}/configurationPolicies('{{id}}')/settings"
+        # A list cannot expand two levels (definition values, then their presentation
+        # values): each administrative template's values are read on their own.
+        self.definition_values = (
+            f"{manage}/groupPolicyConfigurations('{{id}}')/definitionValues"
+            "?$expand=definition,presentationValues($expand=presentation)"
+        )
+        # Group ids of assignment targets -> display names.
+        self.groups_by_ids = f"{root}/v1.0/directoryObjects/getByIds"
+        self.assignment_filters = f"{manage}/assignmentFilters"
+
+
+_GLOBAL = GraphUrls()
+# The global cloud's addresses, as module constants for callers and tests.
+LOGIN_URL = _GLOBAL.login
+GRAPH_HOST = _GLOBAL.graph_host
+SCOPE = _GLOBAL.scope
+ENDPOINTS = _GLOBAL.endpoints
+CATALOG_SETTINGS_URL = _GLOBAL.catalog_settings
+DEFINITION_VALUES_URL = _GLOBAL.definition_values
+GROUPS_BY_IDS_URL = _GLOBAL.groups_by_ids
+ASSIGNMENT_FILTERS_URL = _GLOBAL.assignment_filters
+NO_FILTER = "00000000-0000-0000-0000-000000000000"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TOKEN_REFRESH_MARGIN = 300.0  # seconds before expiry at which a cached token is renewed
 MAX_MESSAGE = 400
 
 # AADSTS codes from the token endpoint (error_codes / "AADSTSnnnn:" in error_description).
-AADSTS_CONSENT = {65001, 700016, 7000229, 500011}
+AADSTS_CONSENT = {65001, 7000229, 500011}
+# "Application with identifier ... was not found in the directory": a wrong client id, or
+# a right one in the wrong tenant (or cloud). Consent cannot help.
+AADSTS_APP_NOT_FOUND = {700016}
 AADSTS_BAD_SECRET = {7000215, 7000222, 7000216}
 # The client assertion: bad signature or certificate not registered (700027), issuer or
 # audience not matching (700021, 700023), outside its time window (700024: our clock).
@@ -116,6 +163,8 @@ HINT_ASSERTION_TIME = (
 )
 HINT_BAD_TENANT = "Check the Entra tenant id (a GUID or a verified domain of the tenant)."
 HINT_CONSENT = "An admin must grant admin consent to the app in this tenant."
+HINT_APP_NOT_FOUND = "application not found: check the client id and the tenant."
+DEFAULT_RETRY_AFTER_CEILING = 300.0  # seconds (GRAPH_RETRY_AFTER_MAX)
 
 
 def platform_from_odata_type(odata_type: str | None) -> str:
@@ -173,7 +222,35 @@ def _graph_error_parts(response: httpx.Response) -> tuple[str, str, str]:
     inner = error.get("innerError") or error.get("innererror")
     inner = inner if isinstance(inner, dict) else {}
     code = str(error.get("code") or response.reason_phrase or "Error")
-    return code, str(error.get("message") or ""), _support_ids(response, inner)
+    message, activity = _intune_message(str(error.get("message") or ""))
+    ids = _support_ids(response, inner)
+    if activity:
+        ids = f" (Activity ID: {activity}{', ' + ids[2:-1] if ids else ''})"
+    return code, message, ids
+
+
+_ACTIVITY_RE = re.compile(r"Activity ID: ([0-9a-fA-F-]{36})")
+
+
+def _intune_message(message: str) -> tuple[str, str]:
+    """Intune nests its own error JSON in Graph's message ("_version": 3, "Message": "An
+    error has occurred - Operation ID ... - Activity ID: <guid> - Url: <internal>"): keep
+    its words and the Activity ID support asks for, not the internal URL."""
+    text = message
+    if message.lstrip().startswith("{"):
+        try:
+            nested = json.loads(message)
+        except ValueError:
+            nested = None
+        if isinstance(nested, dict):
+            phrase = str(nested.get("CustomApiErrorPhrase") or "")
+            text = phrase or str(nested.get("Message") or "")
+    match = _ACTIVITY_RE.search(text)
+    activity = match.group(1) if match else ""
+    text = text.split(" - Url: ", 1)[0]
+    text = re.sub(r" - Operation ID \(for customer support\): [0-9a-f-]{36}", "", text)
+    text = _ACTIVITY_RE.sub("", text).strip(" -")
+    return text, activity
 
 
 def _path(url: str) -> str:
@@ -449,6 +526,8 @@ class GraphSource:
         sleep: Callable[[float], None] = time.sleep,
         max_retries: int = 4,
         max_backoff: float = 60.0,
+        retry_after_ceiling: float = DEFAULT_RETRY_AFTER_CEILING,
+        cloud: str = "global",
         timeout: float = 30.0,
         policy_types: tuple[str, ...] = POLICY_TYPES,
         clock: Callable[[], float] = time.monotonic,
@@ -464,6 +543,8 @@ class GraphSource:
         self._clock = clock
         self._max_retries = max(0, max_retries)
         self._max_backoff = max_backoff
+        self._retry_after_ceiling = retry_after_ceiling
+        self._urls = GraphUrls(cloud)
         self._timeout = timeout
         # Bounded everywhere: connecting never waits longer than 10 s.
         self._timeouts = httpx.Timeout(timeout, connect=min(timeout, 10.0))
@@ -471,6 +552,11 @@ class GraphSource:
         self._http = http if http is not None else httpx.Client(timeout=self._timeouts)
         self.__token: str | None = None
         self._token_expires_at = 0.0
+        # Names of assignment targets, learnt once per source (one source = one sync).
+        self._group_names: dict[str, str] = {}
+        self._groups_asked: set[str] = set()
+        self._filter_names: dict[str, str] = {}
+        self._filters_asked = False
         self.__sent: tuple[str, ...] = ()  # the last token request's proof (e.g. the assertion)
 
     def __repr__(self) -> str:
@@ -495,13 +581,89 @@ class GraphSource:
         self, *, on_wait: WaitCallback | None = None
     ) -> Iterator[list[SourcePolicy | ItemError]]:
         for policy_type in self.policy_types:
-            url: str | None = ENDPOINTS[policy_type]
+            url: str | None = self._urls.endpoints[policy_type]
             while url:
                 body = self._get_json(url, on_wait)
                 page = [self._item(policy_type, raw, on_wait) for raw in self._values(body, url)]
                 if page:
+                    self._name_targets(page, on_wait)
                     yield page
                 url = self._next_link(body, url)
+
+    # --- names of assignment targets (cached for the whole sync) ---------------------------
+
+    def _name_targets(
+        self, page: list[SourcePolicy | ItemError], on_wait: WaitCallback | None
+    ) -> None:
+        """Add ``groupDisplayName``/``filterDisplayName`` beside the ids of every target.
+
+        The names are metadata for people (inventory.identity.METADATA): drift compares
+        the ids. Unknown ids are looked up in one batched call per page that brings new
+        ones (usually one call per sync); without the directory permission the ids stay
+        unnamed and the sync goes on.
+        """
+        targets = [
+            assignment["target"]
+            for item in page
+            if isinstance(item, SourcePolicy)
+            for assignment in item.settings.get("assignments") or ()
+            if isinstance(assignment, dict) and isinstance(assignment.get("target"), dict)
+        ]
+        self._learn_groups({str(t["groupId"]) for t in targets if t.get("groupId")}, on_wait)
+        if any(t.get("deviceAndAppManagementAssignmentFilterId") not in (None, "", NO_FILTER)
+               for t in targets):  # fmt: skip
+            self._learn_filters(on_wait)
+        for target in targets:
+            group = self._group_names.get(str(target.get("groupId") or ""))
+            if group:
+                target["groupDisplayName"] = group
+            name = self._filter_names.get(
+                str(target.get("deviceAndAppManagementAssignmentFilterId"))
+            )
+            if name:
+                target["filterDisplayName"] = name
+
+    def _learn_groups(self, group_ids: set[str], on_wait: WaitCallback | None) -> None:
+        unknown = sorted(group_ids - self._groups_asked)
+        self._groups_asked.update(unknown)
+        for start in range(0, len(unknown), GROUPS_PER_CALL):
+            ids = unknown[start : start + GROUPS_PER_CALL]
+            body = self._optional_post(
+                self._urls.groups_by_ids, {"ids": ids, "types": ["group"]}, on_wait
+            )
+            for group in (body or {}).get("value") or ():
+                if isinstance(group, dict) and group.get("id") and group.get("displayName"):
+                    self._group_names[str(group["id"])] = str(group["displayName"])
+
+    def _learn_filters(self, on_wait: WaitCallback | None) -> None:
+        if self._filters_asked:
+            return
+        self._filters_asked = True
+        url: str | None = self._urls.assignment_filters
+        while url:
+            try:
+                body = self._get_json(url, on_wait)
+            except SourceError as exc:
+                if exc.code not in ("permission_missing", "not_found", "bad_response"):
+                    raise
+                log.info("graph assignment filters not readable: %s", exc.code)
+                return
+            for item in self._values(body, url):
+                if isinstance(item, dict) and item.get("id") and item.get("displayName"):
+                    self._filter_names[str(item["id"])] = str(item["displayName"])
+            url = self._next_link(body, url)
+
+    def _optional_post(
+        self, url: str, payload: dict[str, Any], on_wait: WaitCallback | None
+    ) -> dict[str, Any] | None:
+        """A POST whose refusal (no directory permission) leaves names out, nothing else."""
+        headers = {"Authorization": f"Bearer {self._token(on_wait)}", "Accept": "application/json"}
+        response = self._send("POST", url, on_wait, what=f"POST {_path(url)}", headers=headers,
+                              json=payload)  # fmt: skip
+        if response.status_code >= 400:
+            log.info("graph %s answered %s: targets stay unnamed", _path(url), response.status_code)
+            return None
+        return self._parse(response, url)
 
     # --- items -----------------------------------------------------------------------------
 
@@ -514,9 +676,14 @@ class GraphSource:
         name = str(raw.get("displayName") or raw.get("name") or "")
         if not isinstance(external_id, str) or not external_id:
             return ItemError(policy_type, "", name, "bad_response", "a listed policy has no id")
-        if policy_type == "settingsCatalog":
+        completions = {
+            "settingsCatalog": self._complete_catalog_settings,
+            "groupPolicyConfiguration": self._complete_definition_values,
+        }
+        complete = completions.get(policy_type)
+        if complete is not None:
             try:
-                raw = self._complete_catalog_settings(raw, on_wait)
+                raw = complete(raw, on_wait)
             except SourceError as exc:
                 if exc.code not in ("not_found", "permission_missing", "bad_response"):
                     raise  # throttling, outages and auth problems stop the whole sync
@@ -534,7 +701,7 @@ class GraphSource:
         url: str | None = (
             self._checked_link(str(next_url))
             if next_url
-            else CATALOG_SETTINGS_URL.format(id=quote(raw["id"], safe=""))
+            else self._urls.catalog_settings.format(id=quote(raw["id"], safe=""))
         )
         while url:
             body = self._get_json(url, on_wait)
@@ -543,6 +710,20 @@ class GraphSource:
         completed = {k: v for k, v in raw.items() if k != "settings@odata.nextLink"}
         completed["settings"] = settings
         return completed
+
+    def _complete_definition_values(
+        self, raw: dict[str, Any], on_wait: WaitCallback | None
+    ) -> dict[str, Any]:
+        """An administrative template's values with their definitions and presentation values."""
+        if isinstance(raw.get("definitionValues"), list):
+            return raw  # already expanded (an older answer, or a test's)
+        url: str | None = self._urls.definition_values.format(id=quote(raw["id"], safe=""))
+        values: list[Any] = []
+        while url:
+            body = self._get_json(url, on_wait)
+            values.extend(self._values(body, url))
+            url = self._next_link(body, url)
+        return {**raw, "definitionValues": values}
 
     def _values(self, body: dict[str, Any], url: str) -> list[Any]:
         values = body.get("value")
@@ -561,7 +742,7 @@ class GraphSource:
     def _checked_link(self, link: str) -> str:
         # Followed as given, but our bearer token must never be sent to another host.
         parsed = httpx.URL(link)
-        if parsed.scheme != "https" or parsed.host != GRAPH_HOST:
+        if parsed.scheme != "https" or parsed.host != self._urls.graph_host:
             raise self._error(
                 "bad_response", f"Graph sent a nextLink to another host ({parsed.host})"
             )
@@ -617,19 +798,35 @@ class GraphSource:
                 retry_after = _retry_after(response)
             if attempt + 1 == attempts:
                 raise failure
+            if retry_after is not None and retry_after > self._retry_after_ceiling:
+                # Retrying before Graph said would only be throttled again, longer.
+                raise self._error(
+                    failure.code,
+                    f"{failure.message} Graph asked to wait {retry_after:.0f} s, more than "
+                    f"the {self._retry_after_ceiling:.0f} s this server waits "
+                    "(GRAPH_RETRY_AFTER_MAX); try again later.",
+                )
             self._wait(self._delay(attempt, retry_after), on_wait, what, failure.code)
         raise AssertionError("unreachable")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is None:
-            retry_after = 2.0 ** (attempt + 1)  # no Retry-After: back off 2, 4, 8, ...
-        return min(retry_after, self._max_backoff)
+        if retry_after is not None:
+            return retry_after  # as given: never earlier (the ceiling was checked)
+        return min(2.0 ** (attempt + 1), self._max_backoff)  # back off 2, 4, 8, ...
 
     def _wait(self, seconds: float, on_wait: WaitCallback | None, what: str, code: str) -> None:
+        """Sleep ``seconds`` in slices, telling ``on_wait`` between them: a long Retry-After
+        must not look like a dead worker to the recovery check."""
         log.info("graph %s: %s, retrying in %.1f s", what, code, seconds)
         if on_wait is not None:
             on_wait(seconds)
-        self._sleep(seconds)
+        left = seconds
+        while left > WAIT_SLICE:
+            self._sleep(WAIT_SLICE)
+            left -= WAIT_SLICE
+            if on_wait is not None:
+                on_wait(left, still=True)
+        self._sleep(left)
 
     def _exhausted(self, response: httpx.Response, what: str, attempts: int) -> SourceError:
         code, message, ids = _graph_error_parts(response)
@@ -642,17 +839,16 @@ class GraphSource:
     def _token(self, on_wait: WaitCallback | None) -> str:
         if self.__token and self._clock() < self._token_expires_at:
             return self.__token
-        url = LOGIN_URL.format(tenant=quote(self.entra_tenant_id, safe=""))
+        url = self._urls.login.format(tenant=quote(self.entra_tenant_id, safe=""))
         proof = self._credential.token_fields(self.client_id, url)
         self._remember_sent(proof)
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
-            "scope": SCOPE,
+            "scope": self._urls.scope,
             **proof,
         }
-        response = self._send("POST", url, on_wait, what="token request", data=form)
-        body = _json_or_none(response)
+        response, body = self._token_answer(url, form, on_wait)
         if response.status_code != 200:
             raise self._token_error(response, body)
         token = body.get("access_token") if isinstance(body, dict) else None
@@ -666,6 +862,21 @@ class GraphSource:
         self.__token = token
         self._token_expires_at = self._clock() + lifetime - margin
         return token
+
+    def _token_answer(
+        self, url: str, form: dict[str, str], on_wait: WaitCallback | None
+    ) -> tuple[httpx.Response, Any]:
+        """POST the token request; Entra's ``temporarily_unavailable`` (RFC 6749 5.2, with
+        HTTP 400 or 503) is a passing outage: retried like a 503, with backoff."""
+        for attempt in range(self._max_retries + 1):
+            response = self._send("POST", url, on_wait, what="token request", data=form)
+            body = _json_or_none(response)
+            passing = isinstance(body, dict) and body.get("error") == "temporarily_unavailable"
+            if not passing or attempt == self._max_retries:
+                return response, body
+            self._wait(self._delay(attempt, _retry_after(response)), on_wait,
+                       "token request", "temporarily_unavailable")  # fmt: skip
+        raise AssertionError("unreachable")
 
     def _remember_sent(self, proof: dict[str, str]) -> None:
         """Keep what proved our identity, so no error text can echo it (or its signature)."""
@@ -693,6 +904,8 @@ class GraphSource:
             f" ({', '.join(ids)})" if ids else ""
         )
         aadsts = _aadsts_code(body)
+        if aadsts in AADSTS_APP_NOT_FOUND:
+            return self._error("auth_failed", message, hint=HINT_APP_NOT_FOUND)
         if aadsts in AADSTS_CONSENT or error == "consent_required":
             return self._error("consent_missing", message, hint=HINT_CONSENT)
         if aadsts in AADSTS_ASSERTION_TIME:

@@ -99,3 +99,25 @@ def test_export_rejects_another_tenants_set(
     reader: User, other_set: BackupSet, login: Login
 ) -> None:
     assert login(reader).get(set_url("export", other_set)).status_code == 403
+
+
+def test_export_keeps_whom_each_policy_was_assigned_to_with_group_names(
+    tenant: Tenant, reader: User, backup_set: BackupSet, take_snapshot: TakeSnapshot,
+    login: Login,
+) -> None:  # fmt: skip
+    take_snapshot(tenant, demo_policies(12))
+    _fill(tenant, backup_set, policy_ids(tenant))
+
+    archive = _export(login(reader), backup_set)
+
+    manifest = json.loads(archive.read("manifest.json"))
+    documents = [json.loads(archive.read(entry["file"])) for entry in manifest["policies"]]
+    targets = {row["target"] for d in documents for row in d["assignments"]}
+    # The demo's audiences: groups with their names, exclusions, everyone.
+    assert {"group Finance-Laptops (include)", "exclusion Pilot", "all devices"} <= targets
+    for document in documents:
+        assert document["assignments"], "every demo policy is assigned"
+        raw = document["settings"]["assignments"]
+        assert len(raw) == len(document["assignments"])
+        named = [r for r in document["assignments"] if r["group_id"]]
+        assert all(r["group_display_name"] for r in named)

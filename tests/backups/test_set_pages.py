@@ -244,3 +244,21 @@ def test_the_versions_page_rejects_outsider(
     outsider: User, backup_set: BackupSet, login: Login
 ) -> None:
     assert login(outsider).get(set_url("versions", backup_set, policy_id=1)).status_code == 403
+
+
+def test_the_versions_page_shows_whom_each_version_was_assigned_to(
+    tenant: Tenant, owner: User, reader: User, backup_set: BackupSet,
+    take_snapshot: TakeSnapshot, login: Login,
+) -> None:  # fmt: skip
+    take_snapshot(tenant, demo_policies(6, generation=0))
+    ids = policy_ids(tenant)
+    _fill(tenant, backup_set, owner, ids)
+    item = BackupItem.objects.filter(backup_set=backup_set).order_by("external_id").first()
+    assert item is not None
+
+    response = login(reader).get(set_url("versions", backup_set, policy_id=item.policy_id))
+
+    page = response.content.decode()
+    rows = response.context["versions"][0]["assignments"]
+    assert rows and all(row["target"] in page for row in rows)
+    assert 'data-testid="assignments"' in page

@@ -22,7 +22,7 @@ from drift.diff import (
     compare_hashes,
     diff_settings,
 )
-from inventory.normalize import MASKED_SECRET
+from inventory.normalize import MASKED_SECRET, content_hash
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -190,11 +190,12 @@ def test_list_element_changes() -> None:
 
 
 def test_lists_of_dicts_recurse_into_elements() -> None:
-    before = {"settings": [{"id": "a", "value": 1}, {"id": "b", "value": 2}]}
-    after = {"settings": [{"id": "a", "value": 1}, {"id": "b", "value": 3}, {"id": "c"}]}
+    # "items" has no identity rule (inventory.identity.RULES): compared index by index.
+    before = {"items": [{"id": "a", "value": 1}, {"id": "b", "value": 2}]}
+    after = {"items": [{"id": "a", "value": 1}, {"id": "b", "value": 3}, {"id": "c"}]}
     assert diff_settings(before, after) == [
-        SettingChange(("settings", 1, "value"), "changed", 2, 3),
-        SettingChange(("settings", 2), "added", None, {"id": "c"}),
+        SettingChange(("items", 1, "value"), "changed", 2, 3),
+        SettingChange(("items", 2), "added", None, {"id": "c"}),
     ]
 
 
@@ -399,7 +400,10 @@ def test_json_round_trip(change: SettingChange) -> None:
 
 def test_to_json_shape() -> None:
     change = SettingChange(("a", 0), "changed", 1, 2)
-    assert change.to_json() == {"path": ["a", 0], "kind": "changed", "before": 1, "after": 2}
+    assert change.to_json() == {
+        "path": ["a", 0], "kind": "changed", "before": 1, "after": 2,
+        "label": "", "ref": "", "area": "setting",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -476,11 +480,98 @@ def test_diff_settings_is_fast_on_realistic_policies() -> None:
     elapsed = time.perf_counter() - started
 
     assert [change.display_path for change in changes] == [
+        # Settings are matched by settingDefinitionId (inventory.identity), not index.
         "name",
-        "settings[3].settingInstance.choiceSettingValue.value",
-        "settings[10].settingInstance.choiceSettingValue.children[0].simpleSettingValue",
-        "settings[10].settingInstance.choiceSettingValue.children[0].x",
-        "settings[20].settingInstance.extra",
-        "settings[29]",
+        "settings[device_vendor_msft_policy_config_area_setting3].settingInstance.choiceSettingValue.value",
+        "settings[device_vendor_msft_policy_config_area_setting10].settingInstance.choiceSettingValue.children[0].simpleSettingValue",
+        "settings[device_vendor_msft_policy_config_area_setting10].settingInstance.choiceSettingValue.children[0].x",
+        "settings[device_vendor_msft_policy_config_area_setting20].settingInstance.extra",
+        "settings[device_vendor_msft_policy_config_area_setting29]",
     ]
     assert elapsed < 2.0
+
+
+# --- identity and names -----------------------------------------------------------------------
+
+
+def _choice(definition: str, value: str, children: list[Any] | None = None) -> dict[str, Any]:
+    return {
+        "settingDefinitionId": definition,
+        "choiceSettingValue": {"value": f"{definition}_{value}", "children": children or []},
+    }
+
+
+FIREWALL = "vendor_msft_firewall_mdmstore_domainprofile_enablefirewall"
+SHIELDED = f"{FIREWALL}_shielded"
+
+
+def _firewall(enabled: str, shielded: str) -> dict[str, Any]:
+    setting = _choice(FIREWALL, enabled, [_choice(SHIELDED, shielded)])
+    definitions = [
+        {"id": FIREWALL, "displayName": "Enable Domain Network Firewall"},
+        {"id": SHIELDED, "displayName": "Shielded Mode"},
+    ]
+    return {"settings": [{"settingInstance": setting, "settingDefinitions": definitions}]}
+
+
+def test_a_deep_setting_is_named_by_graphs_display_names_with_its_raw_id() -> None:
+    (change,) = diff_settings(_firewall("true", "false"), _firewall("true", "true"))
+
+    assert change.label == "Enable Domain Network Firewall › Shielded Mode"
+    assert change.ref == SHIELDED
+    assert change.display_path == (
+        f"settings[{FIREWALL}].settingInstance.choiceSettingValue"
+        f".children[{SHIELDED}].choiceSettingValue.value"
+    )
+
+
+def test_without_display_names_the_definition_id_is_put_in_words() -> None:
+    before, after = _firewall("true", "false"), _firewall("true", "true")
+    for tree in (before, after):
+        del tree["settings"][0]["settingDefinitions"]
+
+    (change,) = diff_settings(before, after)
+
+    assert change.label == "firewall › mdmstore › domainprofile › enablefirewall › shielded"
+
+
+def test_settings_in_another_order_are_no_change_and_hash_the_same() -> None:
+    before = {"settings": [{"settingInstance": _choice(f"s{i}", "1")} for i in range(5)]}
+    after = {"settings": list(reversed(before["settings"])), "roleScopeTagIds": []}
+    before["roleScopeTagIds"] = []
+    assert diff_settings(before, after) == []
+    assert content_hash(before) == content_hash(after)
+
+
+def test_assignments_read_in_words_and_come_first() -> None:
+    def target(kind: str, group: str, name: str, filter_mode: str = "none") -> dict[str, Any]:
+        return {"target": {
+            "@odata.type": f"#microsoft.graph.{kind}", "groupId": group,
+            "groupDisplayName": name,
+            "deviceAndAppManagementAssignmentFilterId": "f1" if filter_mode != "none" else None,
+            "deviceAndAppManagementAssignmentFilterType": filter_mode,
+        }}  # fmt: skip
+
+    before = {
+        "passwordRequired": True,
+        "assignments": [
+            target("groupAssignmentTarget", "g1", "Finance-Laptops"),
+            target("exclusionGroupAssignmentTarget", "g2", "Pilot"),
+        ],
+    }
+    after = {
+        "passwordRequired": False,
+        "assignments": [
+            target("groupAssignmentTarget", "g1", "Finance (renamed)", "include"),
+            target("groupAssignmentTarget", "g3", "Sales-Phones"),
+        ],
+    }
+
+    labels = [c.label for c in diff_settings(before, after)]
+
+    assert sorted(labels[:3]) == [
+        "added group Sales-Phones (include)",
+        "filter changed on group Finance (renamed) (include)",
+        "removed exclusion Pilot",
+    ]
+    assert labels[3:] == ["Password required"]  # the rename of g1 itself is not drift

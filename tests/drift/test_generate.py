@@ -17,7 +17,7 @@ from operations.models import OperationRun, RunStatus
 from operations.recorder import RunRecorder
 from operations.services import run_inline
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import ALL_TYPES, policy, snapshot_of
+from tests.drift.snapshots import ALL_TYPES, policy, snapshot_of, take_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +218,42 @@ def test_it_reads_each_snapshot_in_one_query_whatever_its_size(tenant: Tenant) -
     assert len(small) == len(large)
     # The union count and one streamed read per snapshot; no settings are loaded.
     assert len([sql for sql in large if "inventory_snapshotitem" in sql]) == 3
+
+
+def test_demo_assignment_drift_is_found_in_words_and_reordering_is_not(tenant: Tenant) -> None:
+    pair = SnapshotPair(
+        ALL_TYPES,
+        baseline=take_snapshot(tenant, "acme", 0, size=200),
+        current=take_snapshot(tenant, "acme", 3, size=200),
+    )
+
+    run = generate(tenant, pair)
+
+    assert found(run) == DemoSource.expected_changes("acme", 200, 0, 3)
+    labels = [
+        change.label
+        for finding in DriftFinding.objects.filter(run=run, change_type="modified")
+        for change in finding.setting_changes
+        if change.area == "assignment"
+    ]
+    assert labels
+    assert all(
+        label.startswith(("added ", "removed ", "filter changed on ", "Assignment "))
+        for label in labels
+    )
+
+
+def test_the_findings_page_names_changes_and_lists_assignment_changes_first(
+    tenant: Tenant, reader: Any, login: Any
+) -> None:
+    target = {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": "g2",
+              "groupDisplayName": "Pilot"}  # fmt: skip
+    before = {"passwordMinimumLength": 8, "assignments": [{"target": target}]}
+    after = {"passwordMinimumLength": 12, "assignments": []}
+    run = generate(tenant, pair_of(tenant, [policy("a", before)], [policy("a", after)]))
+
+    page = login(reader).get(f"/t/acme/drift/findings/?run={run.pk}").content.decode()
+
+    assert "1 assignment change" in page
+    removed, length = page.index("removed exclusion Pilot"), page.index("Password minimum length")
+    assert removed < length

@@ -84,10 +84,12 @@ def test_settings_catalog_policies_are_shaped_like_graph() -> None:
 
     assert catalog
     for policy in catalog:
-        first = policy.settings["settings"][0]["settingInstance"]
-        assert first["settingDefinitionId"]
-        assert "value" in first["choiceSettingValue"]
-        assert isinstance(first["choiceSettingValue"]["children"], list)
+        # The demo reorders settings between reads, as Graph may: any one is a choice.
+        instances = [s["settingInstance"] for s in policy.settings["settings"]]
+        assert all(inst["settingDefinitionId"] for inst in instances)
+        choice = next(inst for inst in instances if "choiceSettingValue" in inst)
+        assert "value" in choice["choiceSettingValue"]
+        assert isinstance(choice["choiceSettingValue"]["children"], list)
     nested = [
         child
         for p in catalog
@@ -95,6 +97,26 @@ def test_settings_catalog_policies_are_shaped_like_graph() -> None:
         for child in s["settingInstance"].get("choiceSettingValue", {}).get("children", [])
     ]
     assert nested
+
+
+def test_policies_carry_assignments_that_drift_and_arrays_that_reorder() -> None:
+    before = {p.external_id: p for p in _policies(DemoSource("contoso", 0, size=200))}
+    after = {p.external_id: p for p in _policies(DemoSource("contoso", 3, size=200))}
+
+    kinds = {a["target"]["@odata.type"] for p in before.values() for a in p.settings["assignments"]}
+    assert len(kinds) == 4  # include, exclude, all devices, all users
+    both = before.keys() & after.keys()
+    moved = [
+        k for k in both
+        if before[k].settings["assignments"] != after[k].settings["assignments"]
+    ]  # fmt: skip
+    audiences = {
+        k for k in moved
+        if sorted(map(str, before[k].settings["assignments"]))
+        != sorted(map(str, after[k].settings["assignments"]))
+    }  # fmt: skip
+    assert audiences, "some policies must change whom they apply to"
+    assert len(moved) > len(audiences), "and others only come back in another order"
 
 
 def test_pages_respect_page_size_and_do_not_mix_types() -> None:

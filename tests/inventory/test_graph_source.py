@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import traceback
 from typing import Any
 from urllib.parse import parse_qs
@@ -30,7 +31,9 @@ from tests.inventory.graph_fakes import (
     TOKEN_ENDPOINT,
     graph_error,
     graph_page,
+    token_ok,
 )
+from tests.support.graph_fixtures import FIXTURES
 
 
 class Recorder(list[float]):
@@ -306,20 +309,42 @@ def test_429_without_retry_after_backs_off_exponentially(
     assert sleeps == [2.0, 4.0, 8.0]
 
 
-def test_backoff_is_capped(
+def test_backoff_is_capped_but_retry_after_is_waited_out_as_given(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
     router.get(url__eq=DEVICE_CONFIGS).mock(
         side_effect=[
-            graph_error(503, "ServiceUnavailable", "busy", **{"Retry-After": "600"}),
+            graph_error(503, "ServiceUnavailable", "busy", **{"Retry-After": "45"}),
             graph_error(503, "ServiceUnavailable", "busy"),
             graph_error(503, "ServiceUnavailable", "busy"),
             graph_page([_config(1)]),
         ]
     )
+    waits: list[tuple[float, bool]] = []
 
-    assert len(_collect(_source(sleeps, max_backoff=5.0))) == 1
-    assert sleeps == [5.0, 4.0, 5.0]  # Retry-After capped, then 2**attempt capped
+    def on_wait(seconds: float, /, *, still: bool = False) -> None:
+        waits.append((seconds, still))
+
+    assert len(_collect(_source(sleeps, max_backoff=5.0), on_wait=on_wait)) == 1
+    # Retry-After 45 s in full (never earlier), in slices that keep the run's heartbeat;
+    # then 2**attempt capped at max_backoff.
+    assert sleeps == [20.0, 20.0, 5.0, 4.0, 5.0]
+    assert waits == [(45.0, False), (25.0, True), (5.0, True), (4.0, False), (5.0, False)]
+
+
+def test_a_retry_after_beyond_the_ceiling_fails_at_once_instead_of_retrying_early(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    route = router.get(url__eq=DEVICE_CONFIGS).mock(
+        return_value=graph_error(429, "TooManyRequests", "slow down", **{"Retry-After": "600"})
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps, retry_after_ceiling=300.0))
+
+    assert route.call_count == 1 and sleeps == []
+    assert caught.value.code == "throttled"
+    assert "asked to wait 600 s, more than the 300 s" in caught.value.message
 
 
 def test_retry_after_as_an_http_date() -> None:
@@ -434,10 +459,52 @@ def test_an_invalid_secret_is_auth_failed_without_the_secret(
     _assert_clean(error)
 
 
+def test_an_unknown_application_says_so_not_consent(
+    router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    text = "Application with identifier 'x' was not found in the directory 'Contoso'."
+    router.post(url__eq=TOKEN_ENDPOINT).mock(
+        return_value=_aad_error(400, "unauthorized_client", 700016, text)
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps))
+
+    assert caught.value.code == "auth_failed"
+    assert caught.value.hint == "application not found: check the client id and the tenant."
+
+
+def test_a_temporarily_unavailable_token_endpoint_is_retried(
+    router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    busy = httpx.Response(
+        400, json={"error": "temporarily_unavailable", "error_description": "AADSTS90033: busy"}
+    )
+    token = router.post(url__eq=TOKEN_ENDPOINT).mock(side_effect=[busy, busy, token_ok()])
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=graph_page([_config(1)]))
+
+    assert len(_collect(_source(sleeps))) == 1
+    assert token.call_count == 3 and sleeps == [2.0, 4.0]
+
+
+def test_intunes_nested_error_json_gives_its_words_and_activity_id(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    body = json.loads((FIXTURES / "errors" / "intune-nested-error.json").read_text())
+    router.get(url__eq=DEVICE_CONFIGS).mock(return_value=httpx.Response(400, json=body))
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps))
+
+    message = caught.value.message
+    assert "Activity ID: 13c105e8-27d7-40dc-9d66-87369338926f" in message
+    assert "InternalError: An error has occurred" in message
+    assert "_version" not in message and "manage.microsoft.com" not in message
+
+
 @pytest.mark.parametrize(
     ("error", "aadsts", "text"),
     [
-        ("unauthorized_client", 700016, "Application with identifier 'x' was not found."),
         ("invalid_grant", 65001, "The user or administrator has not consented to use the app."),
     ],
 )
@@ -564,3 +631,52 @@ def test_source_error_carries_code_message_and_default_hint() -> None:
         "auth_failed",
         "bad_response",
     }
+
+
+# --- national clouds ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cloud", "login", "graph"),
+    [
+        ("global", "login.microsoftonline.com", "graph.microsoft.com"),
+        ("usgov_high", "login.microsoftonline.us", "graph.microsoft.us"),
+        ("usgov_dod", "login.microsoftonline.us", "dod-graph.microsoft.us"),
+        ("china", "login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"),
+    ],
+)
+def test_a_national_cloud_picks_its_login_authority_and_graph_host(
+    cloud: str, login: str, graph: str, router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    token = router.post(url__eq=f"https://{login}/{ENTRA_TENANT}/oauth2/v2.0/token").mock(
+        return_value=token_ok()
+    )
+    listing = f"https://{graph}/beta/deviceManagement/deviceConfigurations?$expand=assignments"
+    router.get(url__eq=listing).mock(return_value=graph_page([_config(1)]))
+
+    items = _collect(_source(sleeps, cloud=cloud))
+
+    assert len(items) == 1 and token.call_count == 1
+    form = parse_qs(token.calls.last.request.content.decode())
+    assert form["scope"] == [f"https://{graph}/.default"]
+
+
+def test_a_next_link_out_of_the_connections_cloud_is_refused(
+    router: respx.MockRouter, sleeps: Recorder
+) -> None:
+    login = f"https://login.chinacloudapi.cn/{ENTRA_TENANT}/oauth2/v2.0/token"
+    router.post(url__eq=login).mock(return_value=token_ok())
+    listing = (
+        "https://microsoftgraph.chinacloudapi.cn/beta/deviceManagement/deviceConfigurations"
+        "?$expand=assignments"
+    )
+    # A link to the global Graph host: our China token must not be sent there.
+    router.get(url__eq=listing).mock(
+        return_value=graph_page([_config(1)], f"{DEVICE_CONFIGS}&$skiptoken=x")
+    )
+
+    with pytest.raises(SourceError) as caught:
+        _collect(_source(sleeps, cloud="china"))
+
+    assert caught.value.code == "bad_response"
+    assert "graph.microsoft.com" in caught.value.message

@@ -60,11 +60,13 @@ class Sleeps(list[float]):
     def __init__(self) -> None:
         super().__init__()
         self.contexts: list[dict[str, Any]] = []
+        self.heartbeats: list[Any] = []
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
         run = OperationRun.objects.order_by("-id").first()
         self.contexts.append(dict(run.context) if run else {})
+        self.heartbeats.append(run.heartbeat_at if run else None)
 
 
 @pytest.fixture
@@ -291,6 +293,28 @@ def test_a_wait_before_an_empty_answer_is_cleared_too(
     assert sleeps == [2.0]
     assert run.bucket == StatusBucket.SUCCEEDED
     assert (run.context["waiting"], run.context["retries"]) == ("", 1)
+
+
+def test_a_long_retry_after_is_waited_out_in_full_while_the_run_heartbeats(
+    graph_tenant: Tenant,
+    operator: User,
+    login: Callable[[User], Client],
+    work_queue: Callable[[], int],
+    router: respx.MockRouter,
+    token_route: respx.Route,
+    empty_types: None,
+    sleeps: Sleeps,
+) -> None:
+    throttled = graph_error(429, "TooManyRequests", "Slow down", **{"Retry-After": "50"})
+    router.get(url__eq=DEVICE_CONFIGS).mock(side_effect=[throttled, graph_page([_config(1)])])
+
+    run = sync_via_page(login, operator, work_queue)
+
+    assert sleeps == [20.0, 20.0, 10.0]  # 50 s as Graph asked, never less
+    beats = sleeps.heartbeats
+    assert None not in beats and beats[0] < beats[1] < beats[2]  # alive between slices
+    assert [c["retries"] for c in sleeps.contexts] == [1, 1, 1]  # one retry, not three
+    assert run.bucket == StatusBucket.SUCCEEDED
 
 
 def test_throttling_beyond_the_retries_fails_the_run_with_a_hint(

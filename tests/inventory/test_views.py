@@ -12,7 +12,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from pytest_django.fixtures import Settings
 
 from inventory import urls as inventory_urls
-from inventory.connections import set_secret
+from inventory.connections import set_secret, source_for
 from inventory.crypto import decrypt_secret
 from inventory.models import ConnectionKind, InventorySync, TenantConnection
 from inventory.services import RUN_TYPE
@@ -316,3 +316,23 @@ def test_without_an_encryption_key_the_secret_is_refused_with_a_clear_message(
     assert "set CREDENTIALS_KEY in the environment" in page
     assert SECRET not in page
     assert not TenantConnection.objects.exists()
+
+
+def test_the_connection_keeps_its_cloud_and_the_graph_source_follows_it(
+    tenant: Tenant, manager: User, login: Callable[[User], Client], key: str
+) -> None:
+    client = login(manager)
+
+    response = client.post(_url("connection"), _graph_form(client_secret=SECRET, cloud="china"))
+    assert response.status_code == 302
+    connection = TenantConnection.objects.get(tenant=tenant)
+    assert connection.cloud == "china"
+    assert "China, operated by 21Vianet" in client.get(_url("connection")).content.decode()
+    # Omitted (an older form): the stored cloud stays.
+    assert client.post(_url("connection"), _graph_form()).status_code == 302
+    connection.refresh_from_db()
+    assert connection.cloud == "china"
+    tenant.refresh_from_db()
+    source = source_for(connection, ("deviceConfiguration",))
+    assert "microsoftgraph.chinacloudapi.cn" in repr(source._urls.endpoints)
+    assert client.post(_url("connection"), _graph_form(cloud="mars")).status_code == 200
