@@ -7,14 +7,19 @@ export PATH := $(CURDIR)/.venv/bin:$(HOME)/.local/bin:$(PATH)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tenantatlas
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
+# pytest-xdist workers: each has its own test database (pytest-django) and Redis
+# database (TEST_REDIS_DB - N for worker gwN, see settings.py). 0 runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: venv run test lint format bench bench-quick bench-setup clean
 
 venv:
 	@scripts/bootstrap
 
+PORT ?= 8000
+
 run: venv
-	@scripts/run-demo
+	@PORT="$(PORT)" scripts/run-demo
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls from such tests need DJANGO_ALLOW_ASYNC_UNSAFE (see STACK-NOTES).
@@ -24,7 +29,8 @@ TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 
 test: venv
 	@$(TEST_ENV) scripts/check-services
-	$(TEST_ENV) .venv/bin/python -m pytest $(PYTEST_ARGS)
+	@case "$(PYTEST_ARGS)" in *"not e2e"*) ;; *) scripts/check-browser ;; esac
+	$(TEST_ENV) .venv/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv
 	.venv/bin/ruff check .

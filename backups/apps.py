@@ -17,6 +17,12 @@ class BackupsConfig(AppConfig):
                 related=related_links,
                 # policy_ids stays in the context for the job, but can be thousands long.
                 context_keys=("backup_set_id", "policy_count", "capture_from"),
+                context_labels={
+                    "backup_set_id": "Backup set id",
+                    "policy_count": "Policies chosen",
+                    "capture_from": "Captured from",
+                },
+                count_labels={"total": "Policies", "skipped": "Unchanged, skipped"},
                 timeout=900,
             )
         )

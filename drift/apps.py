@@ -31,7 +31,18 @@ class DriftConfig(AppConfig):
                 label="Drift generation",
                 perform=perform_generate,
                 related=related_links,
+                # The stored keys say "run" but hold inventory snapshot (sync) ids.
                 context_keys=("scope_key", "baseline_run_id", "current_run_id"),
+                context_labels={
+                    "scope_key": "Scope",
+                    "baseline_run_id": "Baseline snapshot id",
+                    "current_run_id": "Current snapshot id",
+                },
+                count_labels={
+                    "total": "Policies compared",
+                    "succeeded": "Findings",
+                    "skipped": "Unchanged",
+                },
                 timeout=900,
             )
         )

@@ -22,6 +22,14 @@ class InventoryConfig(AppConfig):
                 related=sync_related,
                 on_failed=sync_run_failed,
                 context_keys=CONTEXT_KEYS,
+                context_labels={
+                    "scope_key": "Scope",
+                    "source": "Policy source",
+                    "waiting": "Waiting",
+                    "retries": "Retries",
+                    "snapshot_id": "Snapshot id",
+                },
+                count_labels={"total": "Policies", "skipped": "Duplicates skipped"},
                 # Graph throttling can stretch a large tenant's sync well past
                 # the default 15 minutes; the heartbeat still proves it alive.
                 timeout=3600,

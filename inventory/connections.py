@@ -27,6 +27,7 @@ from inventory.sources.graph import (
     GraphSource,
     SecretCredential,
 )
+from inventory.sources.paced import PacedSource
 from tenantatlas.models import Tenant
 
 NOT_CONFIGURED_HINT = (
@@ -91,13 +92,16 @@ def source_for(
     """The policy source a sync of this connection reads (tests pass ``http`` and ``sleep``)."""
     if connection.kind == ConnectionKind.GRAPH:
         return _graph_source(connection, policy_types, http=http, sleep=sleep)
-    return DemoSource(
+    demo = DemoSource(
         connection.demo_seed or connection.tenant.slug,
         connection.demo_generation,
         size=connection.demo_size,
         fail_every=connection.demo_fail_every,
         policy_types=policy_types,
     )
+    if settings.DEMO_SYNC_SECONDS > 0:
+        return PacedSource(demo, seconds=settings.DEMO_SYNC_SECONDS, sleep=sleep)
+    return demo
 
 
 def _graph_source(

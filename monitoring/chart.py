@@ -63,7 +63,7 @@ class Bar:
         per-value rendering and number localisation cost more than the rest of the page)."""
         return format_html_join(
             "",
-            '<rect x="{}" y="{}" width="{}" height="{}" style="fill: {}" data-bucket="{}" '
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" data-bucket="{}" '
             'data-count="{}"/>',
             (
                 (self.x, s.y, self.width, s.height, s.colour, s.bucket, s.count)

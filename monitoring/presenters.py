@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from monitoring.progress import Progress, progress_for
 from monitoring.templatetags.hub import duration
 from operations.models import OperationRun, StatusBucket
 from operations.registry import label_for
-from tenantatlas.models import Tenant
+from tenantatlas.models import Tenant, tenant_zone
 
 
 @dataclass(frozen=True)
@@ -30,18 +31,15 @@ class RunRow:
     label: str
     bucket: str
     bucket_label: str
+    status: str
     progress: Progress
-    counts: str  # "9/10 · 7 ok, 1 failed, 1 skipped"
+    counts: str  # "9 / 10" while active, the outcome in words ("7 succeeded, 1 failed") after
     starter: str
     created_iso: str
     created_title: str
     created_short: str
     duration: str
     is_active: bool
-
-    @property
-    def poll_url(self) -> str:
-        return f"{self.url}?partial=row"
 
 
 def detail_prefix(tenant: Tenant) -> str:
@@ -50,21 +48,24 @@ def detail_prefix(tenant: Tenant) -> str:
 
 
 def run_rows(runs: list[OperationRun], tenant: Tenant) -> list[RunRow]:
+    """The rows, with times in the tenant's zone (they are built before the page renders)."""
     prefix = detail_prefix(tenant)
-    return [run_row(run, prefix) for run in runs]
+    tz = tenant_zone(tenant)
+    return [run_row(run, prefix, tz) for run in runs]
 
 
-def run_row(run: OperationRun, prefix: str) -> RunRow:
-    """One row, in the active time zone (``render_hub`` sets the tenant's)."""
-    created = timezone.localtime(run.created_at)
+def run_row(run: OperationRun, prefix: str, tz: ZoneInfo) -> RunRow:
+    created = timezone.localtime(run.created_at, tz)
+    progress = progress_for(run)
     return RunRow(
         pk=run.pk,
         url=f"{prefix}{run.pk}/",
         label=label_for(run.run_type),
         bucket=run.status_bucket,
         bucket_label=StatusBucket(run.status_bucket).label if run.status_bucket else "",
-        progress=progress_for(run),
-        counts=_counts(run),
+        status=run.status,
+        progress=progress,
+        counts=_counts(run, progress),
         starter=run.initiated_by.get_username() if run.initiated_by else "system",
         created_iso=date_format(created, "c"),
         created_title=date_format(created, "Y-m-d H:i:s T"),
@@ -74,11 +75,11 @@ def run_row(run: OperationRun, prefix: str) -> RunRow:
     )
 
 
-def _counts(run: OperationRun) -> str:
-    return (
-        f"{run.processed:,}/{run.total:,} · {run.succeeded:,} ok, "
-        f"{run.failed:,} failed, {run.skipped:,} skipped"
-    )
+def _counts(run: OperationRun, progress: Progress) -> str:
+    """How far an active run got (``?`` until it names its total); a finished one's outcome."""
+    if not run.is_active:
+        return progress.outcome
+    return f"{run.processed:,} / {f'{run.total:,}' if run.total else '?'}"
 
 
 def _short(created: datetime) -> str:

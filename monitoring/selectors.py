@@ -176,6 +176,21 @@ def visible_context(run: OperationRun) -> dict[str, Any]:
     return {key: context[key] for key in keys if key in context}
 
 
+def labelled_context(run: OperationRun) -> dict[str, Any]:
+    """The visible context under the run type's words for each key, for the page.
+
+    Empty values (a cleared "waiting") are left out.
+    """
+    run_type = get_run_type(run.run_type)
+    if run_type is None:
+        return {}
+    return {
+        run_type.context_label(key): value
+        for key, value in visible_context(run).items()
+        if value not in (None, "")
+    }
+
+
 def failures_page(run: OperationRun, number: str | None) -> Page[RunFailure]:
     """Failure entries are capped per run (RUN_FAILURE_CAP), so page numbers stay cheap here."""
     return Paginator(run.failures.order_by("id"), FAILURES_PAGE_SIZE).get_page(number)

@@ -13,5 +13,6 @@ urlpatterns = [
         views.notification_open,
         name="notification_open",
     ),
+    path("notifications/bell/", views.bell, name="bell"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
 ]

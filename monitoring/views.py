@@ -23,15 +23,14 @@ from monitoring.filters import RunFilterSet
 from monitoring.keyset import Cursor, CursorError
 from monitoring.tabs import bucket_tabs
 from monitoring.timerange import tenant_zone
-from operations.models import Notification, OperationRun
+from operations.models import Notification
 from tenantatlas.models import Role
 from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
 
 # The polling partials: the page and the poll render the same template.
-PARTIALS = {
-    "progress": "monitoring/run_detail.html#run-progress",
-    "row": "monitoring/run_list.html#run-row",
-}
+PROGRESS = "monitoring/run_detail.html#run-progress"
+FINAL = "monitoring/run_final.html"
+ROWS = "monitoring/run_list.html#run-rows"
 
 
 def render_hub(
@@ -50,15 +49,22 @@ def run_list(request: TenantRequest) -> HttpResponse:
     filters = RunFilterSet(request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now())
     if not filters.is_valid():
         return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)
-    stats = _stats(request, filters)
     page = selectors.run_page(filters.qs, filters.cursor, tenant=request.tenant)
+    rows = presenters.run_rows(page.rows, request.tenant)
+    # Rows poll while one of them is active; the poll needs neither chart nor tabs.
+    live = any(row.is_active for row in rows)
+    if request.GET.get("partial") == "rows":
+        context = {"filters": filters, "page": page, "rows": rows, "live": live}
+        return render_hub(request, ROWS, context)
+    stats = _stats(request, filters)
     return render_hub(
         request,
         "monitoring/run_list.html",
         {
             "filters": filters,
             "page": page,
-            "rows": presenters.run_rows(page.rows, request.tenant),
+            "rows": rows,
+            "live": live,
             "stats": stats,
             "tabs": bucket_tabs(stats, filters.bucket),
             "chart": build_chart(stats, filters.bucket),
@@ -78,32 +84,21 @@ def _stats(request: TenantRequest, filters: RunFilterSet) -> selectors.RunStats:
 @require_safe
 def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
     run = get_for_tenant_or_403(request, selectors.detail_runs(), run_id)
-    partial = PARTIALS.get(request.GET.get("partial", ""))
-    if partial:
-        return _poll(request, run, partial)
+    if request.GET.get("partial") == "progress" and run.is_active:
+        return render_hub(request, PROGRESS, {"run": run})
+    # The page, or the last poll of a run that just ended: that one also swaps
+    # in what the end added (related links, failures), so nothing reloads.
+    template = FINAL if request.GET.get("partial") == "progress" else "monitoring/run_detail.html"
     return render_hub(
         request,
-        "monitoring/run_detail.html",
+        template,
         {
             "run": run,
             "related": selectors.related_links(run),
-            "context_items": selectors.visible_context(run),
+            "context_items": selectors.labelled_context(run),
             "failures": selectors.failures_page(run, request.GET.get("failures")),
         },
     )
-
-
-def _poll(request: TenantRequest, run: OperationRun, template: str) -> HttpResponse:
-    context: dict[str, Any] = {"run": run}
-    if template == PARTIALS["row"]:
-        with timezone.override(tenant_zone(request.tenant)):
-            context["row"] = presenters.run_row(run, presenters.detail_prefix(request.tenant))
-    response = render_hub(request, template, context)
-    # The detail page reloads once when its run ends, to show failures and
-    # related links; the partial it gets has no trigger, so polling stops.
-    if template == PARTIALS["progress"] and request.htmx and not run.is_active:
-        response["HX-Refresh"] = "true"
-    return response
 
 
 # -- notifications -------------------------------------------------------------
@@ -123,8 +118,18 @@ def notifications(request: TenantRequest) -> HttpResponse:
     return render_hub(request, "monitoring/notifications.html", {"page": page})
 
 
+@role_required(Role.READONLY)
+@require_safe
+def bell(request: TenantRequest) -> HttpResponse:
+    """The bell alone, for its own poll (the context processor fills it in)."""
+    return render(request, "partials/bell.html")
+
+
+# A plain link (it opens in a new tab and can be copied); following it marks
+# the notice read. Marking one's own notice read is the only effect, so a GET
+# that a crawler or prefetch makes costs nothing but that.
 @role_required(Role.READONLY)  # reading one's own notifications is for everyone in the tenant
-@require_POST
+@require_safe
 def notification_open(request: TenantRequest, notification_id: int) -> HttpResponse:
     inbox = selectors.notifications_for(request.user, request.tenant)
     notification: Notification = get_for_tenant_or_403(request, inbox, notification_id)

@@ -4,13 +4,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from operations.notifications import UNREAD_CAP, unread_count
+from operations.notifications import UNREAD_CAP, bell_state
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
-    """The bell's unread count, on every tenant page."""
+    """The bell on every tenant page: the unread count, and whether it should poll."""
     tenant = getattr(request, "tenant", None)
     if tenant is None or not request.user.is_authenticated:
         return {}
-    count = unread_count(user=request.user, tenant=tenant)
-    return {"unread_notifications": f"{UNREAD_CAP - 1}+" if count >= UNREAD_CAP else count}
+    unread, live = bell_state(user=request.user, tenant=tenant)
+    # The bell polls only while a run this person started has not ended.
+    shown = f"{UNREAD_CAP - 1}+" if unread >= UNREAD_CAP else unread
+    return {"unread_notifications": shown, "bell_live": live}

@@ -280,6 +280,14 @@ class Notification(models.Model):
                 name="notification_unread",
             ),
         ]
+        constraints = [
+            # One notice per person and run, updated in place as the run moves.
+            models.UniqueConstraint(
+                fields=["user", "run"],
+                condition=Q(run__isnull=False),
+                name="notification_one_per_run",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

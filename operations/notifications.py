@@ -1,16 +1,31 @@
-"""In-app notifications: what a person is told about the runs they started."""
+"""In-app notifications: what a person is told about the runs they started.
+
+One notification per person and run (a partial unique constraint holds it):
+starting leaves it, the worker's claim and the finish update it in place. It
+is born read (the person just clicked; there is no news yet) and the finish
+makes it unread, so the bell counts outcomes to look at, not events.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from operations.models import Notification, NotificationLevel, OperationRun, StatusBucket
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, IntegerField, Subquery
+from django.utils import timezone
+
+from operations.models import (
+    ACTIVE_STATUSES,
+    Notification,
+    NotificationLevel,
+    OperationRun,
+    StatusBucket,
+)
 from operations.registry import label_for
+from tenantatlas.models import Tenant
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-    from tenantatlas.models import Tenant
 
 _OUTCOMES = {
     StatusBucket.SUCCEEDED: ("succeeded", NotificationLevel.SUCCESS),
@@ -29,6 +44,7 @@ def notify(
     link: str = "",
     run: OperationRun | None = None,
 ) -> Notification | None:
+    """A notification not tied to a run, or a run's first one for this person."""
     if user is None:  # a run started by the system (cron, a command without a user)
         return None
     return Notification.objects.create(
@@ -51,6 +67,28 @@ def unread_count(*, user: User, tenant: Tenant, cap: int = UNREAD_CAP) -> int:
     return Notification.objects.for_tenant(tenant).unread().filter(user=user)[:cap].count()
 
 
+def bell_state(*, user: User, tenant: Tenant, cap: int = UNREAD_CAP) -> tuple[int, bool]:
+    """The bell in one query: unread notices (up to ``cap``), and whether a run it tells of
+    is still active. Both are bounded: a COUNT over a LIMIT, and an EXISTS."""
+    mine = Notification.objects.for_tenant(tenant).filter(user=user)
+    unread = mine.unread().order_by().values("pk")[:cap]
+    live = mine.filter(run__status__in=ACTIVE_STATUSES)
+    row = (
+        Tenant.objects.filter(pk=tenant.pk)
+        .annotate(unread=_CountOf(unread), live=Exists(live))
+        .values_list("unread", "live")
+        .get()
+    )
+    return row[0], row[1]
+
+
+class _CountOf(Subquery):
+    """``(SELECT COUNT(*) FROM (<subquery>))``: the rows of a (LIMITed) subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
 def _counts_text(run: OperationRun) -> str:
     return f"{run.succeeded} succeeded, {run.failed} failed, {run.skipped} skipped of {run.total}."
 
@@ -58,24 +96,50 @@ def _counts_text(run: OperationRun) -> str:
 def notify_run_started(
     run: OperationRun, *, user: User | None, reused: bool
 ) -> Notification | None:
+    """The starter's notice; a second start of the same run by the same person updates it."""
+    if user is None:
+        return None
     label = label_for(run.run_type)
     title = f"{label} already {run.get_status_display().lower()}" if reused else f"{label} queued"
     body = "An identical run was already in progress; it was reused." if reused else ""
-    return notify(
-        user=user, tenant=run.tenant, title=title, body=body, link=run.get_absolute_url(), run=run
-    )
+    now = timezone.now()
+    fields = {"title": title, "body": body, "level": NotificationLevel.INFO, "read_at": now}
+    try:
+        # Savepoint: two tabs of one person racing here must not break the start's transaction.
+        with transaction.atomic():
+            notification, _ = Notification.objects.update_or_create(
+                user=user,
+                run=run,
+                defaults={**fields, "created_at": now},
+                create_defaults={**fields, "tenant": run.tenant, "link": run.get_absolute_url()},
+            )
+    except IntegrityError:  # the other tab created it first; its text says the same
+        return Notification.objects.filter(user=user, run=run).first()
+    return notification
 
 
-def notify_run_finished(run: OperationRun) -> Notification | None:
+def notify_run_running(run: OperationRun) -> int:
+    """The worker took the run: the notices say so, without making anything unread."""
+    title = f"{label_for(run.run_type)} running"
+    return Notification.objects.filter(run=run).update(title=title[:200], body="")
+
+
+def notify_run_finished(run: OperationRun) -> int:
+    """Everyone who started (or re-started) the run learns its outcome: unread again, on top."""
     bucket = run.bucket
     verb, level = _OUTCOMES.get(bucket, ("finished", NotificationLevel.INFO))
     body = run.failure_reason if bucket == StatusBucket.FAILED and run.failure_reason else ""
-    return notify(
-        user=run.initiated_by,
-        tenant=run.tenant,
-        title=f"{label_for(run.run_type)} {verb}",
-        body=body or _counts_text(run),
-        level=level,
-        link=run.get_absolute_url(),
-        run=run,
+    fields = {
+        "title": f"{label_for(run.run_type)} {verb}"[:200],
+        "body": (body or _counts_text(run))[:500],
+        "level": level,
+    }
+    updated = Notification.objects.filter(run=run).update(
+        **fields, read_at=None, created_at=run.finished_at or timezone.now()
     )
+    if not updated and run.initiated_by_id is not None:
+        # A run started without a notice (a command, an inline run) still tells its starter.
+        link = run.get_absolute_url()
+        notify(user=run.initiated_by, tenant=run.tenant, link=link, run=run, **fields)
+        return 1
+    return updated

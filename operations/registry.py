@@ -6,7 +6,7 @@ producer, so monitoring and the lifecycle stay independent of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,16 @@ def nothing_to_settle(run: OperationRun) -> None:
     return None
 
 
+# What the counts are called unless a run type says otherwise.
+COUNT_LABELS: Mapping[str, str] = {
+    "total": "Total",
+    "processed": "Processed",
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "skipped": "Skipped",
+}
+
+
 @dataclass(frozen=True)
 class RunType:
     key: str  # "resource.action"
@@ -38,11 +48,22 @@ class RunType:
     related: Callable[[OperationRun], list[RelatedLink]] = no_related
     # Context keys a person may see on the run's detail page (the rest stays internal).
     context_keys: tuple[str, ...] = field(default=())
+    # The words each of those keys is shown under (else the key, humanized).
+    context_labels: Mapping[str, str] = field(default_factory=dict)
+    # The run type's own words for its counts (drift: "Findings", "Unchanged").
+    count_labels: Mapping[str, str] = field(default_factory=dict)
     timeout: int = 900  # seconds before RQ stops the job
     # Settles the producer's own objects when its run fails, however it failed:
     # its own error, a timeout, or recovery after the worker died (when the
     # producer's code never ran again). Called inside run_fail's transaction.
     on_failed: Callable[[OperationRun], None] = nothing_to_settle
+
+    def context_label(self, key: str) -> str:
+        return self.context_labels.get(key) or key.replace("_", " ").capitalize()
+
+    @property
+    def counts(self) -> dict[str, str]:
+        return {**COUNT_LABELS, **self.count_labels}
 
     @property
     def resource(self) -> str:
@@ -75,3 +96,8 @@ def run_types() -> list[RunType]:
 def label_for(key: str) -> str:
     run_type = _registry.get(key)
     return run_type.label if run_type else key
+
+
+def count_labels_for(key: str) -> dict[str, str]:
+    run_type = _registry.get(key)
+    return run_type.counts if run_type else dict(COUNT_LABELS)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "")
     return int(value) if value.strip() else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -70,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tenantatlas.csp.TenantAtlasCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +99,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenantatlas.context_processors.tenancy",
@@ -154,30 +162,50 @@ STORAGES: dict[str, Any] = {
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Tests never touch a development Redis's data: under pytest the same server is
 # used with its own database number (TEST_REDIS_DB), which the suite flushes.
+# Each pytest-xdist worker gwN takes TEST_REDIS_DB - N, as pytest-django gives
+# it its own PostgreSQL database (test_<name>_gwN): workers never flush each other.
 if TESTING:
-    REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{env_int('TEST_REDIS_DB', 15)}").geturl()
+    _xdist_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    _test_redis_db = env_int("TEST_REDIS_DB", 15) - _xdist_worker
+    if _test_redis_db < 0:
+        raise ImproperlyConfigured(
+            f"TEST_REDIS_DB leaves no Redis database for xdist worker gw{_xdist_worker}: "
+            "raise TEST_REDIS_DB or run fewer workers (-n)."
+        )
+    REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{_test_redis_db}").geturl()
 RQ_QUEUES = {
     "default": {
         "URL": REDIS_URL,
-        "DEFAULT_TIMEOUT": env_int("RUN_JOB_TIMEOUT", 900),
+        "DEFAULT_TIMEOUT": env_int("RUN_JOB_TIMEOUT", 3600),
         "CONNECTION_KWARGS": {"socket_connect_timeout": 2, "socket_timeout": 10},
     },
 }
 RQ_SHOW_ADMIN_LINK = True
-# Forks every job's horse from a parent that has built the URL resolver (operations/worker.py).
-RQ = {"WORKER_CLASS": "operations.worker.WarmWorker"}
+# Our worker class warms the URL resolver before forking job horses, and tells
+# a run at once why its work horse died (SIGKILL, cold stop): operations/worker.py.
+RQ = {"WORKER_CLASS": "operations.worker.RunWorker"}
 
-# Operation runs: how long a running run may stay silent before the recovery
-# check declares its worker lost, and how long a queued run may wait for its
-# job to appear in Redis.
-RUN_HEARTBEAT_TIMEOUT = env_int("RUN_HEARTBEAT_TIMEOUT", 90)
+# Operation runs: a thread in the work horse writes the run's heartbeat every
+# RUN_HEARTBEAT_INTERVAL seconds; the reaper (manage.py run_reaper, every
+# REAPER_INTERVAL seconds) declares a running run lost after
+# RUN_HEARTBEAT_TIMEOUT seconds of silence (defaults: lost within 45 + 10 s),
+# and fails a queued run whose job is not in Redis after RUN_QUEUED_GRACE.
+# RUN_JOB_TIMEOUT is the ceiling over every run type's own timeout.
+RUN_HEARTBEAT_INTERVAL = env_float("RUN_HEARTBEAT_INTERVAL", 10.0)
+RUN_HEARTBEAT_TIMEOUT = env_int("RUN_HEARTBEAT_TIMEOUT", 45)
 RUN_QUEUED_GRACE = env_int("RUN_QUEUED_GRACE", 60)
+RUN_JOB_TIMEOUT = env_int("RUN_JOB_TIMEOUT", 3600)
+REAPER_INTERVAL = env_float("REAPER_INTERVAL", 10.0)
 RUN_FAILURE_CAP = env_int("RUN_FAILURE_CAP", 200)
 # The most policies one "Add policies" run may take (a bigger selection is refused).
 BACKUP_ADD_MAX_POLICIES = env_int("BACKUP_ADD_MAX_POLICIES", 5000)
 # The longest Retry-After a Graph sync waits out (the run heartbeats meanwhile); a longer
 # one fails the sync as throttled instead of retrying early.
 GRAPH_RETRY_AFTER_MAX = env_int("GRAPH_RETRY_AFTER_MAX", 300)
+
+# Seconds a demo-source inventory sync spreads its work over, so that its
+# progress can be watched (`make run` sets 15); 0 = as fast as it goes (tests).
+DEMO_SYNC_SECONDS = float(env_str("DEMO_SYNC_SECONDS", "0") or 0)
 
 # Fernet key that encrypts tenant Graph client secrets at rest. In DEBUG a key
 # derived from SECRET_KEY is used so the demo needs no set-up.
@@ -187,6 +215,27 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 # Set SECURE_COOKIES=1 when the site is served over HTTPS.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Content-Security-Policy (Django's built-in; nonces for our own scripts) ---
+# Every page: scripts and styles from this site only (scripts with the
+# request's nonce), no inline handlers or style attributes, no framing.
+SECURE_CSP: dict[str, Any] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+# The admin and the django-rq dashboard (staff only) use inline scripts and styles.
+ADMIN_CSP: dict[str, Any] = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+}
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -4,11 +4,13 @@ import logging
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
+from operations.reaper import reaper_alive
 from tenantatlas.models import Membership
 from tenantatlas.tenancy import TenantRequest
 
@@ -53,7 +55,14 @@ def _redis_ok() -> bool:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Reachability of the database and Redis; names no host, user or password."""
-    checks = {"database": _database_ok(), "redis": _redis_ok()}
+    """Database and Redis reachable, a reaper alive; names no host, user or password."""
+    checks = {"database": _database_ok(), "redis": _redis_ok(), "reaper": reaper_alive()}
     body = {name: "ok" if ok else "unreachable" for name, ok in checks.items()}
     return JsonResponse(body, status=200 if all(checks.values()) else 503)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's)."""
+    # Resolved per request: the manifest storage knows the hashed name only after collectstatic.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

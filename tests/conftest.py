@@ -1,4 +1,4 @@
-"""Shared fixtures: a fixed cast per tenant, real Redis, real RQ workers, the system Chromium.
+"""Shared fixtures: a fixed cast per tenant, the system Chromium (Redis, RQ: support/queues.py).
 
 Cast: in ``tenant`` (acme) there are ``owner``, ``manager``, ``operator`` and
 ``reader``; ``outsider`` owns ``other_tenant`` (globex) and has no role in acme.
@@ -6,21 +6,48 @@ Cast: in ``tenant`` (acme) there are ``owner``, ``manager``, ``operator`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import django_rq
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from redis import Redis
-from rq import SimpleWorker
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tenantatlas.models import Role, Tenant
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
+pytest_plugins = ["tests.support.queues"]
+
+# Hypothesis times every example; on a shared machine, or beside a second xdist
+# worker, that measures the neighbours rather than our code and fails at random.
+# The properties stay as strict; speed has its own tests and bench/.
+hypothesis_settings.register_profile(
+    "tenantatlas", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("tenantatlas")
+
 CHROMIUM = Path("/usr/bin/chromium")
+# A test that asks for any of these touches the database, so it may start a run.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs Redis (tests/support/queues.py) and keep the browser tests together.
+
+    Browser tests share one xdist worker (``--dist loadgroup``): one Chromium at a
+    time on a small machine, and their polling timeouts are not shared with a second one.
+    """
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES.intersection(
+            getattr(item, "fixturenames", ())
+        )
+        if uses_database:
+            item.add_marker(pytest.mark.redis)
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
@@ -42,15 +69,6 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _services_reachable() -> None:
-    """Fail the whole run with one clear line when Redis is down, not a wall of tracebacks."""
-    try:
-        django_rq.get_connection("default").ping()
-    except Exception as exc:
-        pytest.exit(f"Redis is unreachable ({exc}); start it or set REDIS_URL.", returncode=3)
-
-
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     """The cast's passwords would be hashed with the real PBKDF2 otherwise: seconds per test."""
@@ -58,44 +76,17 @@ def _fast_passwords(settings: Any) -> None:
 
 
 @pytest.fixture
-def redis_conn() -> Redis:
-    return django_rq.get_connection("default")
-
-
-@pytest.fixture(autouse=True)
-def _clean_redis(redis_conn: Redis) -> Iterator[None]:
-    """Tests use their own Redis database (settings.TESTING) and leave it empty."""
-    redis_conn.flushdb()
-    yield
-    redis_conn.flushdb()
-
-
-@pytest.fixture
-def work_queue() -> Callable[[], int]:
-    """Run the default queue dry on a real, in-process RQ worker; returns jobs handled."""
-
-    def work() -> int:
-        queue = django_rq.get_queue("default")
-        before = queue.count
-        worker = SimpleWorker([queue], connection=queue.connection)
-        worker.work(burst=True, with_scheduler=False)
-        return before - queue.count
-
-    return work
-
-
-@pytest.fixture
 def tenant(db: Any) -> Tenant:
-    return TenantFactory(slug="acme", name="Acme Corp")
+    return TenantFactory.create(slug="acme", name="Acme Corp")
 
 
 @pytest.fixture
 def other_tenant(db: Any) -> Tenant:
-    return TenantFactory(slug="globex", name="Globex")
+    return TenantFactory.create(slug="globex", name="Globex")
 
 
 def _member(tenant: Tenant, username: str, role: Role) -> User:
-    user = UserFactory(username=username)
+    user = UserFactory.create(username=username)
     MembershipFactory(user=user, tenant=tenant, role=role)
     return user
 

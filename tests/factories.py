@@ -1,16 +1,23 @@
-"""factory-boy factories. A child always lands in its parent's tenant."""
+"""factory-boy factories. A child always lands in its parent's tenant.
+
+``XFactory.create(...)`` is typed (returns the model); ``XFactory(...)`` is the same
+call, but mypy cannot see through factory-boy's metaclass.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from operations import rollup
 from operations.models import Notification, OperationRun, RunStatus
 from tenantatlas.models import Membership, Role, Tenant
 
 
-class TenantFactory(factory.django.DjangoModelFactory):
+class TenantFactory(factory.django.DjangoModelFactory[Tenant]):
     class Meta:
         model = Tenant
         django_get_or_create = ("slug",)
@@ -20,7 +27,7 @@ class TenantFactory(factory.django.DjangoModelFactory):
     entra_tenant_id = factory.Faker("uuid4")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -31,12 +38,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def _save(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -45,7 +52,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.READONLY
 
 
-class OperationRunFactory(factory.django.DjangoModelFactory):
+class OperationRunFactory(factory.django.DjangoModelFactory[OperationRun]):
     class Meta:
         model = OperationRun
         skip_postgeneration_save = True
@@ -56,13 +63,13 @@ class OperationRunFactory(factory.django.DjangoModelFactory):
     status = RunStatus.COMPLETED
 
     @factory.post_generation
-    def _counted(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def _counted(obj, create, extracted, **kwargs):
         # A run made here stands for one the lifecycle made: the rollup counts it.
         if create:
             rollup.add(obj)
 
 
-class NotificationFactory(factory.django.DjangoModelFactory):
+class NotificationFactory(factory.django.DjangoModelFactory[Notification]):
     class Meta:
         model = Notification
 

@@ -1020,6 +1020,12 @@ class DemoSource:
             f"policy_types={self.policy_types!r}, fail_every={self.fail_every})"
         )
 
+    @property
+    def expected_total(self) -> int:
+        """How many items ``pages()`` will yield (a paced sync shows progress against it)."""
+        specs = _state(self.seed, self.size, self.generation).specs
+        return sum(1 for spec in specs if TEMPLATES[spec.template].policy_type in self.policy_types)
+
     def pages(
         self, *, on_wait: WaitCallback | None = None
     ) -> Iterator[list[SourcePolicy | ItemError]]:

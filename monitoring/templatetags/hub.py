@@ -10,7 +10,7 @@ from django import template
 
 from monitoring.progress import Progress, progress_for
 from operations.models import OperationRun, StatusBucket
-from operations.registry import label_for
+from operations.registry import count_labels_for, label_for
 from operations.sanitize import sanitize
 
 register = template.Library()
@@ -19,6 +19,12 @@ register = template.Library()
 @register.filter
 def progress(run: OperationRun) -> Progress:
     return progress_for(run)
+
+
+@register.filter
+def count_labels(run: OperationRun) -> dict[str, str]:
+    """The run type's words for its counts (drift says findings and unchanged)."""
+    return count_labels_for(run.run_type)
 
 
 @register.filter

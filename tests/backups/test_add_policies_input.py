@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django.fixtures import Settings
 
 from backups.models import BackupItem, BackupSet
 from operations.models import Notification, OperationRun
@@ -110,7 +111,7 @@ def test_a_bad_selection_gets_a_clear_message_and_no_run(
 
 def test_more_than_the_maximum_gets_a_clear_message_and_no_run(
     tenant: Tenant, operator: User, backup_set: BackupSet, take_snapshot: TakeSnapshot,
-    login: Login, settings: object,
+    login: Login, settings: Settings,
 ) -> None:  # fmt: skip
     settings.BACKUP_ADD_MAX_POLICIES = 10
     take_snapshot(tenant, demo_policies(11))

@@ -20,7 +20,7 @@ def test_it_is_registered_with_its_label_and_visible_context() -> None:
 
 @pytest.mark.django_db
 def test_the_related_link_points_at_the_backup_set(backup_set: BackupSet) -> None:
-    run = OperationRunFactory(
+    run = OperationRunFactory.create(
         tenant=backup_set.tenant, resource="backup_set", action="add_policies",
         context={"backup_set_id": backup_set.pk, "policy_ids": [1]},
     )  # fmt: skip
@@ -30,7 +30,7 @@ def test_the_related_link_points_at_the_backup_set(backup_set: BackupSet) -> Non
 
 @pytest.mark.django_db
 def test_a_run_without_a_set_has_no_related_link(backup_set: BackupSet) -> None:
-    run = OperationRunFactory(
+    run = OperationRunFactory.create(
         tenant=backup_set.tenant, resource="backup_set", action="add_policies"
     )
     assert related_links(run) == []

@@ -1,4 +1,4 @@
-"""Fixtures for drift tests; the snapshot helpers live in tests/drift/snapshots.py."""
+"""Fixtures for drift tests; snapshots come from tests/support/snapshots.py."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import pytest
 
 from drift.services import SnapshotPair
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import ALL_TYPES, take_snapshot
+from tests.support.snapshots import ALL_TYPES, demo_snapshot
 
 
 @pytest.fixture
 def two_syncs(tenant: Tenant) -> SnapshotPair:
     """Generations 0 and 1 of the demo tenant "acme" (40 policies), as baseline and current."""
-    baseline = take_snapshot(tenant, "acme", 0)
-    current = take_snapshot(tenant, "acme", 1)
+    baseline = demo_snapshot(tenant, "acme", 0)
+    current = demo_snapshot(tenant, "acme", 1)
     return SnapshotPair(ALL_TYPES, baseline=baseline, current=current)

@@ -8,7 +8,7 @@ from drift import demo
 from drift.models import DriftFinding
 from operations.models import OperationRun
 from tenantatlas.demo import DemoCast, seed_cast
-from tests.drift.snapshots import take_snapshot
+from tests.support.snapshots import demo_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def cast() -> DemoCast:
     cast = seed_cast("demo-password-1")
     for slug, tenant in cast.tenants.items():
         for generation in range(3):
-            take_snapshot(tenant, slug, generation, size=30)
+            demo_snapshot(tenant, slug, generation, size=30)
     return cast
 
 
@@ -61,7 +61,7 @@ def test_seeding_again_changes_nothing(cast: DemoCast) -> None:
 
 def test_a_tenant_with_fewer_than_two_usable_syncs_gets_no_drift_run() -> None:
     cast = seed_cast("demo-password-1")
-    take_snapshot(cast.tenants["contoso"], "contoso", 0, size=10)
+    demo_snapshot(cast.tenants["contoso"], "contoso", 0, size=10)
 
     demo.seed(cast)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
@@ -463,7 +462,7 @@ def catalog_policy(count: int = 30) -> dict[str, Any]:
     }
 
 
-def test_diff_settings_is_fast_on_realistic_policies() -> None:
+def test_diff_settings_on_a_realistic_policy_names_each_change() -> None:
     before = catalog_policy()
     after = copy.deepcopy(before)
     settings_after = after["settings"]
@@ -474,10 +473,8 @@ def test_diff_settings_is_fast_on_realistic_policies() -> None:
     after["name"] = "Windows baseline v2"
     assert 6_000 < len(json.dumps(before)) < 8_500
 
-    started = time.perf_counter()
-    for _ in range(100):
-        changes = diff_settings(before, after)
-    elapsed = time.perf_counter() - started
+    # Speed is measured by bench/drift.py (make bench), not asserted here.
+    changes = diff_settings(before, after)
 
     assert [change.display_path for change in changes] == [
         # Settings are matched by settingDefinitionId (inventory.identity), not index.
@@ -488,7 +485,6 @@ def test_diff_settings_is_fast_on_realistic_policies() -> None:
         "settings[device_vendor_msft_policy_config_area_setting20].settingInstance.extra",
         "settings[device_vendor_msft_policy_config_area_setting29]",
     ]
-    assert elapsed < 2.0
 
 
 # --- identity and names -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from drift.services import SnapshotPair
 from inventory.models import SyncStatus
 from operations.models import Notification, OperationRun, RunStatus
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import ALL_TYPES, take_snapshot
+from tests.support.snapshots import ALL_TYPES, demo_snapshot
 
 URL = "/t/acme/drift/generate/"
 Login = Callable[[User], Client]
@@ -124,8 +124,8 @@ def test_fewer_than_two_syncs_creates_no_run_and_says_why(
     login: Login, operator: User, tenant: Tenant, usable: int
 ) -> None:
     for generation in range(usable):
-        take_snapshot(tenant, "acme", generation)
-    take_snapshot(tenant, "acme", 5, status=SyncStatus.FAILED, complete=False)
+        demo_snapshot(tenant, "acme", generation)
+    demo_snapshot(tenant, "acme", 5, status=SyncStatus.FAILED, is_complete=False)
 
     response = login(operator).post(URL, {"scope_key": ALL_TYPES}, follow=True)
 
@@ -160,7 +160,7 @@ def test_it_only_accepts_post(login: Login, operator: User, two_syncs: SnapshotP
 def test_any_two_usable_syncs_of_the_scope_can_be_chosen(
     login: Login, operator: User, tenant: Tenant
 ) -> None:
-    oldest, _, latest = (take_snapshot(tenant, "acme", g) for g in range(3))
+    oldest, _, latest = (demo_snapshot(tenant, "acme", g) for g in range(3))
 
     start(login(operator), baseline_run_id=oldest.pk, current_run_id=latest.pk)
 
@@ -188,11 +188,11 @@ def test_any_two_usable_syncs_of_the_scope_can_be_chosen(
 def test_a_chosen_pair_that_cannot_be_compared_gets_a_clear_message_and_no_run(
     login: Login, operator: User, tenant: Tenant, choose: str, message: str
 ) -> None:
-    base, current = take_snapshot(tenant, "acme", 0), take_snapshot(tenant, "acme", 1)
-    other_scope = take_snapshot(tenant, "acme", 2, scope="compliancePolicy")
-    failed = take_snapshot(tenant, "acme", 3, status=SyncStatus.FAILED)
-    incomplete = take_snapshot(tenant, "acme", 4, complete=False)
-    data: dict[str, Any] = {
+    base, current = demo_snapshot(tenant, "acme", 0), demo_snapshot(tenant, "acme", 1)
+    other_scope = demo_snapshot(tenant, "acme", 2, policy_types=("compliancePolicy",))
+    failed = demo_snapshot(tenant, "acme", 3, status=SyncStatus.FAILED)
+    incomplete = demo_snapshot(tenant, "acme", 4, is_complete=False)
+    choices: dict[str, dict[str, Any]] = {
         "same": {"baseline_run_id": base.pk, "current_run_id": base.pk},
         "other_scope": {"baseline_run_id": base.pk, "current_run_id": other_scope.pk},
         "failed": {"baseline_run_id": base.pk, "current_run_id": failed.pk},
@@ -201,7 +201,8 @@ def test_a_chosen_pair_that_cannot_be_compared_gets_a_clear_message_and_no_run(
         "one_only": {"baseline_run_id": base.pk},
         "not_a_number": {"baseline_run_id": "1 OR 1=1", "current_run_id": current.pk},
         "huge": {"baseline_run_id": 2**70, "current_run_id": current.pk},
-    }[choose]
+    }
+    data = choices[choose]
 
     response = login(operator).post(URL, {"scope_key": ALL_TYPES, **data}, follow=True)
 

@@ -13,7 +13,7 @@ from inventory.models import InventorySync, TenantConnection
 from inventory.sources.demo import DemoSource
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import ALL_TYPES, take_snapshot
+from tests.support.snapshots import ALL_TYPES, demo_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Login = Callable[[User], Client]
@@ -44,7 +44,7 @@ def test_two_demo_syncs_then_generate_finds_the_demo_sources_changes(
     assert baseline.is_complete and current.is_complete
 
     landing = client.get("/t/acme/drift/").content.decode()
-    assert f"Sync #{current.pk}" in landing and 'data-testid="generate"' in landing
+    assert f"Snapshot #{current.pk}" in landing and 'data-testid="generate"' in landing
     response = client.post("/t/acme/drift/generate/", {"scope_key": current.scope_key})
     assert work_queue() == 1
 
@@ -65,8 +65,8 @@ def test_generate_through_the_page_and_a_worker_on_stored_snapshots(
     login: Login, operator: User, tenant: Tenant, work_queue: Callable[[], int]
 ) -> None:
     # The same path on snapshots stored directly (no inventory producer involved).
-    take_snapshot(tenant, SEED, 2, size=SIZE)
-    take_snapshot(tenant, SEED, 5, size=SIZE)
+    demo_snapshot(tenant, SEED, 2, size=SIZE)
+    demo_snapshot(tenant, SEED, 5, size=SIZE)
 
     login(operator).post("/t/acme/drift/generate/", {"scope_key": ALL_TYPES})
     assert work_queue() == 1

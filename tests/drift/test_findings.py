@@ -100,9 +100,9 @@ def test_it_filters_by_change_type_and_policy_type(
     finding(run, "Removed compliance", "removed", policy_type="compliancePolicy")
     client = login(reader)
 
-    by_type = client.get(URL, {"run": run.pk, "change_type": "added"}).content.decode()
+    by_type = client.get(URL, {"run": str(run.pk), "change_type": "added"}).content.decode()
     both = client.get(
-        URL, {"run": run.pk, "change_type": "added", "policy_type": "compliancePolicy"}
+        URL, {"run": str(run.pk), "change_type": "added", "policy_type": "compliancePolicy"}
     ).content.decode()
 
     assert "Added compliance" in by_type and "Added device" in by_type
@@ -126,7 +126,7 @@ def test_a_bad_filter_gets_a_clear_message_not_a_500(
     run = drift_run(tenant)
     finding(run, "Some finding")
 
-    response = login(reader).get(URL, {"run": run.pk, **query})
+    response = login(reader).get(URL, {"run": str(run.pk), **query})
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -172,13 +172,15 @@ def test_it_paginates_and_keeps_the_filters(login: Login, reader: User, tenant: 
         finding(run, f"Policy {n:02}", "added")
     client = login(reader)
 
-    first = client.get(URL, {"run": run.pk, "change_type": "added"}).content.decode()
-    second = client.get(URL, {"run": run.pk, "change_type": "added", "page": 2}).content.decode()
+    first = client.get(URL, {"run": str(run.pk), "change_type": "added"}).content.decode()
+    second = client.get(
+        URL, {"run": str(run.pk), "change_type": "added", "page": "2"}
+    ).content.decode()
 
     assert first.count('data-testid="finding"') == 50 and "Page 1 of 2" in first
     assert f"?run={run.pk}&amp;change_type=added&amp;page=2" in first
     assert second.count('data-testid="finding"') == 5
-    assert client.get(URL, {"run": run.pk, "page": "last'"}).status_code == 200
+    assert client.get(URL, {"run": str(run.pk), "page": "last'"}).status_code == 200
 
 
 def test_its_query_count_does_not_grow_with_findings(

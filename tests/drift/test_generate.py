@@ -17,7 +17,7 @@ from operations.models import OperationRun, RunStatus
 from operations.recorder import RunRecorder
 from operations.services import run_inline
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import ALL_TYPES, policy, snapshot_of, take_snapshot
+from tests.support.snapshots import ALL_TYPES, demo_snapshot, policy, store_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def found(run: OperationRun) -> dict[str, set[tuple[str, str]]]:
 
 def pair_of(tenant: Tenant, before: list[Any], after: list[Any]) -> SnapshotPair:
     return SnapshotPair(
-        ALL_TYPES, baseline=snapshot_of(tenant, before), current=snapshot_of(tenant, after)
+        ALL_TYPES, baseline=store_snapshot(tenant, before), current=store_snapshot(tenant, after)
     )
 
 
@@ -223,8 +223,8 @@ def test_it_reads_each_snapshot_in_one_query_whatever_its_size(tenant: Tenant) -
 def test_demo_assignment_drift_is_found_in_words_and_reordering_is_not(tenant: Tenant) -> None:
     pair = SnapshotPair(
         ALL_TYPES,
-        baseline=take_snapshot(tenant, "acme", 0, size=200),
-        current=take_snapshot(tenant, "acme", 3, size=200),
+        baseline=demo_snapshot(tenant, "acme", 0, size=200),
+        current=demo_snapshot(tenant, "acme", 3, size=200),
     )
 
     run = generate(tenant, pair)

@@ -11,7 +11,7 @@ from django.test import Client
 from drift.models import DriftFinding
 from drift.services import SnapshotPair
 from operations.models import Notification, OperationRun, RunFailure, RunStatus
-from tests.drift.snapshots import ALL_TYPES
+from tests.support.snapshots import ALL_TYPES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/t/acme/drift/generate/"

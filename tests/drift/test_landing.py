@@ -15,7 +15,7 @@ from inventory.models import SyncStatus
 from operations.models import OperationRun
 from operations.services import run_inline
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import take_snapshot
+from tests.support.snapshots import demo_snapshot
 
 pytestmark = pytest.mark.django_db
 URL = "/t/acme/drift/"
@@ -45,7 +45,9 @@ def test_it_offers_generation_for_a_scope_with_two_usable_syncs(
     response = login(operator).get(URL)
 
     page = response.content.decode()
-    assert f"Sync #{two_syncs.baseline.pk}" in page and f"Sync #{two_syncs.current.pk}" in page
+    assert (
+        f"Snapshot #{two_syncs.baseline.pk}" in page and f"Snapshot #{two_syncs.current.pk}" in page
+    )
     assert 'data-testid="generate"' in page
     assert "Not generated yet" in page
 
@@ -53,14 +55,14 @@ def test_it_offers_generation_for_a_scope_with_two_usable_syncs(
 def test_baseline_is_the_earlier_and_current_the_latest_of_the_two_latest(
     login: Login, operator: User, tenant: Tenant
 ) -> None:
-    oldest, middle, latest = (take_snapshot(tenant, "acme", g) for g in range(3))
+    oldest, middle, latest = (demo_snapshot(tenant, "acme", g) for g in range(3))
 
     page = login(operator).get(URL).content.decode()
 
-    baseline_at, current_at = page.index("Baseline"), page.index("Current")
-    assert page.index(f"Sync #{middle.pk}") in range(baseline_at, current_at)
-    assert page.index(f"Sync #{latest.pk}") > current_at
-    assert f"Sync #{oldest.pk}<" not in page
+    baseline_at, current_at = page.index("Baseline snapshot"), page.index("Current snapshot")
+    assert page.index(f"Snapshot #{middle.pk}") in range(baseline_at, current_at)
+    assert page.index(f"Snapshot #{latest.pk}") > current_at
+    assert f"Snapshot #{oldest.pk}<" not in page
     # More than two usable syncs: any two may be picked by hand.
     assert 'name="baseline_run_id"' in page and f'value="{oldest.pk}"' in page
 
@@ -68,9 +70,9 @@ def test_baseline_is_the_earlier_and_current_the_latest_of_the_two_latest(
 def test_a_scope_with_fewer_than_two_usable_syncs_says_why(
     login: Login, operator: User, tenant: Tenant
 ) -> None:
-    take_snapshot(tenant, "acme", 0)
-    take_snapshot(tenant, "acme", 1, status=SyncStatus.FAILED, complete=False)
-    take_snapshot(tenant, "acme", 2, complete=False)
+    demo_snapshot(tenant, "acme", 0)
+    demo_snapshot(tenant, "acme", 1, status=SyncStatus.FAILED, is_complete=False)
+    demo_snapshot(tenant, "acme", 2, is_complete=False)
 
     page = login(operator).get(URL).content.decode()
 
@@ -79,15 +81,18 @@ def test_a_scope_with_fewer_than_two_usable_syncs_says_why(
     assert 'data-testid="generate"' not in page
 
 
-def test_readonly_sees_the_page_but_no_start_control(
+def test_readonly_sees_the_start_control_disabled_with_the_reason(
     login: Login, reader: User, two_syncs: SnapshotPair
 ) -> None:
     response = login(reader).get(URL)
 
     assert response.status_code == 200
-    assert f"Sync #{two_syncs.current.pk}" in response.content.decode()
+    assert f"Snapshot #{two_syncs.current.pk}" in response.content.decode()
     assert b'data-testid="generate"' not in response.content
-    assert b"Generate drift" not in response.content
+    assert (
+        b'<button type="button" disabled aria-describedby="ro-1">Generate drift' in response.content
+    )
+    assert b"Read-only role" in response.content
 
 
 def test_it_shows_the_latest_drift_run_of_the_latest_pair(
@@ -108,13 +113,13 @@ def test_its_query_count_does_not_grow_with_scopes_and_runs(
     login: Login, reader: User, tenant: Tenant
 ) -> None:
     client = login(reader)
-    take_snapshot(tenant, "acme", 0, size=8)
-    take_snapshot(tenant, "acme", 1, size=8)
+    demo_snapshot(tenant, "acme", 0, size=8)
+    demo_snapshot(tenant, "acme", 1, size=8)
     client.get(URL)
     with CaptureQueriesContext(connection) as few:
         client.get(URL)
     for scope in ("compliancePolicy", "settingsCatalog", "deviceConfiguration"):
-        pair = [take_snapshot(tenant, "acme", g, size=8, scope=scope) for g in (0, 1)]
+        pair = [demo_snapshot(tenant, "acme", g, size=8, policy_types=(scope,)) for g in (0, 1)]
         run_inline(
             tenant=tenant, run_type="drift.generate",
             context=SnapshotPair(scope, baseline=pair[0], current=pair[1]).context,

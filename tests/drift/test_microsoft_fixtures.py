@@ -22,7 +22,6 @@ from inventory.sources.base import POLICY_TYPES, SourcePolicy
 from inventory.sources.graph import GraphSource
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import store_snapshot
 from tests.inventory.graph_fakes import CLIENT, ENTRA_TENANT, SECRET, TOKEN_ENDPOINT, token_ok
 from tests.support.graph_fixtures import (
     FINANCE,
@@ -32,6 +31,7 @@ from tests.support.graph_fixtures import (
     route_tenant,
     shuffled,
 )
+from tests.support.snapshots import store_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Tenancy = dict[str, list[dict[str, Any]]]

@@ -15,7 +15,7 @@ from drift.services import SnapshotPair
 from operations.models import OperationRun, RunStatus
 from operations.services import run_inline
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import ALL_TYPES, policy, snapshot_of
+from tests.support.snapshots import ALL_TYPES, policy, store_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def fragile_diff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def generate(tenant: Tenant, before: list[Any], after: list[Any]) -> OperationRun:
     pair = SnapshotPair(
-        ALL_TYPES, baseline=snapshot_of(tenant, before), current=snapshot_of(tenant, after)
+        ALL_TYPES, baseline=store_snapshot(tenant, before), current=store_snapshot(tenant, after)
     )
     return run_inline(tenant=tenant, run_type="drift.generate", context=pair.context)
 

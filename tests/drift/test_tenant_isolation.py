@@ -14,7 +14,7 @@ from inventory.models import InventorySync
 from operations.models import OperationRun, RunStatus
 from operations.services import run_inline
 from tenantatlas.models import Tenant
-from tests.drift.snapshots import ALL_TYPES, take_snapshot
+from tests.support.snapshots import ALL_TYPES, demo_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Login = Callable[[User], Client]
@@ -23,7 +23,7 @@ GENERATE = "/t/acme/drift/generate/"
 
 @pytest.fixture
 def globex_syncs(other_tenant: Tenant) -> tuple[InventorySync, InventorySync]:
-    return take_snapshot(other_tenant, "globex", 0), take_snapshot(other_tenant, "globex", 1)
+    return demo_snapshot(other_tenant, "globex", 0), demo_snapshot(other_tenant, "globex", 1)
 
 
 def nothing_started() -> bool:
@@ -59,7 +59,7 @@ def test_mixing_an_own_sync_with_another_tenants_answers_403(
     tenant: Tenant,
     globex_syncs: tuple[InventorySync, InventorySync],
 ) -> None:
-    mine = take_snapshot(tenant, "acme", 0)
+    mine = demo_snapshot(tenant, "acme", 0)
 
     response = login(operator).post(
         GENERATE,
@@ -112,8 +112,8 @@ def test_a_run_naming_another_tenants_snapshots_fails_without_reading_them(
 
 
 def test_findings_are_written_in_the_runs_tenant(tenant: Tenant, other_tenant: Tenant) -> None:
-    mine = [take_snapshot(tenant, "acme", g) for g in (0, 1)]
-    take_snapshot(other_tenant, "acme", 0), take_snapshot(other_tenant, "acme", 1)
+    mine = [demo_snapshot(tenant, "acme", g) for g in (0, 1)]
+    demo_snapshot(other_tenant, "acme", 0), demo_snapshot(other_tenant, "acme", 1)
     context = {"scope_key": ALL_TYPES, "baseline_run_id": mine[0].pk, "current_run_id": mine[1].pk}
 
     run = run_inline(tenant=tenant, run_type="drift.generate", context=context)

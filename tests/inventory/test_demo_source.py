@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from typing import Any
 
@@ -223,13 +222,9 @@ def test_settings_bytes_controls_the_body_size() -> None:
     assert 6000 < large_avg < 8500
 
 
-def test_ten_thousand_large_policies_generate_quickly() -> None:
-    started = time.perf_counter()
+def test_large_policies_come_in_full_pages() -> None:
+    # Generation speed at 10,000 policies is measured by bench/drift.py, not asserted here.
     count = sum(
-        len(page) for page in DemoSource("bench", 0, size=10_000, settings_bytes=7000).pages()
+        len(page) for page in DemoSource("bench", 0, size=1_000, settings_bytes=7000).pages()
     )
-    elapsed = time.perf_counter() - started
-
-    print(f"\n10,000 demo policies of ~7 KB in {elapsed:.2f} s")
-    assert count == 10_000
-    assert elapsed < 20
+    assert count == 1_000

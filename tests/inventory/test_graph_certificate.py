@@ -269,7 +269,9 @@ def test_the_assertion_names_the_certificate_has_the_right_claims_and_verifies(
     assert uuid.UUID(claims["jti"])
     assert (claims["nbf"], claims["exp"]) == (int(NOW), int(NOW) + 600)
     # Raises InvalidSignature unless the certificate's key signed exactly these two parts.
-    pair.certificate.public_key().verify(
+    key = pair.certificate.public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    key.verify(
         _b64decode(signature_part),
         f"{header_part}.{claims_part}".encode(),
         padding.PKCS1v15(),

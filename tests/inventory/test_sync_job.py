@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import respx
+import time_machine
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.db import connection as db_connection
@@ -204,7 +205,7 @@ def test_the_run_links_to_its_snapshot(tenant: Tenant) -> None:
 
 
 def _queries_for_sync(size: int) -> int:
-    tenant = TenantFactory()
+    tenant = TenantFactory.create()
     TenantConnection.objects.create(tenant=tenant, demo_size=size)
     with CaptureQueriesContext(db_connection) as queries:
         run = run_inline(tenant=tenant, run_type=RUN_TYPE)
@@ -229,7 +230,8 @@ def test_a_sync_whose_worker_died_is_failed_with_its_run(tenant: Tenant, operato
     sync = InventorySync.objects.create(tenant=tenant, scope_key="deviceConfiguration", run=run)
 
     later = timezone.now() + timedelta(seconds=django_settings.RUN_HEARTBEAT_TIMEOUT + 1)
-    assert recover_runs(now=later) == 1
+    with time_machine.travel(later):
+        assert recover_runs() == 1
 
     sync.refresh_from_db()
     assert (sync.status, sync.is_complete) == (SyncStatus.FAILED, False)

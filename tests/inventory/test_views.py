@@ -16,6 +16,7 @@ from inventory.connections import set_secret, source_for
 from inventory.crypto import decrypt_secret
 from inventory.models import ConnectionKind, InventorySync, TenantConnection
 from inventory.services import RUN_TYPE
+from inventory.sources.graph import GraphSource
 from operations.models import OperationRun
 from operations.services import run_inline
 from tenantatlas.models import Tenant
@@ -78,13 +79,15 @@ def test_it_rejects_readonly_post_of_a_sync(
     assert not OperationRun.objects.exists()
 
 
-def test_it_shows_readonly_no_sync_button(
+def test_it_shows_readonly_the_sync_button_disabled_with_the_reason(
     synced: InventorySync, reader: User, login: Callable[[User], Client]
 ) -> None:
     response = login(reader).get(_url("index"))
 
     assert response.status_code == 200
-    assert "Sync now" not in response.content.decode()
+    body = response.content.decode()
+    assert '<button type="button" disabled aria-describedby="ro-sync">Sync now</button>' in body
+    assert "Read-only role" in body and 'action="/t/acme/inventory/sync/"' not in body
     assert "Connection settings" not in response.content.decode()
 
 
@@ -334,5 +337,6 @@ def test_the_connection_keeps_its_cloud_and_the_graph_source_follows_it(
     assert connection.cloud == "china"
     tenant.refresh_from_db()
     source = source_for(connection, ("deviceConfiguration",))
+    assert isinstance(source, GraphSource)
     assert "microsoftgraph.chinacloudapi.cn" in repr(source._urls.endpoints)
     assert client.post(_url("connection"), _graph_form(cloud="mars")).status_code == 200

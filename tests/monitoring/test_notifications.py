@@ -1,4 +1,4 @@
-"""The bell and the inbox: one's own notifications only, opening marks read, mark all read."""
+"""The bell and the inbox: one's own notices only, "View run" links mark read, mark all read."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from operations.models import Notification
+from operations.models import Notification, OperationRun, RunStatus
 from tests.factories import NotificationFactory, OperationRunFactory
 
 INBOX = "/t/acme/notifications/"
@@ -22,7 +22,9 @@ def run(tenant):
 
 
 def note(user, tenant, run=None, **kwargs):
-    link = run.get_absolute_url() if run else ""
+    """One notification per person and run: each call without a run gets a run of its own."""
+    run = run or OperationRunFactory(tenant=tenant)
+    link = run.get_absolute_url()
     return NotificationFactory(user=user, tenant=tenant, run=run, link=link, **kwargs)
 
 
@@ -32,7 +34,7 @@ def test_it_rejects_outsider(login, outsider, reader, tenant, run):
 
     assert client.get(INBOX).status_code == 403
     assert client.post(INBOX + "read-all/").status_code == 403
-    assert client.post(f"{INBOX}{notification.pk}/open/").status_code == 403
+    assert client.get(f"{INBOX}{notification.pk}/open/").status_code == 403
     notification.refresh_from_db()
     assert not notification.is_read
 
@@ -45,8 +47,8 @@ def test_the_bell_counts_my_unread_notifications_on_every_tenant_page(
     login, reader, owner, tenant, other_tenant, run
 ):
     note(reader, tenant, run)
-    note(reader, tenant, run)
-    note(reader, tenant, run, read_at=run.created_at)
+    note(reader, tenant)
+    note(reader, tenant, read_at=run.created_at)
     note(owner, tenant, run)  # someone else's
     note(reader, other_tenant)  # another tenant's
     client = login(reader)
@@ -55,11 +57,34 @@ def test_the_bell_counts_my_unread_notifications_on_every_tenant_page(
         assert unread(client.get(url).content.decode()) == "2", url
 
 
+def test_nothing_unread_shows_no_badge_at_all(login, reader, tenant, run):
+    note(reader, tenant, run, read_at=run.created_at)
+
+    body = login(reader).get(INBOX).content.decode()
+
+    assert 'data-testid="unread-count"' not in body  # no red "0"
+    assert 'aria-label="Notifications"' in body
+
+
+def test_the_bell_polls_only_while_a_run_i_was_told_of_is_active(login, reader, tenant):
+    active = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING)
+    note(reader, tenant, active, read_at=active.created_at)
+    client = login(reader)
+
+    live = client.get("/t/acme/notifications/bell/").content.decode()
+    OperationRun.objects.filter(pk=active.pk).update(status=RunStatus.COMPLETED)
+    Notification.objects.filter(run=active).update(read_at=None)
+    settled = client.get("/t/acme/notifications/bell/").content.decode()
+
+    assert live.lstrip().startswith('<a class="bell" id="bell"') and 'hx-trigger="every 3s"' in live
+    assert "hx-trigger" not in settled and 'data-testid="unread-count">1<' in settled
+
+
 def test_the_inbox_lists_only_mine_newest_first_with_view_run_links(
     login, reader, owner, tenant, other_tenant, run
 ):
     older = note(reader, tenant, run, title="Older")
-    newer = note(reader, tenant, run, title="Newer")
+    newer = note(reader, tenant, title="Newer")
     note(owner, tenant, run, title="Not yours")
     note(reader, other_tenant, title="Other tenant")
 
@@ -69,13 +94,14 @@ def test_the_inbox_lists_only_mine_newest_first_with_view_run_links(
     assert ids == [newer.pk, older.pk]
     assert "Not yours" not in body and "Other tenant" not in body
     assert body.count("View run") == 2
-    assert f'action="/t/acme/notifications/{newer.pk}/open/"' in body
+    # A real link: it opens in a new tab and can be copied.
+    assert f'href="/t/acme/notifications/{newer.pk}/open/">View run</a>' in body
 
 
 def test_opening_one_marks_it_read_and_goes_to_its_run(login, reader, tenant, run):
     notification = note(reader, tenant, run)
 
-    response = login(reader).post(f"{INBOX}{notification.pk}/open/")
+    response = login(reader).get(f"{INBOX}{notification.pk}/open/")
 
     notification.refresh_from_db()
     assert response.status_code == 302
@@ -86,20 +112,20 @@ def test_opening_one_marks_it_read_and_goes_to_its_run(login, reader, tenant, ru
 def test_opening_twice_keeps_the_first_read_time(login, reader, tenant, run):
     notification = note(reader, tenant, run)
     client = login(reader)
-    client.post(f"{INBOX}{notification.pk}/open/")
+    client.get(f"{INBOX}{notification.pk}/open/")
     notification.refresh_from_db()
     first = notification.read_at
 
-    client.post(f"{INBOX}{notification.pk}/open/")
+    client.get(f"{INBOX}{notification.pk}/open/")
 
     notification.refresh_from_db()
     assert notification.read_at == first
 
 
-def test_opening_needs_a_post(login, reader, tenant, run):
+def test_opening_changes_nothing_but_by_get_or_head(login, reader, tenant, run):
     notification = note(reader, tenant, run)
 
-    assert login(reader).get(f"{INBOX}{notification.pk}/open/").status_code == 405
+    assert login(reader).post(f"{INBOX}{notification.pk}/open/").status_code == 405
     notification.refresh_from_db()
     assert not notification.is_read
 
@@ -111,9 +137,9 @@ def test_nobody_opens_someone_elses_notification(
     foreign = note(outsider, other_tenant)
     client = login(reader)
 
-    assert client.post(f"{INBOX}{colleagues.pk}/open/").status_code == 403
-    assert client.post(f"{INBOX}{foreign.pk}/open/").status_code == 403
-    assert client.post(f"{INBOX}999999/open/").status_code == 403
+    assert client.get(f"{INBOX}{colleagues.pk}/open/").status_code == 403
+    assert client.get(f"{INBOX}{foreign.pk}/open/").status_code == 403
+    assert client.get(f"{INBOX}999999/open/").status_code == 403
     assert Notification.objects.unread().count() == 2
 
 
@@ -123,7 +149,7 @@ def test_nobody_opens_someone_elses_notification(
 def test_a_link_off_the_site_lands_on_the_inbox(login, reader, tenant, link):
     notification = NotificationFactory(user=reader, tenant=tenant, link=link)
 
-    response = login(reader).post(f"{INBOX}{notification.pk}/open/")
+    response = login(reader).get(f"{INBOX}{notification.pk}/open/")
 
     assert response["Location"] == INBOX
 
@@ -131,7 +157,7 @@ def test_a_link_off_the_site_lands_on_the_inbox(login, reader, tenant, link):
 def test_mark_all_read_marks_only_mine_in_this_tenant(
     login, reader, owner, tenant, other_tenant, run
 ):
-    mine = [note(reader, tenant, run) for _ in range(3)]
+    mine = [note(reader, tenant) for _ in range(3)]
     theirs = note(owner, tenant, run)
     elsewhere = note(reader, other_tenant)
 
@@ -141,7 +167,7 @@ def test_mark_all_read_marks_only_mine_in_this_tenant(
     assert not Notification.objects.get(pk=theirs.pk).is_read
     assert not Notification.objects.get(pk=elsewhere.pk).is_read
     assert "Marked 3 notifications read." in response.content.decode()
-    assert unread(response.content.decode()) == "0"
+    assert 'data-testid="unread-count"' not in response.content.decode()
 
 
 def test_the_inbox_pages_with_a_cursor(login, reader, tenant):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import django_rq
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -30,6 +31,12 @@ def start(tenant, run_type, user=None, **context):
 
 def later(seconds):
     return timezone.now() + timedelta(seconds=seconds)
+
+
+def recover_at(seconds):
+    """Run the recovery check as it would run ``seconds`` from now."""
+    with time_machine.travel(later(seconds)):
+        return recover_runs()
 
 
 def worker_env():
@@ -69,8 +76,8 @@ def test_a_sigkilled_worker_is_declared_lost_and_its_late_writes_are_refused(ten
         worker.wait(timeout=10)
 
     # Nothing else will ever touch the run: the heartbeat check must catch it.
-    assert recover_runs(now=later(5)) == 0
-    assert recover_runs(now=later(settings.RUN_HEARTBEAT_TIMEOUT + 5)) == 1
+    assert recover_at(5) == 0
+    assert recover_at(settings.RUN_HEARTBEAT_TIMEOUT + 5) == 1
 
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
@@ -90,8 +97,8 @@ def test_a_queued_run_whose_job_vanished_is_failed(tenant):
     run = start(tenant, "test.slow")
     django_rq.get_queue("default").fetch_job(run.job_id).delete()
 
-    assert recover_runs(now=later(1)) == 0  # still inside the grace period
-    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1)) == 1
+    assert recover_at(1) == 0  # still inside the grace period
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 1
 
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
@@ -104,7 +111,7 @@ def test_a_run_whose_job_failed_in_rq_is_failed(tenant):
     job = django_rq.get_queue("default").fetch_job(run.job_id)
     job.set_status(JobStatus.FAILED)
 
-    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1)) == 1
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 1
 
     run.refresh_from_db()
     assert run.failures.get().code == "job_failed"
@@ -118,14 +125,15 @@ def test_a_job_that_times_out_fails_its_run(tenant, work_queue):
 
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
-    assert run.failures.get().code == "jobtimeoutexception"
+    assert run.failures.get().code == "job_timeout"
+    assert run.failure_reason.startswith("Timed out after 1 s")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_recovery_leaves_healthy_runs_alone(tenant, work_queue):
     run = start(tenant, "test.slow")
 
-    assert recover_runs(now=later(settings.RUN_QUEUED_GRACE + 1)) == 0
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 0
     run.refresh_from_db()
     assert run.status == RunStatus.QUEUED
 
@@ -139,4 +147,4 @@ def test_recovery_still_checks_heartbeats_when_redis_is_down(tenant, monkeypatch
     dead = {**django_rq.settings.QUEUES["default"], "URL": "redis://127.0.0.1:1/0"}
     monkeypatch.setitem(django_rq.settings.QUEUES, "default", dead)
 
-    assert recover_runs(now=later(settings.RUN_HEARTBEAT_TIMEOUT + 1)) == 1
+    assert recover_at(settings.RUN_HEARTBEAT_TIMEOUT + 1) == 1

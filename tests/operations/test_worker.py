@@ -89,13 +89,34 @@ def test_the_starter_is_notified_of_each_outcome_with_a_link(
     tenant, operator, work_queue, context, title, level
 ):
     run = start(tenant, operator, **context)
+    queued = Notification.objects.get(user=operator, run=run)
 
     work_queue()
 
-    notices = list(Notification.objects.filter(user=operator).order_by("id"))
-    assert [n.title for n in notices] == ["Test items queued", title]
-    assert notices[1].level == level
-    assert all(n.link == f"/t/acme/monitoring/operations/{run.pk}/" for n in notices)
+    # One notice per run, updated in place: born read ("queued"), unread once finished.
+    (notice,) = Notification.objects.filter(user=operator)
+    assert (queued.title, queued.is_read) == ("Test items queued", True)
+    assert (notice.pk, notice.title, notice.level) == (queued.pk, title, level)
+    assert not notice.is_read
+    assert notice.link == f"/t/acme/monitoring/operations/{run.pk}/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_everyone_who_started_the_same_run_hears_its_outcome_once(
+    tenant, operator, owner, work_queue
+):
+    run = start(tenant, operator, items=2)
+    again = start(tenant, owner, items=2)
+    start(tenant, operator, items=2)  # a second click by the same person
+
+    work_queue()
+
+    assert again.pk == run.pk
+    notices = Notification.objects.filter(run=run).order_by("user__username")
+    assert [(n.user.username, n.title, n.is_read) for n in notices] == [
+        ("operator", "Test items succeeded", False),
+        ("owner", "Test items succeeded", False),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

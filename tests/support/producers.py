@@ -45,3 +45,24 @@ def perform_slow(run: OperationRun, recorder: RunRecorder) -> None:
 register(RunType(key="test.items", label="Test items", perform=perform_items))
 register(RunType(key="test.slow", label="Test slow", perform=perform_slow, timeout=120))
 register(RunType(key="test.timeout", label="Test timeout", perform=perform_slow, timeout=1))
+
+
+def perform_quiet(run: OperationRun, recorder: RunRecorder) -> None:
+    """Silent for ``seconds`` (a slow Graph call), then succeeds: only the horse's thread beats."""
+    recorder.set_total(1)
+    time.sleep(float(run.context.get("seconds", 3)))
+    recorder.succeeded()
+
+
+def perform_batches(run: OperationRun, recorder: RunRecorder) -> None:
+    """``batches`` batches of 10 items, committed with their counts, ``pause`` s apart."""
+    batches = int(run.context.get("batches", 100))
+    recorder.set_total(batches * 10)
+    for _ in range(batches):
+        with recorder.batch():
+            recorder.succeeded(10)
+        time.sleep(float(run.context.get("pause", 0.1)))
+
+
+register(RunType(key="test.quiet", label="Test quiet", perform=perform_quiet, timeout=120))
+register(RunType(key="test.batches", label="Test batches", perform=perform_batches, timeout=120))

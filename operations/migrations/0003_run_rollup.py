@@ -29,7 +29,7 @@ def fill_rollup(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('operations', '0001_initial'),
+        ('operations', '0002_notification_one_per_run'),
         ('tenantatlas', '0001_initial'),
     ]
 
