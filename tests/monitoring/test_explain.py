@@ -133,7 +133,7 @@ def test_every_filter_combination_uses_a_run_index(login, reader, tenant, big_ta
         for plan in (page_plan, stats_plan):
             for table in (RUN_TABLE, ROLLUP_TABLE):
                 assert f"Seq Scan on {table}" not in plan, f"{query}\n{plan}"
-        assert RUN_INDEX.search(page_plan) and _sorted_rows(page_plan) <= 51, (
+        assert RUN_INDEX.search(page_plan) and _sorted_rows(page_plan) <= SORT_LIMIT, (
             f"{query}\n{page_plan}"
         )
         index = RUN_INDEX if "24h" in query else ROLLUP_INDEX
