@@ -60,6 +60,7 @@ from inventory.normalize import (  # noqa: E402
 )
 from inventory.sources.base import POLICY_TYPES, SourcePolicy  # noqa: E402
 from inventory.sources.demo import DemoSource  # noqa: E402
+from operations import rollup  # noqa: E402
 from operations.jobs import run_job  # noqa: E402
 from operations.models import OperationRun, RunStatus  # noqa: E402
 from operations.recorder import RunRecorder  # noqa: E402
@@ -154,8 +155,7 @@ def timed_add(
         tenant=tenant, resource="backup_set", action="add_policies", total=len(ids),
         context=add_policies_context(backup_set, ids), dedupe_key=f"bench-{uuid.uuid4().hex}",
     )  # fmt: skip
-    run.job_id = f"run-{run.pk}"
-    run.save(update_fields=["job_id"])
+    rollup.add(run)
     watcher = Watcher(run.pk)
     watcher.thread.start()
     CountingRecorder.made.clear()

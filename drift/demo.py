@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from drift.services import RUN_TYPE, DriftError, SnapshotPair, drift_pair_latest
 from inventory.models import InventorySync
+from operations import rollup
 from operations.models import Notification, OperationRun
 from operations.services import run_inline
 from tenantatlas.demo import DemoCast
@@ -32,6 +33,7 @@ def seed(cast: DemoCast) -> None:
             context=pair.context,
         )  # fmt: skip
         _settle(run, pair)
+        rollup.reconcile_tenant(tenant)  # the run moved back in history: recount its days
 
 
 def _latest_pair(tenant: Tenant) -> SnapshotPair | None:

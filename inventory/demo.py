@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from inventory.models import ConnectionKind, InventorySync, TenantConnection
 from inventory.services import RUN_TYPE
+from operations import rollup
 from operations.models import Notification, OperationRun, RunFailure
 from operations.services import run_inline
 from tenantatlas.demo import DemoCast
@@ -54,6 +55,7 @@ def seed(cast: DemoCast) -> None:
             run = run_inline(tenant=tenant, run_type=RUN_TYPE, initiated_by=user)
             _backdate(run, now - timedelta(days=step.days_ago))
         _configure(connection, "ok")
+        rollup.reconcile_tenant(tenant)  # the runs moved back in history: recount their days
 
 
 def _demo_connection(tenant: Tenant, size: int) -> TenantConnection:

@@ -113,15 +113,16 @@ def run_detail_json(run: OperationRun, request: HttpRequest) -> dict[str, Any]:
 
 @api_view
 def run_list(request: TenantRequest) -> JsonResponse:
-    runs = selectors.runs_for_tenant(request.tenant)
+    runs = selectors.api_list_runs(request.tenant)
     filters = RunFilterSet(request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now())
     if not filters.is_valid():
         fields = filters.error_fields()
         error = f"invalid filter: {', '.join(sorted(fields))}"
         return JsonResponse({"error": error, "fields": fields}, status=400)
-    page = selectors.run_page(filters.qs, filters.cursor)
+    page = selectors.run_page(filters.qs, filters.cursor, tenant=request.tenant)
+    rows = selectors.with_link_context(page.rows)
     return JsonResponse(
-        {"results": [run_json(run, request) for run in page.rows], "next_cursor": page.next_cursor}
+        {"results": [run_json(run, request) for run in rows], "next_cursor": page.next_cursor}
     )
 
 

@@ -150,6 +150,15 @@ class RunFilterSet(django_filters.FilterSet):
         return self.form.cleaned_data.get("status_bucket") or ""
 
     @property
+    def selected_type(self) -> str:
+        return self.form.cleaned_data.get("run_type") or ""
+
+    @property
+    def whole_days(self) -> bool:
+        """Whether the time filter is whole local days (what the run rollup counts)."""
+        return self.form.cleaned_data.get("range") != "24h"
+
+    @property
     def active(self) -> bool:
         """Whether any filter (not just a cursor) is applied."""
         return any(self.form.cleaned_data.get(name) for name in self.filters)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,33 +16,75 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
-from django.db import connections
-from django.db.models import QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import JSONObject, TruncDate
 
 from monitoring.keyset import Cursor, KeysetPage, keyset_page
 from monitoring.timerange import Window
-from operations.models import Notification, OperationRun, RunFailure
-from operations.registry import RelatedLink, get_run_type
+from operations.models import (
+    Notification,
+    OperationRun,
+    RunDayCount,
+    RunFailure,
+    split_run_type,
+)
+from operations.registry import RelatedLink, get_run_type, run_types
 from tenantatlas.models import Tenant
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 FAILURES_PAGE_SIZE = 50
-# The stats query counts at most this many of the newest runs in its window:
-# bounded work however many millions a tenant has (docs/hub.md).
-STATS_SAMPLE = 10_000
+
+# What a list row shows. The context payload (a backup run's can hold
+# thousands of policy ids) is never read for a list.
+LIST_FIELDS = (
+    "id", "tenant_id", "resource", "action", "status", "status_bucket", "total", "processed",
+    "succeeded", "failed", "skipped", "created_at", "started_at", "finished_at",
+    "initiated_by__id", "initiated_by__username",
+)  # fmt: skip
 
 
 def runs_for_tenant(tenant: Tenant) -> QuerySet[OperationRun]:
     return OperationRun.objects.for_tenant(tenant).select_related("initiated_by")
 
 
+def list_runs(tenant: Tenant) -> QuerySet[OperationRun]:
+    """The runs for a list page: only the columns a row shows (see ``LIST_FIELDS``)."""
+    return runs_for_tenant(tenant).only(*LIST_FIELDS)
+
+
+def api_list_runs(tenant: Tenant) -> QuerySet[OperationRun]:
+    """List columns plus the context keys people may see (related links read them), as
+    ``link_context``: never the whole payload. ``with_link_context`` puts it in place."""
+    keys = sorted({key for run_type in run_types() for key in run_type.context_keys})
+    runs = list_runs(tenant)
+    if not keys:
+        return runs
+    return runs.annotate(link_context=JSONObject(**{k: KeyTransform(k, "context") for k in keys}))
+
+
+def with_link_context(runs: list[OperationRun]) -> list[OperationRun]:
+    for run in runs:
+        keys = getattr(run, "link_context", None) or {}
+        run.context = {key: value for key, value in keys.items() if value is not None}
+    return runs
+
+
 def run_page(
-    runs: QuerySet[OperationRun], cursor: Cursor | None, size: int = PAGE_SIZE
+    runs: QuerySet[OperationRun],
+    cursor: Cursor | None,
+    size: int = PAGE_SIZE,
+    *,
+    tenant: Tenant | None = None,
 ) -> KeysetPage[OperationRun]:
-    return keyset_page(runs, cursor, size)
+    """One keyset page; with ``tenant`` (the request's), rows know their tenant without a query."""
+    page = keyset_page(runs, cursor, size)
+    if tenant is not None:
+        for run in page.rows:
+            run.tenant = tenant
+    return page
 
 
 @dataclass(frozen=True)
@@ -50,8 +93,6 @@ class RunStats:
 
     window: Window
     per_day: dict[date, dict[str, int]] = field(default_factory=dict)
-    # The sample limit was reached: counts are lower bounds (shown as "n+").
-    truncated: bool = False
 
     def bucket_total(self, bucket: str) -> int:
         return sum(day.get(bucket, 0) for day in self.per_day.values())
@@ -61,34 +102,45 @@ class RunStats:
         return sum(sum(day.values()) for day in self.per_day.values())
 
 
-def run_stats(
-    runs: QuerySet[OperationRun], window: Window, tz: ZoneInfo, sample: int = STATS_SAMPLE
-) -> RunStats:
-    """ONE query: counts grouped by local day and bucket over the newest ``sample`` runs.
+def run_stats(tenant: Tenant, window: Window, *, run_type: str = "") -> RunStats:
+    """ONE query over the rollup: O(days × types × buckets) rows, whatever the tenant's size.
 
-    The newest runs come from the same index walk as the list (LIMIT ``sample``);
-    the grouping wraps that SQL, which Django compiled and parametrised, so the
-    work stays bounded and no second pass over the table is needed.
+    For lists whose time filter is whole local days (every one but "24h");
+    the rollup's days are the tenant's local days, as the window's are.
+    """
+    counts = RunDayCount.objects.filter(
+        tenant=tenant, day__gte=window.first_day, day__lte=window.last_day
+    )
+    if run_type:
+        resource, action = split_run_type(run_type)
+        counts = counts.filter(resource=resource, action=action)
+    rows = counts.order_by().values_list("day", "bucket").annotate(n=Sum("count"))
+    return RunStats(window, _per_day((day, bucket, n) for day, bucket, n in rows))
+
+
+def run_stats_from_runs(runs: QuerySet[OperationRun], window: Window, tz: ZoneInfo) -> RunStats:
+    """ONE query over the runs themselves, for a window that starts inside a day ("24h").
+
+    ``runs`` is already limited to that window, so the work is bounded by one
+    day's runs; the rollup cannot split a day.
     """
     start, end = window.bounds(tz)
-    newest = (
+    rows = (
         runs.filter(created_at__gte=start, created_at__lt=end)
-        .order_by("-created_at", "-pk")
+        .order_by()
         .annotate(day=TruncDate("created_at", tzinfo=tz))
-        .values("day", "status_bucket")[:sample]
+        .values_list("day", "status_bucket")
+        .annotate(n=Count("pk"))
     )
-    sql, params = newest.query.sql_with_params()
+    return RunStats(window, _per_day((_as_date(day), bucket, n) for day, bucket, n in rows))
+
+
+def _per_day(rows: Iterable[tuple[date, str, int]]) -> dict[date, dict[str, int]]:
     per_day: dict[date, dict[str, int]] = defaultdict(dict)
-    with connections[newest.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT day, status_bucket, COUNT(*) FROM ({sql}) AS newest"  # noqa: S608 - Django's own SQL
-            " GROUP BY day, status_bucket",
-            params,
-        )
-        for day, bucket, count in cursor.fetchall():
-            per_day[_as_date(day)][bucket] = count
-    counted = sum(n for day in per_day.values() for n in day.values())
-    return RunStats(window, dict(per_day), truncated=counted >= sample)
+    for day, bucket, count in rows:
+        if count:
+            per_day[day][bucket] = count
+    return dict(per_day)
 
 
 def _as_date(value: date | str) -> date:

@@ -1,4 +1,4 @@
-"""The bucket tabs above the list, counted from the same stats as the chart."""
+"""The bucket tabs above the list, counted from the same stats (the run rollup) as the chart."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from operations.models import StatusBucket
 TAB_CAP = 1_000
 
 
-def bounded(count: int, *, truncated: bool = False, cap: int = TAB_CAP) -> str:
-    """``1,000+`` from the cap on; ``n+`` when the count is a lower bound (sample cut)."""
-    if count >= cap:
-        return f"{cap:,}+"
-    return f"{count:,}+" if truncated else f"{count:,}"
+def bounded(count: int, *, cap: int = TAB_CAP) -> str:
+    """``1,000+`` from the cap on."""
+    return f"{cap:,}+" if count >= cap else f"{count:,}"
 
 
 @dataclass(frozen=True)
@@ -27,8 +25,8 @@ class Tab:
 
 
 def bucket_tabs(stats: RunStats, selected: str) -> list[Tab]:
-    tabs = [Tab(None, "All", bounded(stats.total, truncated=stats.truncated), not selected)]
+    tabs = [Tab(None, "All", bounded(stats.total), not selected)]
     for bucket in StatusBucket:
-        count = bounded(stats.bucket_total(bucket), truncated=stats.truncated)
+        count = bounded(stats.bucket_total(bucket))
         tabs.append(Tab(bucket.value, bucket.label, count, selected == bucket))
     return tabs

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from django.conf import settings
+from tenantatlas.models import tenant_zone
 
-from tenantatlas.models import Tenant
+__all__ = ["tenant_zone"]  # re-exported: the hub's views read it from here
 
 RANGE_CHOICES = [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days")]
 PRESET_DAYS = {"7d": 7, "30d": 30}
@@ -21,16 +21,6 @@ PRESET_DAYS = {"7d": 7, "30d": 30}
 DEFAULT_WINDOW_DAYS = 30
 # The chart (and so the tab counts) never spans more days than this.
 MAX_WINDOW_DAYS = 92
-
-
-def tenant_zone(tenant: Tenant) -> ZoneInfo:
-    """The tenant's zone; an unknown name falls back to the site's zone instead of failing pages."""
-    for name in (tenant.time_zone, settings.TIME_ZONE, "UTC"):
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-    return ZoneInfo("UTC")
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:

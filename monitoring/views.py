@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from monitoring import selectors, services
+from monitoring import presenters, selectors, services
 from monitoring.chart import build_chart
 from monitoring.filters import RunFilterSet
 from monitoring.keyset import Cursor, CursorError
@@ -45,29 +45,39 @@ def render_hub(
 @role_required(Role.READONLY)
 @require_safe
 def run_list(request: TenantRequest) -> HttpResponse:
-    runs = selectors.runs_for_tenant(request.tenant)
+    runs = selectors.list_runs(request.tenant)
     filters = RunFilterSet(request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now())
     if not filters.is_valid():
         return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)
-    page = selectors.run_page(filters.qs, filters.cursor)
+    page = selectors.run_page(filters.qs, filters.cursor, tenant=request.tenant)
+    rows = presenters.run_rows(page.rows, request.tenant)
     # Rows poll while one of them is active; the poll needs neither chart nor tabs.
-    live = any(run.is_active for run in page.rows)
+    live = any(row.is_active for row in rows)
     if request.GET.get("partial") == "rows":
-        return render_hub(request, ROWS, {"filters": filters, "page": page, "live": live})
-    stats = selectors.run_stats(filters.qs_without("status_bucket"), filters.window(), filters.tz)
+        context = {"filters": filters, "page": page, "rows": rows, "live": live}
+        return render_hub(request, ROWS, context)
+    stats = _stats(request, filters)
     return render_hub(
         request,
         "monitoring/run_list.html",
         {
             "filters": filters,
             "page": page,
+            "rows": rows,
             "live": live,
             "stats": stats,
             "tabs": bucket_tabs(stats, filters.bucket),
             "chart": build_chart(stats, filters.bucket),
-            "stats_sample": selectors.STATS_SAMPLE,
         },
     )
+
+
+def _stats(request: TenantRequest, filters: RunFilterSet) -> selectors.RunStats:
+    """Tabs and chart from the rollup, unless the time filter starts inside a day (24h)."""
+    if filters.whole_days:
+        return selectors.run_stats(request.tenant, filters.window(), run_type=filters.selected_type)
+    runs = filters.qs_without("status_bucket")
+    return selectors.run_stats_from_runs(runs, filters.window(), filters.tz)
 
 
 @role_required(Role.READONLY)

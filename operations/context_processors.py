@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from operations.notifications import bell_state
+from operations.notifications import UNREAD_CAP, bell_state
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
@@ -14,4 +14,5 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
         return {}
     unread, live = bell_state(user=request.user, tenant=tenant)
     # The bell polls only while a run this person started has not ended.
-    return {"unread_notifications": unread, "bell_live": live}
+    shown = f"{UNREAD_CAP - 1}+" if unread >= UNREAD_CAP else unread
+    return {"unread_notifications": shown, "bell_live": live}

@@ -7,7 +7,7 @@ from typing import Any
 
 from rq.job import Job
 
-from operations import faults
+from operations import faults, rollup
 from operations.faults import Fault
 from operations.sanitize import describe_exception
 from operations.services import run_execute, run_fail
@@ -56,3 +56,8 @@ def _unclassified(exc_type: type[BaseException] | None, exc_value: BaseException
     if detail == name:
         return Fault(name, f"The job failed in the worker ({name}).")
     return Fault(name, f"The job failed in the worker ({name}): {detail}")
+
+
+def reconcile_rollup_job() -> int:
+    """Hourly (operations/cron.py): recount every tenant's runs into the rollup; drift found."""
+    return len(rollup.reconcile())

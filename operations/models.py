@@ -65,6 +65,11 @@ BUCKET_EXPRESSION = Case(
 )
 
 
+def job_id_for(run_id: int) -> str:
+    """A run's RQ job id follows from its id, so starting a run is one INSERT, not two writes."""
+    return f"run-{run_id}"
+
+
 def split_run_type(run_type: str) -> tuple[str, str]:
     """``"backup_set.add_policies"`` → ``("backup_set", "add_policies")``, or ValueError."""
     resource, sep, action = run_type.partition(".")
@@ -106,7 +111,6 @@ class OperationRun(models.Model):
     initiated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    job_id = models.CharField(max_length=64, blank=True)
     attempt = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -158,6 +162,10 @@ class OperationRun(models.Model):
         return f"{self.resource}.{self.action}"
 
     @property
+    def job_id(self) -> str:
+        return job_id_for(self.pk)
+
+    @property
     def bucket(self) -> StatusBucket:
         """The bucket from the current values (the stored column is fresh only after a read)."""
         return status_bucket(self.status, succeeded=self.succeeded, failed=self.failed)
@@ -171,6 +179,36 @@ class OperationRun(models.Model):
         if self.started_at is None:
             return None
         return (self.finished_at or timezone.now()) - self.started_at
+
+
+class RunDayCount(models.Model):
+    """The run rollup: how many of a tenant's runs of one type sit in one bucket, per local day.
+
+    A cache of ``COUNT(*) … GROUP BY`` over OperationRun, kept in the same
+    transaction as every lifecycle transition (operations/rollup.py) so the
+    hub's tabs and chart read O(days) rows however many runs a tenant has.
+    The day is the run's ``created_at`` in the tenant's zone. The runs stay the
+    truth: ``rollup.reconcile`` recounts them and repairs any drift.
+    """
+
+    # No index of its own: the key below starts with the tenant.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    resource = models.CharField(max_length=40)
+    action = models.CharField(max_length=40)
+    bucket = models.CharField(max_length=24, choices=StatusBucket.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index every read walks: one tenant, a range of days.
+            models.UniqueConstraint(
+                fields=["tenant", "day", "resource", "action", "bucket"], name="run_day_count_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource}.{self.action} {self.bucket} on {self.day}: {self.count}"
 
 
 class RunFailure(models.Model):

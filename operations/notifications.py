@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Exists, IntegerField, Subquery
 from django.utils import timezone
 
 from operations.models import (
@@ -22,11 +22,10 @@ from operations.models import (
     StatusBucket,
 )
 from operations.registry import label_for
+from tenantatlas.models import Tenant
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-    from tenantatlas.models import Tenant
 
 _OUTCOMES = {
     StatusBucket.SUCCEEDED: ("succeeded", NotificationLevel.SUCCESS),
@@ -59,21 +58,35 @@ def notify(
     )
 
 
-def unread_count(*, user: User, tenant: Tenant) -> int:
-    return Notification.objects.for_tenant(tenant).unread().filter(user=user).count()
+# The bell counts at most this many: a COUNT over a LIMIT, bounded however many pile up.
+UNREAD_CAP = 100
 
 
-def bell_state(*, user: User, tenant: Tenant) -> tuple[int, bool]:
-    """The bell in one query: unread notices, and whether a run it tells of is still active."""
-    counts = (
-        Notification.objects.for_tenant(tenant)
-        .filter(user=user)
-        .aggregate(
-            unread=Count("id", filter=Q(read_at__isnull=True)),
-            live=Count("id", filter=Q(run__status__in=ACTIVE_STATUSES)),
-        )
+def unread_count(*, user: User, tenant: Tenant, cap: int = UNREAD_CAP) -> int:
+    """Unread notifications, counted up to ``cap`` (the bell shows ``99+`` from there)."""
+    return Notification.objects.for_tenant(tenant).unread().filter(user=user)[:cap].count()
+
+
+def bell_state(*, user: User, tenant: Tenant, cap: int = UNREAD_CAP) -> tuple[int, bool]:
+    """The bell in one query: unread notices (up to ``cap``), and whether a run it tells of
+    is still active. Both are bounded: a COUNT over a LIMIT, and an EXISTS."""
+    mine = Notification.objects.for_tenant(tenant).filter(user=user)
+    unread = mine.unread().order_by().values("pk")[:cap]
+    live = mine.filter(run__status__in=ACTIVE_STATUSES)
+    row = (
+        Tenant.objects.filter(pk=tenant.pk)
+        .annotate(unread=_CountOf(unread), live=Exists(live))
+        .values_list("unread", "live")
+        .get()
     )
-    return counts["unread"], counts["live"] > 0
+    return row[0], row[1]
+
+
+class _CountOf(Subquery):
+    """``(SELECT COUNT(*) FROM (<subquery>))``: the rows of a (LIMITed) subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
 
 
 def _counts_text(run: OperationRun) -> str:

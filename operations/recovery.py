@@ -21,7 +21,7 @@ from rq.worker import Worker
 
 from operations import faults
 from operations.faults import Fault
-from operations.models import OperationRun, RunStatus
+from operations.models import OperationRun, RunStatus, job_id_for
 from operations.services import run_fail
 
 logger = logging.getLogger(__name__)
@@ -79,11 +79,12 @@ def fail_runs_with_dead_jobs(
     runs = list(
         OperationRun.objects.active()
         .filter(created_at__lt=now - timedelta(seconds=grace))
-        .values_list("pk", "job_id", "status", "created_at")
+        .values_list("pk", "status", "created_at")
     )
-    jobs = Job.fetch_many([run[1] for run in runs], connection=connection) if runs else []
+    job_ids = [job_id_for(run[0]) for run in runs]
+    jobs = Job.fetch_many(job_ids, connection=connection) if runs else []
     failed = 0
-    for (pk, _, status, created_at), job in zip(runs, jobs, strict=True):
+    for (pk, status, created_at), job in zip(runs, jobs, strict=True):
         if job is None:
             fault = _missing_job(status, created_at, redis_since)
         else:

@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from operations import faults
+from operations import faults, rollup
 from operations.heartbeat import Heartbeat
 from operations.models import (
     ACTIVE_STATUSES,
@@ -108,8 +108,7 @@ def _create_or_reuse_active(
                 run = OperationRun.objects.create(
                     tenant=tenant, resource=resource, action=action, dedupe_key=dedupe_key, **fields
                 )
-                run.job_id = f"run-{run.pk}"
-                run.save(update_fields=["job_id"])
+                rollup.add(run)
             return StartResult(run, created=True)
         except IntegrityError:
             active = (
@@ -166,26 +165,37 @@ def run_job_timeout(run_type_key: str) -> int:
 def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | None:
     """queued → running, for exactly one worker. None if the run is not queued any more."""
     now = now or timezone.now()
-    claimed = OperationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
-    )
-    if not claimed:
-        return None
-    run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
-    notify_run_running(run)
+    with transaction.atomic():
+        claimed = OperationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
+        )
+        if not claimed:
+            return None
+        run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+        rollup.move(run, StatusBucket.QUEUED, StatusBucket.RUNNING)
+        notify_run_running(run)
     return run
 
 
 def run_complete(run: OperationRun, *, now: datetime | None = None) -> OperationRun:
     """running → completed; the bucket follows from the counts. RunLost if no longer running."""
-    updated = OperationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-        status=RunStatus.COMPLETED, finished_at=now or timezone.now()
-    )
-    if not updated:
-        raise RunLost(f"run {run.pk} is no longer running")
-    run.refresh_from_db()
-    notify_run_finished(run)
+    with transaction.atomic():
+        updated = OperationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.COMPLETED, finished_at=now or timezone.now()
+        )
+        if not updated:
+            raise RunLost(f"run {run.pk} is no longer running")
+        # Only what the finish changed or the workers counted; tenant and starter stay loaded.
+        run.refresh_from_db(fields=_FINISH_FIELDS)
+        rollup.move(run, StatusBucket.RUNNING, run.bucket)
+        notify_run_finished(run)  # in the same commit: a finished run always has its notice
     return run
+
+
+_FINISH_FIELDS = [
+    "status", "status_bucket", "total", "processed", "succeeded", "failed", "skipped",
+    "failures_dropped", "finished_at", "heartbeat_at", "context",
+]  # fmt: skip
 
 
 def run_fail(
@@ -201,6 +211,7 @@ def run_fail(
         if not updated:
             return False
         run = OperationRun.objects.select_related("tenant", "initiated_by").get(pk=run_id)
+        rollup.move(run, rollup.active_bucket(run), StatusBucket.FAILED)
         _add_failure(run, code=code, message=reason, item=item, now=now)
         run_type = get_run_type(run.run_type)
         if run_type is not None:
@@ -281,10 +292,12 @@ def run_inline(
     the start, and the result is always a terminal run.
     """
     resource, action = split_run_type(run_type)
-    run = OperationRun.objects.create(
-        tenant=tenant, resource=resource, action=action, initiated_by=initiated_by,
-        context=context or {}, total=total, dedupe_key=f"inline-{timezone.now().timestamp()}",
-    )  # fmt: skip
+    with transaction.atomic():
+        run = OperationRun.objects.create(
+            tenant=tenant, resource=resource, action=action, initiated_by=initiated_by,
+            context=context or {}, total=total, dedupe_key=f"inline-{timezone.now().timestamp()}",
+        )  # fmt: skip
+        rollup.add(run)
     run_execute(run.pk)
     run.refresh_from_db()
     return run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import models
@@ -47,6 +48,19 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def tenant_zone(tenant: Tenant) -> ZoneInfo:
+    """The tenant's zone; an unknown name falls back to the site's zone instead of failing pages.
+
+    Local days in this zone are the hub's days and the run rollup's days.
+    """
+    for name in (tenant.time_zone, settings.TIME_ZONE, "UTC"):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return ZoneInfo("UTC")
 
 
 class MembershipQuerySet(TenantQuerySet["Membership"]):

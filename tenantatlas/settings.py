@@ -205,7 +205,8 @@ RQ_QUEUES = {
     },
 }
 RQ_SHOW_ADMIN_LINK = True
-# Our worker class tells a run at once why its work horse died (SIGKILL, cold stop).
+# Our worker class warms the URL resolver before forking job horses, and tells
+# a run at once why its work horse died (SIGKILL, cold stop): operations/worker.py.
 RQ = {"WORKER_CLASS": "operations.worker.RunWorker"}
 
 # Operation runs: a thread in the work horse writes the run's heartbeat every

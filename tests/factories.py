@@ -12,6 +12,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
+from operations import rollup
 from operations.models import Notification, OperationRun, RunStatus
 from tenantatlas.models import Membership, Role, Tenant
 
@@ -54,11 +55,18 @@ class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
 class OperationRunFactory(factory.django.DjangoModelFactory[OperationRun]):
     class Meta:
         model = OperationRun
+        skip_postgeneration_save = True
 
     tenant = factory.SubFactory(TenantFactory)
     resource = "inventory"
     action = "sync"
     status = RunStatus.COMPLETED
+
+    @factory.post_generation
+    def _counted(obj, create, extracted, **kwargs):
+        # A run made here stands for one the lifecycle made: the rollup counts it.
+        if create:
+            rollup.add(obj)
 
 
 class NotificationFactory(factory.django.DjangoModelFactory[Notification]):

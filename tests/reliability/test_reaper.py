@@ -51,7 +51,7 @@ def silent_running_run(tenant):
     long_ago = timezone.now() - timedelta(minutes=5)
     return OperationRun.objects.create(
         tenant=tenant, resource="test", action="slow", status=RunStatus.RUNNING,
-        job_id="run-lost", created_at=long_ago, started_at=long_ago, heartbeat_at=long_ago,
+        created_at=long_ago, started_at=long_ago, heartbeat_at=long_ago,
     )  # fmt: skip
 
 

@@ -1,0 +1,294 @@
+"""Benchmark: the Operations hub at MSP scale, side by side with Django admin's changelist.
+
+    make bench          # 1.2M runs (+ the 10k growth set), with the lifecycle benchmark
+    make bench-quick    # the same at 1/50 scale, in under three minutes
+    .venv/bin/python bench/hub.py [--scale 0.02] [--requests 50] [--reload]
+
+Loads (once; kept while its shape matches, ``--reload`` forces) the data set of
+bench/hub_data.py into ``DATABASE_URL`` (the benchmarks' own database) and the
+10,000-run growth set into ``<DATABASE_URL>_10k``, then measures each page in a
+fresh process per database: server time in-process through Django's test
+client (middleware, views, SQL, templates; no network), p50/p95 over
+``--requests`` requests after 3 warm-ups, and the SQL queries of one request.
+Django admin's changelist for OperationRun (first page, page 200) runs in the
+same process on the same rows. Prints one table; docs/performance.md keeps it.
+Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenantatlas.settings")
+
+TARGETS = {"hub": 25.0, "api": 15.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--growth-runs", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--admin-requests", type=int, default=50)
+    parser.add_argument("--reload", action="store_true")
+    parser.add_argument("--db-suffix", default="", help="keep this scale's data set apart")
+    parser.add_argument("--child", choices=["load", "measure"])
+    parser.add_argument("--total", type=int, default=0)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    small_url = os.environ["DATABASE_URL"] + "_10k"
+    big_url = os.environ["DATABASE_URL"] + args.db_suffix
+    big = _in_child(big_url, "--scale", str(args.scale), *_common(args))
+    small = _in_child(small_url, "--total", str(args.growth_runs), *_common(args))
+    report(big, small)
+
+
+def _common(args: argparse.Namespace) -> list[str]:
+    extra = ["--requests", str(args.requests), "--admin-requests", str(args.admin_requests)]
+    return extra + (["--reload"] if args.reload else [])
+
+
+def _in_child(url: str, *args: str) -> dict[str, Any]:
+    env = {**os.environ, "DATABASE_URL": url}
+    for step in ("ensure", "migrate", "load", "measure"):
+        if step == "ensure":
+            subprocess.run(
+                [sys.executable, str(ROOT / "scripts/ensure-database")], env=env, check=True
+            )
+        elif step == "migrate":
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+                env=env,
+                cwd=ROOT,
+                check=True,
+            )
+        else:
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", step, *args],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.PIPE,
+                text=True,
+            ).stdout
+            if step == "load":
+                loaded = json.loads(out.strip().splitlines()[-1])
+            else:
+                result = json.loads(out.strip().splitlines()[-1])
+    return {**result, "loaded": loaded}
+
+
+# -- the child: load or measure in one database ------------------------------------
+
+
+def child(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # The pages' {% static %} without collectstatic; the same lookup cost as the manifest's.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from bench import hub_data
+
+    shape = (
+        hub_data.Shape.for_total(args.total) if args.total else hub_data.Shape.for_scale(args.scale)
+    )
+    if args.child == "load":
+        if hub_data.loaded_shape() == shape and not args.reload:
+            print(json.dumps({"kept": True, "runs": shape.total}))
+            return
+        loaded = hub_data.load(shape)
+        print(
+            json.dumps(
+                {
+                    "kept": False,
+                    "seconds": round(loaded.seconds, 1),
+                    "reconcile_seconds": round(loaded.reconcile_seconds, 2),
+                    "runs": loaded.runs,
+                    "failures": loaded.failures,
+                    "notifications": loaded.notifications,
+                }
+            )
+        )
+        return
+    print(json.dumps(measure(args.requests, args.admin_requests)))
+
+
+def _pages() -> dict[str, tuple[str, str, dict[str, str]]]:
+    """name → (kind, url, headers). Kind picks the target: hub pages or API-like answers."""
+    from bench import hub_data
+    from monitoring.keyset import Cursor
+    from operations.models import OperationRun
+
+    big = hub_data.Tenant.objects.get(slug=hub_data.BIG)
+    runs = OperationRun.objects.filter(tenant=big).order_by("-created_at", "-pk")
+    deep = runs[9_999] if runs.count() > 10_000 else runs.last()
+    detail = runs.filter(failed=200, total=1000).first()
+    running = runs.filter(status="running").first()
+    assert detail and running and deep, "the data set lacks its detail/poll targets"
+    hub = f"/t/{big.slug}/monitoring/operations/"
+    api = f"/api/v1/t/{big.slug}/runs/"
+    now = hub_data.timezone.now().date()
+    after, before = now - hub_data.timedelta(days=60), now - hub_data.timedelta(days=20)
+    custom = f"created_after={after}&created_before={before}"
+    cursor = Cursor.after(deep).encode()
+    htmx = {"HX-Request": "true"}
+    return {
+        "hub list, first page": ("hub", hub, {}),
+        "hub list, deep page (after 10,000 rows)": ("hub", f"{hub}?cursor={cursor}", {}),
+        "hub ?run_type=backup_set.add_policies": (
+            "hub",
+            f"{hub}?run_type=backup_set.add_policies",
+            {},
+        ),
+        "hub ?status_bucket=failed": ("hub", f"{hub}?status_bucket=failed", {}),
+        "hub ?status_bucket=queued (rare)": ("hub", f"{hub}?status_bucket=queued", {}),
+        "hub ?range=24h": ("hub", f"{hub}?range=24h", {}),
+        "hub ?range=7d": ("hub", f"{hub}?range=7d", {}),
+        "hub ?range=30d": ("hub", f"{hub}?range=30d", {}),
+        "hub custom from/to": ("hub", f"{hub}?{custom}", {}),
+        "hub type+bucket+30d combined": (
+            "hub",
+            f"{hub}?run_type=drift.generate&status_bucket=partially_succeeded&range=30d",
+            {},
+        ),
+        "hub combined, deep page": (
+            "hub",
+            f"{hub}?status_bucket=succeeded&range=30d&cursor={cursor}",
+            {},
+        ),
+        "hub run detail, 200 failures": ("hub", f"{hub}{detail.pk}/", {}),
+        "notifications inbox": ("hub", f"/t/{big.slug}/notifications/", {}),
+        "API list": ("api", api, {}),
+        "API list, combined filters": (
+            "api",
+            f"{api}?run_type=backup_set.add_policies&status_bucket=failed&range=30d",
+            {},
+        ),
+        "API run detail, 200 failures": ("api", f"{api}{detail.pk}/", {}),
+        "live-progress poll (detail partial)": (
+            "api",
+            f"{hub}{running.pk}/?partial=progress",
+            htmx,
+        ),
+        "live-progress poll (list row)": ("api", f"{hub}{running.pk}/?partial=row", htmx),
+    }
+
+
+def measure(requests: int, admin_requests: int) -> dict[str, Any]:
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+
+    from bench import hub_data
+
+    reader, admin = Client(SERVER_NAME="localhost"), Client(SERVER_NAME="localhost")
+    reader.force_login(User.objects.get(username=hub_data.READER))
+    admin.force_login(User.objects.get(username=hub_data.ADMIN))
+    rows: list[dict[str, Any]] = []
+    for name, (kind, url, headers) in _pages().items():
+        rows.append({"name": name, "kind": kind, **_timed(reader, url, headers, requests)})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # progress: a long run shows it
+    changelist = "/admin/operations/operationrun/"
+    last_page = -(-hub_data.OperationRun.objects.count() // 100)  # the admin shows 100 a page
+    for name, url in (
+        ("admin changelist, first page", changelist),
+        ("admin changelist, page 200", f"{changelist}?p={min(200, last_page)}"),
+    ):
+        rows.append({"name": name, "kind": "admin", **_timed(admin, url, {}, admin_requests)})
+    runs = hub_data.OperationRun.objects.count()
+    big = hub_data.OperationRun.objects.filter(tenant__slug=hub_data.BIG).count()
+    return {
+        "rows": rows,
+        "runs": runs,
+        "big": big,
+        "server": connection.cursor().connection.info.server_version,
+    }
+
+
+def _timed(client: Any, url: str, headers: dict[str, str], n: int) -> dict[str, Any]:
+    from django.db import connection
+
+    for _ in range(3):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    executed: list[str] = []
+
+    def count(execute: Any, sql: str, *args: Any) -> Any:
+        executed.append(sql)
+        return execute(sql, *args)
+
+    # An execute wrapper, not CaptureQueriesContext: request_started resets Django's query log.
+    with connection.execute_wrapper(count):
+        client.get(url, headers=headers)
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        client.get(url, headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "p50": statistics.median(times),
+        "p95": _p95(times),
+        "queries": len(executed),
+        "n": n,
+        "bytes": len(response.content),
+    }
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+# -- the report ----------------------------------------------------------------------
+
+
+def report(big: dict[str, Any], small: dict[str, Any]) -> None:
+    small_rows = {row["name"]: row for row in small["rows"]}
+    print(
+        f"hub benchmark: {big['runs']:,} runs ({big['big']:,} in the big tenant) vs growth set "
+        f"{small['runs']:,} ({small['big']:,}); PostgreSQL {big['server']}, Python "
+        f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
+    for label, data in (("data set", big["loaded"]), ("growth set", small["loaded"])):
+        print(f"{label}: {json.dumps(data)}")
+    print(
+        f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'target':>7} {'queries':>7} "
+        f"{'p95 10k':>8} {'ratio':>6}"
+    )
+    for row in big["rows"]:
+        base = small_rows.get(row["name"])
+        target = TARGETS.get(row["kind"])
+        ratio = row["p95"] / base["p95"] if base and base["p95"] else 0.0
+        print(
+            f"{row['name']:44} {row['p50']:8.1f} {row['p95']:8.1f} "
+            f"{(f'≤ {target:.0f}' if target else ''):>7} {row['queries']:7} "
+            f"{(base['p95'] if base else 0):8.1f} {ratio:6.2f}"
+        )
+    rows = {row["name"]: row for row in big["rows"]}
+    for admin_page, ours in (
+        ("admin changelist, first page", "hub list, first page"),
+        ("admin changelist, page 200", "hub list, deep page (after 10,000 rows)"),
+    ):
+        factor = rows[admin_page]["p95"] / rows[ours]["p95"]
+        print(f"{admin_page} vs {ours}: {factor:.0f}x (p95)")
+
+
+if __name__ == "__main__":
+    main()
