@@ -24,7 +24,7 @@ from operations.reaper import ALIVE_KEY, REDIS_TIMEOUT, Reaper
 from operations.recovery import recover_runs
 from operations.services import StartResult, run_job_timeout, run_start
 from tests.reliability.conftest import ROOT, children, log_of, status_of, wait_for
-from tests.reliability.tcpproxy import TcpProxy
+from tests.support.pgproxy import PgProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,11 +98,9 @@ def test_the_reaper_keeps_checking_heartbeats_while_redis_is_frozen(
 
 def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(tenant, processes):
     db = connection.settings_dict
-    proxy = TcpProxy(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
-    proxy.start()
-    via_proxy = f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}"
-    reaper = processes.reaper(DATABASE_URL=via_proxy)
-    try:
+    with PgProxy.start(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)) as proxy:
+        via_proxy = f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}"
+        reaper = processes.reaper(DATABASE_URL=via_proxy)
         assert wait_for(lambda: "a pass every" in log_of(reaper)), log_of(reaper)
         time.sleep(0.5)
 
@@ -119,8 +117,6 @@ def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(tenant, proces
         assert log.count("reaper: database unreachable") == 1, log
         assert log.count("reaper: database reachable again") == 1, log
         assert db["NAME"] not in log and str(proxy.port) not in log  # class names, not addresses
-    finally:
-        proxy.cut()
 
 
 def test_two_reapers_fail_a_lost_run_once(tenant):
