@@ -13,6 +13,9 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("backups/", include("backups.urls")),
 ]
 
+# The app's 404 page for DEBUG=False; NotFoundPageMiddleware covers DEBUG=True.
+handler404 = "tenantatlas.notfound.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
