@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # database (TEST_REDIS_DB - N for worker gwN, see settings.py). 0 runs in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: venv run test lint format bench clean
+.PHONY: venv run test lint format bench bench-load clean
 
 venv:
 	@scripts/bootstrap
@@ -53,6 +53,15 @@ bench: venv
 	$(BENCH_ENV) .venv/bin/python bench/drift.py
 	$(BENCH_ENV) .venv/bin/python bench/drift_deepdiff.py
 	$(BENCH_ENV) .venv/bin/python bench/backup_add.py
+	.venv/bin/python bench/sanitize.py
+
+# The load check: 20 concurrent clients on the hub list for 60 s against
+# gunicorn on PostgreSQL (loopback only); BENCH_LOAD_SECONDS shortens it.
+bench-load: venv
+	@$(BENCH_ENV) scripts/check-services
+	@$(BENCH_ENV) .venv/bin/python scripts/ensure-database
+	$(BENCH_ENV) .venv/bin/python manage.py migrate --no-input -v 0
+	$(BENCH_ENV) .venv/bin/python bench/load_hub.py
 
 clean:
 	rm -rf .venv var

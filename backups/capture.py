@@ -6,17 +6,15 @@ a new version in the set (succeeded), or the set's latest version already has
 that content (skipped), or it has no current snapshot (failed:
 ``policy_vanished``). Work goes in chunks: a few queries per chunk (snapshot
 hashes, latest versions, one UPDATE, one INSERT … SELECT), never one per
-policy; the recorder batches the progress writes. With ``capture_from:
+policy; each chunk's versions and counts commit in one transaction. With ``capture_from:
 "source"`` the policies are read fresh from the tenant's policy source
 instead (fresh.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import batched
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +24,6 @@ from backups.outcomes import SKIPPED, SUCCEEDED, Outcome, report, vanished
 from backups.selectors import current_items, latest_hashes, latest_syncs_by_type
 from backups.versions import copy_versions
 from inventory.models import Policy
-from inventory.sources.base import WaitCallback
 from operations.models import OperationRun
 from operations.recorder import RunRecorder
 from operations.registry import RelatedLink
@@ -48,29 +45,29 @@ def perform_add_policies(run: OperationRun, recorder: RunRecorder) -> None:
     policy_ids = sorted({int(pk) for pk in run.context.get("policy_ids", [])})
     recorder.set_total(len(policy_ids))
     if run.context.get("capture_from") == SOURCE:
-        outcomes = _capture_from_source(run, backup_set, policy_ids, recorder)
+        _capture_from_source(run, backup_set, policy_ids, recorder)
     else:
-        outcomes = capture(run, backup_set, policy_ids)
-    for outcome in outcomes:
-        report(recorder, outcome)
+        capture(run, backup_set, policy_ids, recorder)
 
 
-def capture(run: OperationRun, backup_set: BackupSet, policy_ids: list[int]) -> Iterator[Outcome]:
+def capture(
+    run: OperationRun, backup_set: BackupSet, policy_ids: list[int], recorder: RunRecorder
+) -> None:
     """From the latest complete snapshot (the default)."""
     policies = Policy.objects.for_tenant(run.tenant).in_bulk(policy_ids)
     syncs = latest_syncs_by_type(run.tenant, {p.policy_type for p in policies.values()})
     for chunk in batched(policy_ids, CHUNK_SIZE):
-        # Outcomes are reported only after the chunk committed: counts never run ahead of rows.
-        yield from _capture_chunk(run, backup_set, list(chunk), policies, syncs)
+        _capture_chunk(run, backup_set, list(chunk), policies, syncs, recorder)
 
 
 def _capture_from_source(
     run: OperationRun, backup_set: BackupSet, policy_ids: list[int], recorder: RunRecorder
-) -> Iterator[Outcome]:
+) -> None:
     policies = Policy.objects.for_tenant(run.tenant).in_bulk(policy_ids)
-    yield from (vanished(pk, None) for pk in policy_ids if pk not in policies)
-    # A throttled source sleeps between pages: heartbeat, or the recovery check calls us lost.
-    yield from capture_fresh(run, backup_set, policies, on_wait=_heartbeat(recorder))
+    for pk in policy_ids:
+        if pk not in policies:
+            report(recorder, vanished(pk, None))
+    capture_fresh(run, backup_set, policies, recorder)
 
 
 def _capture_chunk(
@@ -79,8 +76,11 @@ def _capture_chunk(
     chunk: list[int],
     policies: dict[int, Policy],
     syncs: dict[str, int],
-) -> list[Outcome]:
-    with transaction.atomic():
+    recorder: RunRecorder,
+) -> None:
+    # The versions and the counts that report them commit together: a crash
+    # at any point leaves the run's counts equal to the versions stored.
+    with recorder.batch():
         # Two runs adding to one set take turns per chunk: reading a policy's
         # latest version and replacing it must not interleave.
         list(BackupSet.objects.select_for_update().filter(pk=backup_set.pk).values_list("pk"))
@@ -92,7 +92,8 @@ def _capture_chunk(
             backup_set=backup_set, is_latest=True, policy_id__in=superseded
         ).update(is_latest=False)
         copy_versions(run, backup_set, list(copies.values()), now=timezone.now())
-    return outcomes
+        for outcome in outcomes:
+            report(recorder, outcome)
 
 
 def _snapshot_hashes(
@@ -137,12 +138,3 @@ def related_links(run: OperationRun) -> list[RelatedLink]:
         "backups:detail", kwargs={"tenant_slug": run.tenant.slug, "backup_set_id": backup_set_id}
     )
     return [RelatedLink("Backup set", url)]
-
-
-def _heartbeat(recorder: RunRecorder) -> WaitCallback:
-    """While the source waits for Graph (also between the slices of a long wait): alive."""
-
-    def on_wait(seconds: float, /, *, still: bool = False) -> None:
-        recorder.heartbeat()
-
-    return on_wait

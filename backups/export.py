@@ -4,8 +4,9 @@ This is the format a person restores from: each file holds the policy's
 identity, whom it was assigned to (groups with their display names, exclusions,
 filters) and its normalised settings exactly as captured. Volatile Graph fields
 (ids, timestamps, versions) are not part of normalised settings, and secrets
-were never stored: they appear as the ``__masked_secret__`` marker and must be
-re-entered on restore (``has_masked_secrets`` says where).
+were never stored: they appear as markers (``inventory.secrets``: a keyed
+fingerprint or ``__masked_secret__``) and must be re-entered on restore; the
+manifest lists every withheld setting per file (``withheld_settings``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.utils.text import slugify
 
 from backups.models import BackupItem, BackupSet
 from backups.selectors import latest_items
+from inventory import secrets
 from inventory.identity import assignment_summary
 from tenantatlas.models import Tenant
 
@@ -72,7 +74,12 @@ def export_zip(tenant: Tenant, backup_set: BackupSet, *, now: datetime | None = 
 
 def _manifest_entry(name: str, item: BackupItem) -> dict[str, Any]:
     keys = ("policy_type", "external_id", "display_name", "content_hash", "version")
-    return {"file": name, **{key: getattr(item, key) for key in keys}}
+    withheld = secrets.withheld_paths(item.settings)
+    return {
+        "file": name,
+        **{key: getattr(item, key) for key in keys},
+        "withheld_settings": withheld,
+    }
 
 
 def _manifest(
@@ -89,6 +96,11 @@ def _manifest(
         "exported_at": (now or timezone.now()).isoformat(),
         "policy_count": len(files),
         "policies": files,
+        "withheld_settings_count": sum(len(entry["withheld_settings"]) for entry in files),
+        "withheld_note": (
+            "Secret values are never stored or exported; each withheld setting holds a "
+            "marker and must be re-entered on restore."
+        ),
     }
 
 

@@ -14,15 +14,14 @@ No inventory snapshot is written: that is what an inventory sync is for.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from backups.models import BackupItem, BackupSet
-from backups.outcomes import IN_SOURCE, SKIPPED, SUCCEEDED, Outcome, vanished
+from backups.outcomes import IN_SOURCE, SKIPPED, SUCCEEDED, Outcome, report, vanished
 from backups.selectors import latest_hashes
+from inventory import secrets
 from inventory.connections import ConnectionNotConfigured, connection_for, source_for
 from inventory.models import Policy
 from inventory.normalize import normalize
@@ -35,6 +34,7 @@ from inventory.sources.base import (
     WaitCallback,
 )
 from operations.models import OperationRun
+from operations.recorder import RunRecorder
 
 Key = tuple[str, str]  # (policy_type, external_id)
 
@@ -48,18 +48,16 @@ class SourceUnavailable(Exception):
 
 
 def capture_fresh(
-    run: OperationRun,
-    backup_set: BackupSet,
-    policies: dict[int, Policy],
-    on_wait: WaitCallback,
-) -> Iterator[Outcome]:
-    """Outcomes for ``policies`` read from the source; the caller reports unknown ids itself."""
+    run: OperationRun, backup_set: BackupSet, policies: dict[int, Policy], recorder: RunRecorder
+) -> None:
+    """Report ``policies`` read from the source; the caller reports unknown ids itself."""
     wanted = {(p.policy_type, p.external_id): p for p in policies.values()}
     types = tuple(t for t in POLICY_TYPES if any(key[0] == t for key in wanted))
     if types:
-        yield from _read(run, backup_set, wanted, types, on_wait)
+        _read(run, backup_set, wanted, types, recorder)
     # Whatever is still wanted was not listed (or is of a type no source lists).
-    yield from (vanished(policy.pk, policy, why=IN_SOURCE) for policy in wanted.values())
+    for policy in wanted.values():
+        report(recorder, vanished(policy.pk, policy, why=IN_SOURCE))
 
 
 def _read(
@@ -67,13 +65,13 @@ def _read(
     backup_set: BackupSet,
     wanted: dict[Key, Policy],
     types: tuple[str, ...],
-    on_wait: WaitCallback,
-) -> Iterator[Outcome]:
+    recorder: RunRecorder,
+) -> None:
     source: PolicySource | None = None
     try:
         source = source_for(connection_for(run.tenant), types)
-        for page in source.pages(on_wait=on_wait):
-            yield from _store_page(run, backup_set, page, wanted)
+        for page in source.pages(on_wait=_heartbeat(recorder)):
+            _store_page(run, backup_set, page, wanted, recorder)
     except SourceError as exc:
         raise SourceUnavailable(exc.code, exc.message, exc.hint) from exc
     except ConnectionNotConfigured as exc:
@@ -89,26 +87,29 @@ def _store_page(
     backup_set: BackupSet,
     page: list[SourcePolicy | ItemError],
     wanted: dict[Key, Policy],
-) -> list[Outcome]:
-    outcomes: list[Outcome] = []
+    recorder: RunRecorder,
+) -> None:
     found: list[tuple[Policy, SourcePolicy]] = []
     for entry in page:
         policy = wanted.pop((entry.policy_type, entry.external_id), None)
         if policy is None:  # not chosen (or listed twice: the first copy counted)
             continue
         if isinstance(entry, ItemError):
-            outcomes.append(Outcome("failed", policy.display_name, entry.message, entry.code))
+            report(recorder, Outcome("failed", policy.display_name, entry.message, entry.code))
         else:
             found.append((policy, entry))
     if found:
-        outcomes.extend(_write(run, backup_set, found))
-    return outcomes
+        _write(run, backup_set, found, recorder)
 
 
 def _write(
-    run: OperationRun, backup_set: BackupSet, found: list[tuple[Policy, SourcePolicy]]
-) -> list[Outcome]:
-    with transaction.atomic():
+    run: OperationRun,
+    backup_set: BackupSet,
+    found: list[tuple[Policy, SourcePolicy]],
+    recorder: RunRecorder,
+) -> None:
+    # The versions and their counts commit together (see capture.py).
+    with recorder.batch():
         # The same turn-taking as the snapshot path (capture.py).
         list(BackupSet.objects.select_for_update().filter(pk=backup_set.pk).values_list("pk"))
         latest = latest_hashes(backup_set, [policy.pk for policy, _ in found])
@@ -117,7 +118,8 @@ def _write(
             backup_set=backup_set, is_latest=True, policy_id__in=[p for p in items if p in latest]
         ).update(is_latest=False)
         BackupItem.objects.bulk_create(items.values())
-    return outcomes
+        for outcome in outcomes:
+            report(recorder, outcome)
 
 
 def _decide(
@@ -144,7 +146,7 @@ def _decide(
 def _item(
     run: OperationRun, backup_set: BackupSet, policy: Policy, entry: SourcePolicy, now: datetime
 ) -> BackupItem:
-    normalized = normalize(entry.settings)
+    normalized = normalize(entry.settings, secrets.fingerprint_key(run.tenant_id))
     return BackupItem(
         backup_set=backup_set,
         policy=policy,
@@ -158,3 +160,12 @@ def _item(
         captured_at=now,
         run=run,
     )
+
+
+def _heartbeat(recorder: RunRecorder) -> WaitCallback:
+    """While the source waits for Graph (also between the slices of a long wait): alive."""
+
+    def on_wait(seconds: float, /, *, still: bool = False) -> None:
+        recorder.heartbeat()
+
+    return on_wait

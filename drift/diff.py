@@ -14,8 +14,9 @@ drift run must finish in about two seconds:
   positional (an identity segment such as ``[settingDefinitionId]`` does not
   address a list index, so it raises ``ValueError``).
 
-Masked secrets (``MASKED_SECRET``) cannot be compared, so they are never
-reported, whatever they are compared with (see ``diff_settings``).
+Secrets are stored as markers (``inventory.secrets``): a changed fingerprint is
+reported as ``secret_changed`` with no before/after; masked secrets
+(``MASKED_SECRET``) cannot be compared, so they are never reported.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from inventory import secrets
 from inventory.identity import (
     Rule,
     canonical,
@@ -46,7 +48,7 @@ Key = tuple[str, str]  # (policy_type, external_id)
 PathSegment = str | int
 Path = tuple[PathSegment, ...]
 
-KINDS = ("added", "removed", "changed")
+KINDS = ("added", "removed", "changed", "secret_changed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +59,9 @@ class SettingChange:
     """
 
     path: Path
-    kind: str  # "added" | "removed" | "changed"
-    before: Any  # None when kind == "added"
-    after: Any  # None when kind == "removed"
+    kind: str  # "added" | "removed" | "changed" | "secret_changed"
+    before: Any  # None when kind == "added" or "secret_changed"
+    after: Any  # None when kind == "removed" or "secret_changed"
     # Presentation, not identity: two changes are equal by path, kind and values.
     label: str = field(default="", compare=False)  # "Firewall › Enable firewall", "added group X"
     ref: str = field(default="", compare=False)  # the raw id beside it (settingDefinitionId, ...)
@@ -236,7 +238,10 @@ def diff_settings(before: Any, after: Any) -> list[SettingChange]:
 
 
 def _diff(before: Any, after: Any, path: Path, out: list[SettingChange], where: _Where) -> None:
-    if _is_masked(before) or _is_masked(after):
+    if secrets.is_secret_marker(before) or secrets.is_secret_marker(after):
+        if secrets.secret_changed(before, after):
+            # No before/after: a fingerprint is nobody's business, the value was never stored.
+            out.append(_change(path, "secret_changed", None, None, where))
         return
     kind = _kind(before)
     if kind is not _kind(after):
@@ -425,7 +430,8 @@ def apply_changes(before: Any, changes: Iterable[SettingChange]) -> Any:
     order, so list elements are appended in turn. A path that does not fit the
     value raises ``ValueError``.
     """
-    pending = list(changes)
+    # A secret's change cannot be replayed: its value was never stored.
+    pending = [change for change in changes if change.kind != "secret_changed"]
     result = copy.deepcopy(before)
     for change in (c for c in pending if c.kind == "changed"):
         result = _set(result, change.path, change.after)

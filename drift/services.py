@@ -290,9 +290,11 @@ def _write_findings(run: OperationRun, recorder: RunRecorder, changes: list[_Cha
             masked_only += 1  # the hash moved, but only masked secrets differ: not drift
             continue
         findings.append(_finding(run, change, setting_changes))
-    DriftFinding.objects.bulk_create(findings, batch_size=CHANGE_BATCH)
-    recorder.succeeded(len(findings))
-    recorder.skipped(masked_only)
+    # The findings and the counts that report them commit together.
+    with recorder.batch():
+        DriftFinding.objects.bulk_create(findings, batch_size=CHANGE_BATCH)
+        recorder.succeeded(len(findings))
+        recorder.skipped(masked_only)
 
 
 def _settings_of(changes: list[_Change]) -> dict[int, Any]:

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from inventory import secrets
 from inventory.normalize import MASKED_SECRET, normalize
 from operations.models import OperationRun
 from tenantatlas.models import Tenant, TenantQuerySet
@@ -25,6 +26,7 @@ POLICY_TYPE_LABELS = {
     "groupPolicyConfiguration": "Administrative templates",
 }
 MASKED_LABEL = "masked (not compared)"
+WITHHELD_LABEL = "secret (withheld)"
 
 
 class Policy(models.Model):
@@ -133,13 +135,13 @@ class SnapshotItem(models.Model):
     @classmethod
     def from_source(cls, sync: InventorySync, policy_id: int, source: SourcePolicy) -> SnapshotItem:
         """An unsaved item for ``source`` as read by ``sync`` (normalised and hashed at ingest)."""
-        normalized = normalize(source.settings)
+        normalized = normalize(source.settings, secrets.fingerprint_key(sync.tenant_id))
         return cls(
             sync=sync,
             policy_id=policy_id,
             policy_type=source.policy_type,
             external_id=source.external_id,
-            display_name=source.display_name[:300],
+            display_name=source.display_name.replace("\x00", "\ufffd")[:300],
             settings=normalized.settings,
             content_hash=normalized.content_hash,
             has_masked_secrets=normalized.has_masked_secrets,
@@ -151,9 +153,10 @@ class SnapshotItem(models.Model):
 
     @property
     def settings_json(self) -> str:
-        """The stored settings for a person to read, masked secrets spelled out."""
+        """The stored settings for a person to read, withheld secrets spelled out."""
         text = json.dumps(self.settings, indent=2, sort_keys=True, ensure_ascii=False)
-        return text.replace(json.dumps(MASKED_SECRET), json.dumps(MASKED_LABEL))
+        text = text.replace(json.dumps(MASKED_SECRET), json.dumps(MASKED_LABEL))
+        return secrets.FINGERPRINT_RE.sub(json.dumps(WITHHELD_LABEL), text)
 
 
 class ConnectionKind(models.TextChoices):

@@ -16,9 +16,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from inventory import secrets
 from inventory.identity import comparable
+from inventory.secrets import MASKED_SECRET
 
-MASKED_SECRET = "__masked_secret__"  # noqa: S105 - a marker, not a secret
+__all__ = ["MASKED_SECRET", "Normalized", "canonical_json", "content_hash", "normalize"]
 
 VOLATILE_KEYS = frozenset(
     {
@@ -65,12 +67,16 @@ def normalize_settings(value: Any, parent_key: str | None = None) -> Any:
             if encrypted and key == "value":
                 out[key] = MASKED_SECRET
             else:
-                out[key] = normalize_settings(item, key)
+                out[key.replace("\x00", "\ufffd")] = normalize_settings(item, key)
         return out
     if isinstance(value, list):
         return [normalize_settings(item, parent_key) for item in value]
     if _is_masked(value):
         return MASKED_SECRET
+    if isinstance(value, str) and "\x00" in value:
+        # PostgreSQL cannot store U+0000 in text or jsonb; one such value must not
+        # fail the whole sync, and U+FFFD still shows that something was there.
+        return value.replace("\x00", "\ufffd")
     return value
 
 
@@ -99,8 +105,14 @@ class Normalized:
     has_masked_secrets: bool
 
 
-def normalize(raw: Any) -> Normalized:
-    """Normalise a raw body and derive its hash and masked-secret mark from one canonical text."""
-    settings = normalize_settings(raw)
+def normalize(raw: Any, fingerprint_key: bytes | None = None) -> Normalized:
+    """Normalise a raw body and derive its hash and masked-secret mark from one canonical text.
+
+    Secrets are withheld first (inventory.secrets), while the body still says
+    its ``@odata.type``: ``fingerprint_key`` is the tenant's
+    ``secrets.fingerprint_key``; without it secrets are masked, not fingerprinted.
+    """
+    settings = normalize_settings(secrets.withhold(raw, fingerprint_key))
     text = canonical_json(settings)
-    return Normalized(settings, content_hash(settings), MASKED_SECRET in text)
+    withheld = MASKED_SECRET in text or secrets.SECRET_PREFIX in text
+    return Normalized(settings, content_hash(settings), withheld)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -144,13 +145,13 @@ def perform_sync(run: OperationRun, recorder: RunRecorder) -> None:
     try:
         _read(connection, types, sync, recorder, tally, waits)
     except SourceError as exc:
-        _fail_sync(sync, tally, waits)
+        _fail_sync(sync, waits)
         raise SyncFailed(exc.code, exc.message, exc.hint) from exc
     except ConnectionNotConfigured as exc:
-        _fail_sync(sync, tally, waits)
+        _fail_sync(sync, waits)
         raise SyncFailed(exc.code, str(exc), exc.hint) from exc
     except BaseException:
-        _fail_sync(sync, tally, waits)
+        _fail_sync(sync, waits)
         raise
     connections.advance_demo(connection)
     # Flushing first means the run is still ours (RunLost otherwise) when the
@@ -175,9 +176,6 @@ def _read(
             recorder.set_total(expected)
         for page in source.pages(on_wait=waits):
             waits.clear()
-            tally.seen += len(page)
-            if tally.seen > expected:
-                recorder.set_total(tally.seen)
             _store_page(sync, page, recorder, tally)
     waits.clear()  # a wait may have been followed by empty pages only
 
@@ -193,6 +191,18 @@ def _opened(source: PolicySource) -> Iterator[PolicySource]:
 
 
 def _store_page(
+    sync: InventorySync, page: list[SourcePolicy | ItemError], recorder: RunRecorder, tally: _Tally
+) -> None:
+    # The page's items, the snapshot's item count and the run's counts commit
+    # together: a worker killed at any point leaves them equal.
+    with recorder.batch():
+        tally.seen += len(page)
+        if tally.seen > recorder.run.total:  # beyond what the source announced
+            recorder.set_total(tally.seen)
+        _store_entries(sync, page, recorder, tally)
+
+
+def _store_entries(
     sync: InventorySync, page: list[SourcePolicy | ItemError], recorder: RunRecorder, tally: _Tally
 ) -> None:
     policies: list[SourcePolicy] = []
@@ -212,6 +222,7 @@ def _store_page(
         SnapshotItem.objects.bulk_create(
             SnapshotItem.from_source(sync, ids[(p.policy_type, p.external_id)], p) for p in policies
         )
+        InventorySync.objects.filter(pk=sync.pk).update(item_count=F("item_count") + len(policies))
         tally.succeeded += len(policies)
         recorder.succeeded(len(policies))
 
@@ -269,18 +280,16 @@ def _finish_sync(sync: InventorySync, tally: _Tally) -> None:
     InventorySync.objects.filter(pk=sync.pk).update(
         status=SyncStatus.FAILED if failed else SyncStatus.SUCCEEDED,
         is_complete=tally.failed == 0,
-        item_count=tally.succeeded,
         finished_at=timezone.now(),
     )
 
 
-def _fail_sync(sync: InventorySync, tally: _Tally, waits: _WaitNotes) -> None:
+def _fail_sync(sync: InventorySync, waits: _WaitNotes) -> None:
     """Best effort on the failure path: never let it hide the error that got us here."""
     try:
         InventorySync.objects.filter(pk=sync.pk).update(
             status=SyncStatus.FAILED,
             is_complete=False,
-            item_count=tally.succeeded,
             finished_at=timezone.now(),
         )
         waits.clear()

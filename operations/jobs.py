@@ -7,7 +7,9 @@ from typing import Any
 
 from rq.job import Job
 
-from operations.recovery import recover_runs
+from operations import faults
+from operations.faults import Fault
+from operations.sanitize import describe_exception
 from operations.services import run_execute, run_fail
 
 
@@ -34,11 +36,21 @@ def on_job_failure(
     horse never calls it, and the recovery check catches that case.
     """
     run_id = run_id_from_job_id(job.id)
-    if run_id is not None:
-        name = exc_type.__name__ if exc_type else "JobFailed"
-        run_fail(run_id, code=name, message=f"The job failed in the worker: {exc_value}")
+    if run_id is None:
+        return
+    faults.reopen_if_broken()
+    fault = (
+        faults.from_exception(exc_value, job_timeout=job.timeout) if exc_value is not None else None
+    )
+    if fault is None:
+        fault = _unclassified(exc_type, exc_value)
+    run_fail(run_id, code=fault.code, message=fault.message)
 
 
-def recover_runs_job() -> int:
-    """Scheduled every 30 s by ``manage.py rqcron operations/cron.py``."""
-    return recover_runs()
+def _unclassified(exc_type: type[BaseException] | None, exc_value: BaseException | None) -> Fault:
+    name = exc_type.__name__ if exc_type else "JobFailed"
+    # Never an empty reason: the class name says at least what kind of failure it
+    # was; never the raw str(exc) either (a database error quotes SQL and row data).
+    if exc_value is None or not str(exc_value).strip():
+        return Fault(name, f"The job failed in the worker ({name}).")
+    return Fault(name, f"The job failed in the worker: {describe_exception(exc_value)}")

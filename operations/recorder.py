@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +44,7 @@ class RunRecorder:
         self.interval = interval
         self.clock = clock
         self.flushes = 0  # progress writes so far (benchmarks report it)
+        self._in_batch = False
         self._stored_failures = run.failures.count()
         self._reset()
         self._last_flush = clock()
@@ -83,8 +85,8 @@ class RunRecorder:
         self._maybe_flush()
 
     def heartbeat(self) -> None:
-        """Say "still alive" during long waits; flushes pending counts if one is due."""
-        if self.clock() - self._last_flush >= self.interval:
+        """Flush pending counts if one is due (the horse's heartbeat thread proves it alive)."""
+        if not self._in_batch and self.clock() - self._last_flush >= self.interval:
             self.flush()
 
     def note(self, **values: Any) -> None:
@@ -94,13 +96,44 @@ class RunRecorder:
 
     # -- flushing ------------------------------------------------------------
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Write a batch of items and their counts in one transaction.
+
+        ``with recorder.batch(): bulk_create(items); recorder.succeeded(len(items))``:
+        the counts are flushed inside the same transaction as the rows they
+        count, so a crash at any point leaves counts equal to the stored
+        items, and a run that was declared lost rolls the batch back (RunLost).
+        """
+        saved = self._counters()
+        self._in_batch = True
+        try:
+            with transaction.atomic():
+                yield
+                self.flush()
+        except BaseException:
+            self._restore(saved)  # rolled back: these items were never stored
+            raise
+        finally:
+            self._in_batch = False
+
+    def _counters(self) -> tuple[int, int, int, int, int]:
+        return (self._succeeded, self._failed, self._skipped, len(self._failures), self._dropped)
+
+    def _restore(self, saved: tuple[int, int, int, int, int]) -> None:
+        self._succeeded, self._failed, self._skipped, kept, self._dropped = saved
+        del self._failures[kept:]
+
     def _maybe_flush(self) -> None:
+        if self._in_batch:
+            return  # the batch flushes once, with its rows
         if self._pending >= self.batch_size or self.clock() - self._last_flush >= self.interval:
             self.flush()
 
     def flush(self) -> None:
         """Write pending counts and failures in one short transaction. RunLost if not running."""
-        with transaction.atomic():
+        # Inside a batch the batch's transaction is ours: no savepoint round trips.
+        with transaction.atomic(savepoint=not self._in_batch):
             updated = OperationRun.objects.filter(pk=self.run.pk, status=RunStatus.RUNNING).update(
                 processed=F("processed") + self._pending,
                 succeeded=F("succeeded") + self._succeeded,

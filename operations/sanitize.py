@@ -1,37 +1,56 @@
-"""The one sanitizer every failure message passes through before it is stored or shown.
+"""The one sanitizer every failure message (and every log record) passes through.
 
 Failure text comes from exceptions, HTTP error bodies and third-party libraries.
-Before it reaches the database or a page it loses secrets (tokens, keys,
-passwords, credentials in URLs, PEM blocks), Python tracebacks and control
-characters, and becomes one short line. Support ids are kept on purpose: Graph
-``request-id`` / ``client-request-id``, ``x-ms-ags-diagnostic``, timestamps,
-GUIDs and ``AADSTS…`` codes are what Microsoft support asks for.
+Before it reaches the database, a page or a log it loses secrets, Python
+tracebacks and control characters, and becomes one short line. Support ids
+(Graph ``request-id`` / ``client-request-id``, Intune's Activity ID, AADSTS
+trace and correlation ids, certificate thumbprints) are what Microsoft support
+asks for: they are copied to the front and never cut.
 
-Pure Python (no Django) so that workers, scripts and tests can call it anywhere.
-It never raises: a sanitizer that fails would turn one failure into two.
+Secrets are stopped by class of leak, each class one rule or one step:
 
-Pipeline (each step is a small function below):
+* **named values** — ``name=value``, ``"name": "value"``, ``Name: value``,
+  XML elements, header tuples, for names that end in a secret word
+  (password, secret, token, key, sig, …); a password's value runs to the end
+  of its clause, spaces included;
+* **headers and schemes** — ``Authorization``/``Cookie`` headers, ``Bearer``
+  and ``Basic`` credentials, URL credentials (the password may hold
+  unencoded ``/ # ? @``);
+* **shapes without a name** — PEM blocks and PEM body lines, JWTs, Entra client
+  secrets, provider-prefixed keys by gitleaks' published ruleset
+  (``operations.secret_rules``: AKIA…, AIza…, sk_live_…, ghp_…, xox…),
+  base64 of ``user:pass``, high-entropy tokens of 20+ characters;
+* **disguises** — names and values hidden by URL encoding (single or double),
+  JSON ``\\u`` escapes, HTML entities, fullwidth forms, look-alike letters or
+  combining marks are decoded (NFKC, marks dropped, look-alikes folded) and
+  redacted when that reveals more than the text as written; a secret or a
+  name split across a line break is joined first.
 
-1. coerce the input to ``str``;
-2. for a traceback, keep only the final exception line(s);
-3. cut to a window so the regexes never see megabytes;
-4. remove control and invisible characters;
-5. drop ``File "...", line N`` frames;
-6. redact secrets (rules run in order, every rule leaves ``***``);
-7. collapse whitespace, cut to ``max_length`` with ``…``.
-
-Redaction runs before whitespace is collapsed, and every rule treats any
-whitespace alike, so the output fed back in comes out unchanged (idempotence).
+Pure Python (no Django) so that workers, scripts and log handlers can call it
+anywhere. It never raises: a sanitizer that fails would turn one failure into two.
+The output fed back in comes out unchanged (idempotence).
 """
 
 from __future__ import annotations
 
-import itertools
+import base64
+import html
 import re
+import unicodedata
+import urllib.parse
 from collections import deque
 from collections.abc import Callable, Iterable
 
-__all__ = ["DEFAULT_MAX_LENGTH", "REDACTED", "sanitize", "sanitize_code"]
+from operations.secret_rules import redact_provider_secrets, shannon_entropy
+
+__all__ = [
+    "DEFAULT_MAX_LENGTH",
+    "REDACTED",
+    "describe_exception",
+    "redact_lines",
+    "sanitize",
+    "sanitize_code",
+]
 
 REDACTED = "***"
 ELLIPSIS = "…"
@@ -256,55 +275,14 @@ _BARE_VALUE = (
 # JSON/dict scalars (numbers, null) never contain commas.
 _SCALAR_VALUE = r"(?P<bare>[^\s&;,\"'<>(){}\[\]…]+)"
 
-# Values that are not secrets, so keeping them keeps prose readable:
-# "Invalid token: signature verification failed", "password": null, and other
-# tools' own redaction ("[secure]", "<redacted>").
-_HARMLESS_VALUES = frozenset(
-    {
-        "",
-        REDACTED,
-        "null",
-        "none",
-        "nil",
-        "undefined",
-        "true",
-        "false",
-        "n/a",
-        "-",
-        "redacted",
-        "secure",
-        "filtered",
-        "hidden",
-        "masked",
-        "empty",
-        "missing",
-        "invalid",
-        "expired",
-        "required",
-        "revoked",
-        "malformed",
-        "unknown",
-        "failed",
-        "not",
-        "is",
-        "was",
-        "has",
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "for",
-        "signature",
-        "verification",
-        "validation",
-        "bearer",
-        "basic",
-        "digest",
-        "token",
-        "tokens",
-    }
-)
+# Values that are not secrets: JSON literals and other tools' placeholders
+# ("[secure]", "<redacted>": one bracketed word). No word list of "harmless"
+# prose: a value after a secret's name is redacted unless its shape says otherwise.
+_LITERAL_VALUES = frozenset({"", REDACTED, "null", "none", "nil", "undefined", "true", "false"})
+_PLACEHOLDER_RE = re.compile(r"[\[<(]\w{1,20}[\]>)]?|\*+|-|n/a")
+# "Invalid token: signature verification failed": after "name: ", a run of plain
+# lowercase words is a sentence, not a credential (a password name never gets this).
+_PROSE_RE = re.compile(r"[a-z]{2,20}(?:\s+[a-z]{2,20})+")
 # Error codes are what a person needs to look the failure up.
 _ERROR_CODE_RE = re.compile(r"(?:AADSTS|AADB2C|IDX|MSAL|MSIS)\d{2,10}:?")
 # "code" is both an OAuth authorization code (secret) and Graph's error code
@@ -313,7 +291,9 @@ _ERROR_CODE_VALUE_RE = re.compile(r"[A-Za-z][A-Za-z_]{0,63}[0-9]{0,10}|[0-9]{1,1
 
 
 def _is_harmless(name: str, value: str) -> bool:
-    if value.strip(" []<>").lower() in _HARMLESS_VALUES or _ERROR_CODE_RE.fullmatch(value):
+    if value.lower() in _LITERAL_VALUES or _PLACEHOLDER_RE.fullmatch(value):
+        return True
+    if _ERROR_CODE_RE.fullmatch(value):
         return True
     folded = name.lower()
     is_error_code = folded.endswith("code") and not folded.endswith("passcode")
@@ -340,6 +320,27 @@ def _redact_value(match: re.Match[str]) -> str:
     return _splice(match, group)
 
 
+def _redact_colon_value(match: re.Match[str]) -> str:
+    """``Name: value``: also not an error code (``401 InvalidAuthenticationToken: …``) or prose."""
+    name = match.group("name")
+    if _ERROR_CODE_NAME_RE.fullmatch(name):
+        return match.group(0)
+    if not _STRONG_NAME_RE.search(name):
+        tail = match.string[match.start(_value_group(match)) : match.end() + 40]
+        if _PROSE_RE.match(tail):
+            return match.group(0)
+    return _redact_value(match)
+
+
+# A Graph/Entra error code is PascalCase of three or more words
+# (InvalidAuthenticationToken, ExpiredAuthenticationToken); a secret's name is not.
+_ERROR_CODE_NAME_RE = re.compile(r"(?:[A-Z][a-z0-9]+){3,}")
+# Names whose value is a password: it may hold spaces, so its whole clause goes.
+_STRONG_NAME_RE = re.compile(
+    r"(?i)(?:password|passwd|pwd|passphrase|passcode|secret|psk|presharedkey)$"
+)
+
+
 def _redact_whole_value(match: re.Match[str]) -> str:
     return _splice(match, "v")
 
@@ -350,7 +351,12 @@ _PEM_RE = re.compile(r"-----BEGIN[A-Z0-9\s]{0,60}-----[\s\S]*?(?:-----END[A-Z0-9
 
 # scheme://user:password@host → scheme://***@host; up to the last "@" of the
 # authority, because raw passwords contain "@" too.
-_URL_CREDENTIALS_RE = re.compile(r"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{1,30}://)[^\s/?#\"'<>]+@")
+# With a ":" in the user info, the password runs to the last "@" before a space:
+# raw passwords hold "/", "#", "?" and "@" too.
+_URL_CREDENTIALS_RE = re.compile(
+    r"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{1,30}://)"
+    r"(?:[^\s/?#\"'<>@:]*:[^\s\"'<>]*@|[^\s/?#\"'<>]+@)"
+)
 
 # Authorization headers: an optional scheme, the credential, then any
 # comma-separated auth-params (Digest, AWS4, SharedAccessSignature).
@@ -430,16 +436,24 @@ _HEX_RE = re.compile(r"[0-9a-fA-F]+")
 _RANDOM_SWITCH_RATIO = 0.4
 
 
-def _char_class(char: str) -> int:
-    if char.islower():
-        return 0
-    if char.isupper():
-        return 1
-    return 2 if char.isdigit() else 3
+# Each character to its class (lower, upper, digit, other), so that the number of
+# class switches is the number of runs of one letter minus one (counted in C).
+_CLASS_OF = str.maketrans(
+    {
+        **dict.fromkeys(map(ord, "abcdefghijklmnopqrstuvwxyz"), "l"),
+        **dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"), "u"),
+        **dict.fromkeys(map(ord, "0123456789"), "d"),
+    }
+)
+_CLASS_RUN_RE = re.compile(r"l+|u+|d+|[^lud]+")
 
 
 def _looks_random(run: str) -> bool:
-    switches = sum(_char_class(a) != _char_class(b) for a, b in itertools.pairwise(run))
+    if len(run) < 2:
+        return False
+    classes = run.translate(_CLASS_OF)
+    classes = re.sub(r"[^lud]", "o", classes)
+    switches = len(_CLASS_RUN_RE.findall(classes)) - 1
     return switches / (len(run) - 1) >= _RANDOM_SWITCH_RATIO
 
 
@@ -455,6 +469,50 @@ def _redact_blob(match: re.Match[str]) -> str:
     if _is_hex_digest(run) or _looks_random(run.rstrip("=")):
         return REDACTED
     return run
+
+
+# After "password=***" (or "secret: ***"), the rest of the clause: the words of
+# a passphrase, up to a line break, a delimiter or the next name=value / --flag.
+_PASSWORD_TAIL_RE = re.compile(
+    r"(?i)(?=[ps])(?P<head>(?:password|passwd|pwd|passphrase|passcode|secret|psk)\\{0,3}[\"']?"
+    r"[^\S\n]*(?:=|:)[^\S\n]*\*\*\*)"
+    r"(?P<tail>(?:[^\S\n]+(?![\w.-]+[=:]|--|\*\*\*)[^\s;,&\"'<>()\[\]{}…]+)+)"
+)
+# DER (certificates, keys) in base64 starts "MII": a PEM body line without its BEGIN.
+_DER_RE = re.compile(r"(?<![A-Za-z0-9+/])MII[A-Za-z0-9+/]{12,}=*")
+# Unnamed tokens of 20-39 characters (longer ones are _BLOB_RE's): a legacy
+# 32-character Entra secret, an API key. Redacted when random-looking and of
+# high entropy (detect-secrets' measure); base64 of "user:pass" from 8 characters.
+_TOKEN_RE = re.compile(
+    r"(?=[A-Za-z0-9+/_~.\[\]?@*-])(?<![A-Za-z0-9+/_~.\[\]?@*=:-])"
+    r"[A-Za-z0-9+/_~.\[\]?@*-]{8,39}=*(?![A-Za-z0-9+/_~.\[\]?@*=-])"
+)
+_TOKEN_ENTROPY = 3.5  # bits per character; English words and camelCase paths stay below
+_BASE64_RE = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+
+
+def _redact_token(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if _GUID_RE.search(run) or run.startswith(("http", "www.")) or "***" in run:
+        return run
+    if _is_basic_pair(run):
+        return REDACTED
+    core = run.rstrip("=").strip(".")
+    if len(core) < 20 or not _looks_random(core) or core.isdigit():
+        return run
+    return REDACTED if shannon_entropy(core) >= _TOKEN_ENTROPY else run
+
+
+def _is_basic_pair(run: str) -> bool:
+    """Base64 of ``user:password`` (a Basic credential without its scheme)."""
+    if len(run) % 4 or not _BASE64_RE.fullmatch(run):
+        return False
+    try:
+        decoded = base64.b64decode(run, validate=True).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    user, colon, password = decoded.partition(":")
+    return bool(colon and user and password and decoded.isprintable())
 
 
 # Order matters: multi-token forms (PEM, headers, Bearer) go before the
@@ -473,10 +531,13 @@ _RULES: tuple[tuple[str, re.Pattern[str], _Replacement], ...] = (
     ("", _QUOTED_PAIR_RE, _redact_value),
     ("(", _TUPLE_PAIR_RE, _redact_value),
     ("=", _ASSIGN_PAIR_RE, _redact_value),
-    (":", _COLON_PAIR_RE, _redact_value),
+    (":", _COLON_PAIR_RE, _redact_colon_value),
+    ("***", _PASSWORD_TAIL_RE, r"\g<head>"),
     ("eyj", _JWT_RE, REDACTED),
     ("q~", _ENTRA_SECRET_RE, REDACTED),
+    ("mii", _DER_RE, REDACTED),
     ("", _BLOB_RE, _redact_blob),
+    ("", _TOKEN_RE, _redact_token),
 )
 
 
@@ -491,6 +552,7 @@ def _redact(text: str) -> str:
         for needle, pattern, replacement in _RULES:
             if needle in folded:
                 text = pattern.sub(replacement, text)
+        text = redact_provider_secrets(text, text.lower())
         if text == before:
             break
     return text
@@ -543,6 +605,151 @@ def _cut(text: str, limit: int, *, truncated: bool) -> str:
     return head[:room] + ELLIPSIS
 
 
+# --- disguises and split secrets ----------------------------------------------
+
+# Bounded runs of backslashes (possessive): a run of thousands costs nothing.
+_ENCODED_HINT_RE = re.compile(
+    r"%[0-9A-Fa-f]{2}|\\{1,8}+[ux][0-9A-Fa-f]{2}|&#?\w{2,8};|[^\x00-\x7f…]"
+)
+_JSON_ESCAPE_RE = re.compile(r"\\{1,8}+u([0-9A-Fa-f]{4})|\\{1,8}+x([0-9A-Fa-f]{2})")
+# Letters that look Latin but are not (Unicode TR39 confusables, the common
+# Cyrillic and Greek ones): "pаsswоrd" with Cyrillic а and о is still a password.
+_CONFUSABLES = str.maketrans(
+    "аеорсухіјѕԁԛԝАВЕКМНОРСТУХІЈЅαεορτυνκΑΒΕΗΙΚΜΝΟΡΤΥΧΖ",
+    "aeopcyxijsdqwABEKMHOPCTYXIJSaeoptuvkABEHIKMNOPTYXZ",
+)
+
+
+def _unescape_json(match: re.Match[str]) -> str:
+    return chr(int(match.group(1) or match.group(2), 16))
+
+
+def _decoded(text: str) -> str:
+    """``text`` with every disguise undone: URL/JSON/HTML encodings, Unicode look-alikes."""
+    for _ in range(3):  # double and triple encodings
+        before = text
+        text = _JSON_ESCAPE_RE.sub(_unescape_json, text)
+        text = html.unescape(text) if "&" in text else text
+        text = urllib.parse.unquote(text) if "%" in text else text
+        if text == before:
+            break
+    # Our own ellipsis stays one character (NFKC would make it "...").
+    text = unicodedata.normalize(
+        "NFKD", unicodedata.normalize("NFKC", text.replace(ELLIPSIS, _KEEP))
+    )
+    text = "".join(char for char in text if unicodedata.category(char) != "Mn")
+    return unicodedata.normalize("NFC", text).translate(_CONFUSABLES).replace(_KEEP, ELLIPSIS)
+
+
+_KEEP = "\ue000"  # a private-use character no normalisation touches
+
+
+def _removed(before: str, after: str) -> int:
+    """How much of ``before`` redaction took away (each ``***`` counts as what it hides)."""
+    return (
+        len(before) - len(after) + len(REDACTED) * (after.count(REDACTED) - before.count(REDACTED))
+    )
+
+
+def _redact_disguised(text: str) -> str:
+    """Redact ``text``, or its decoded form when decoding reveals more secrets.
+
+    The decoded form is used only then: a URL-encoded scope or a French accent
+    stays as written when nothing hides behind it.
+    """
+    plain = _redact(text)
+    if not _ENCODED_HINT_RE.search(text):
+        return plain
+    decoded = _strip_controls(_decoded(text))
+    if decoded == text:
+        return plain
+    revealed = _redact(decoded)
+    return revealed if _removed(decoded, revealed) > _removed(text, plain) else plain
+
+
+# A secret's name split by a line break ("pass\nword=…"), a value continued on
+# the next line ("password=hun\nter2"), a wrapped base64 or JWT.
+_SPLIT_NAME_RE = re.compile(r"(?<![A-Za-z_])([A-Za-z_]{2,30})\n(?=([A-Za-z_]{1,30})[^\S\n]*[=:])")
+_SPLIT_VALUE_RE = re.compile(
+    rf"({_NAME_START}{_NAME}[^\S\n]*[=:][^\S\n]*[^\s=:]+)\n(?=[^\s=:]+(?:\s|\Z))"
+)
+_WRAPPED_TOKEN_RE = re.compile(
+    r"(?m)(^[A-Za-z0-9+/_=.-]{20,}|eyJ[A-Za-z0-9_.-]*)\n(?=[A-Za-z0-9+/_=.-]{4,}(?:\s|\Z))"
+)
+
+
+def _join_name(match: re.Match[str]) -> str:
+    joined = match.group(1) + match.group(2)
+    if re.fullmatch(_NAME, joined) and not re.fullmatch(_NAME, match.group(2)):
+        return match.group(1)
+    return match.group(0)
+
+
+def _join_split_secrets(text: str) -> str:
+    if "\n" not in text:
+        return text
+    text = _SPLIT_NAME_RE.sub(_join_name, text)
+    text = _SPLIT_VALUE_RE.sub(r"\1", text)
+    return _WRAPPED_TOKEN_RE.sub(r"\1", text)
+
+
+# --- support ids ----------------------------------------------------------------
+
+_ID_VALUE = (
+    r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?"
+    r"|[0-9A-Fa-f]{64}|[0-9A-Fa-f]{40}"
+)
+_SUPPORT_ID_RE = re.compile(
+    r"(?i)(?<![\w-])(?P<label>client[-_ ]?request[-_ ]?id|x-ms-request-id|request[-_ ]?id"
+    r"|activity[-_ ]?id|trace[-_ ]?id|correlation[-_ ]?id|thumbprint)"
+    rf"[\\\"']*[^\S\n]*[:=][^\S\n]*[\\\"']*(?P<id>{_ID_VALUE})(?![\w-])"
+)
+_LABELS = {
+    "clientrequestid": "client-request-id",
+    "xmsrequestid": "request-id",
+    "requestid": "request-id",
+    "activityid": "Activity ID",
+    "traceid": "Trace ID",
+    "correlationid": "Correlation ID",
+    "thumbprint": "thumbprint",
+}
+
+
+def _take_support_ids(text: str) -> tuple[list[str], str]:
+    """``label: id`` for each distinct support id in order, and the text without them.
+
+    Plain occurrences (``request-id: …``, ``Trace ID: …``) move to the front;
+    quoted ones (inside JSON) stay where they are as well, so the JSON stays whole.
+    """
+    found: dict[str, str] = {}
+
+    def take(match: re.Match[str]) -> str:
+        label = _LABELS[re.sub(r"[-_ ]", "", match.group("label").lower())]
+        found.setdefault(match.group("id").strip("{}").lower(), f"{label}: {match.group('id')}")
+        return match.group(0) if _QUOTING_RE.search(match.group(0)) else ""
+
+    rest = _SUPPORT_ID_RE.sub(take, text) if _ID_HINT_RE.search(text) else text
+    return list(found.values()), rest
+
+
+_ID_HINT_RE = re.compile(r"(?i)id\b|thumbprint")
+_QUOTING_RE = re.compile(r"[\"'\\]")
+
+
+def _with_ids(ids: list[str], body: str, limit: int, *, truncated: bool) -> str:
+    """Support ids first (whole ids only, as many as fit), then the message cut to the rest."""
+    prefix = ""
+    for entry in ids:
+        if len(prefix) + len(entry) + 1 > limit:
+            break
+        prefix = f"{prefix} {entry}".strip()
+    if not prefix:
+        return _cut(body, limit, truncated=truncated)
+    room = limit - len(prefix) - 1
+    rest = _cut(body, room, truncated=truncated) if room > 1 else ""
+    return f"{prefix} {rest}".strip()
+
+
 # --- public API ---------------------------------------------------------------
 
 
@@ -557,11 +764,49 @@ def sanitize(text: object, *, max_length: int = DEFAULT_MAX_LENGTH) -> str:
         if limit == 0:
             return ""
         clean, truncated = _window(_focus_on_exception(_to_text(text)), limit)
-        clean = _redact(_drop_frames(_strip_controls(clean)))
-        return _cut(_collapse(clean), limit, truncated=truncated)
+        clean = _join_split_secrets(_drop_frames(_strip_controls(clean)))
+        ids, clean = _take_support_ids(clean)
+        return _with_ids(ids, _collapse(_redact_disguised(clean)), limit, truncated=truncated)
     except Exception:  # noqa: BLE001 - the contract is "never raises"
         # Unreachable by design; if a rule ever breaks, store nothing rather than raw text.
         return ""
+
+
+def redact_lines(text: object) -> str:
+    """Secrets out of a multi-line text, line by line, nothing else changed.
+
+    For logs: a formatted traceback keeps its frames and line breaks, and loses
+    the values (a secret in an exception line or a frame's source line).
+    Never raises.
+    """
+    try:
+        lines = _strip_controls(_join_split_secrets(_to_text(text))).split("\n")
+        return "\n".join(_redact_disguised(line) if line.strip() else line for line in lines)
+    except Exception:  # noqa: BLE001 - the contract is "never raises"
+        return ""
+
+
+# Exceptions whose text quotes data: PostgreSQL's (SQL, CONTEXT lines with row
+# values) and the database layer's. Only their class name is kept.
+_DATA_QUOTING_MODULES = ("psycopg", "psycopg2", "django.db", "sqlite3")
+
+
+def describe_exception(exc: BaseException) -> str:
+    """What a failure stores of an exception: sanitized text for a taxonomy error, else less.
+
+    An exception with a ``code`` (our taxonomy: Graph refused, a policy
+    vanished) was written for people: its sanitized text. Any other exception
+    gives its class name and one sanitized line of its text, never the raw
+    ``str(exc)``; a database error gives its class name only.
+    """
+    name = type(exc).__name__
+    if getattr(exc, "code", None) and isinstance(exc.code, str):  # type: ignore[attr-defined]
+        return sanitize(exc)
+    if type(exc).__module__.startswith(_DATA_QUOTING_MODULES):
+        return f"{name} (database error; details are in the worker log)"
+    first = next((line for line in _to_text(exc).splitlines() if line.strip()), "")
+    line = sanitize(first, max_length=200)
+    return f"{name}: {line}" if line else name
 
 
 _CODE_INVALID_RE = re.compile(r"[^a-z0-9_.-]+")

@@ -20,6 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from operations import faults
+from operations.heartbeat import Heartbeat
 from operations.models import (
     ACTIVE_STATUSES,
     OperationRun,
@@ -31,7 +33,7 @@ from operations.models import (
 from operations.notifications import notify_run_finished, notify_run_running, notify_run_started
 from operations.recorder import RunLost, RunRecorder
 from operations.registry import get_run_type
-from operations.sanitize import sanitize
+from operations.sanitize import describe_exception, sanitize
 from tenantatlas.models import Tenant
 
 if TYPE_CHECKING:
@@ -131,8 +133,6 @@ def _enqueue(run_id: int) -> None:
     from operations.jobs import on_job_failure, run_job
 
     run = OperationRun.objects.get(pk=run_id)
-    run_type = get_run_type(run.run_type)
-    timeout = run_type.timeout if run_type else 900
     try:
         # commit_mode="auto": we are already past the commit; django-rq's
         # deferral would swallow the Redis error we must handle here.
@@ -141,7 +141,7 @@ def _enqueue(run_id: int) -> None:
             run_job,
             run_id,
             job_id=run.job_id,
-            job_timeout=timeout,
+            job_timeout=run_job_timeout(run.run_type),
             on_failure=Callback(on_job_failure),
             failure_ttl=7 * 24 * 3600,
         )
@@ -154,6 +154,13 @@ def _enqueue(run_id: int) -> None:
             message=f"The job queue (Redis) is unreachable ({type(exc).__name__}), "
             "so the run could not start. Try again once it is back.",
         )
+
+
+def run_job_timeout(run_type_key: str) -> int:
+    """The run type's own timeout, never above RUN_JOB_TIMEOUT (the ceiling for every run)."""
+    run_type = get_run_type(run_type_key)
+    own = run_type.timeout if run_type else settings.RUN_JOB_TIMEOUT
+    return min(own, settings.RUN_JOB_TIMEOUT)
 
 
 def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | None:
@@ -223,15 +230,31 @@ def run_execute(run_id: int) -> None:
         return
     recorder = RunRecorder(run)
     try:
-        run_type.perform(run, recorder)
-        recorder.flush()
+        with Heartbeat(run.pk):
+            run_type.perform(run, recorder)
+            recorder.flush()
         run_complete(run)
     except RunLost:
         logger.warning("run %s was ended elsewhere (recovered?); dropping its late writes", run_id)
     except Exception as exc:  # noqa: BLE001 - the job's boundary: any error must end the run
+        fault = faults.from_exception(exc, job_timeout=_current_job_timeout())
+        faults.reopen_if_broken()
         _log_failure(run_id, exc)
         recorder.flush_quietly()
-        run_fail(run.pk, code=getattr(exc, "code", type(exc).__name__), message=exc)
+        if fault is not None:
+            run_fail(run.pk, code=fault.code, message=fault.message)
+            return
+        # Never the raw str(exc): a database error quotes SQL and row data.
+        run_fail(
+            run.pk, code=getattr(exc, "code", type(exc).__name__), message=describe_exception(exc)
+        )
+
+
+def _current_job_timeout() -> float | None:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.timeout if job is not None else None
 
 
 def _log_failure(run_id: int, exc: Exception) -> None:

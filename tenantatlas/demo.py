@@ -21,6 +21,9 @@ PEOPLE = {
     "operator": [("contoso", Role.OPERATOR)],
     "reader": [("contoso", Role.READONLY)],
 }
+# /admin/ and the queue dashboard have their own account: a tenant owner is
+# not a superuser, or every tenant's data would be one mistake away.
+STAFF_USERNAME = "admin"
 
 
 @dataclass
@@ -40,14 +43,26 @@ def seed_cast(password: str) -> DemoCast:
             username=username, defaults={"email": f"{username}@example.com"}
         )
         user.set_password(password)
-        user.is_staff = user.is_superuser = username == "owner"
+        user.is_staff = user.is_superuser = False  # also demotes an older demo's owner
         user.save()
         cast.users[username] = user
         for slug, role in roles:
             Membership.objects.update_or_create(
                 user=user, tenant=cast.tenants[slug], defaults={"role": role}
             )
+    cast.users[STAFF_USERNAME] = seed_staff(password)
     return cast
+
+
+def seed_staff(password: str) -> User:
+    """The staff account for /admin/ and the django-rq dashboard; a member of no tenant."""
+    staff, _ = get_user_model().objects.get_or_create(
+        username=STAFF_USERNAME, defaults={"email": f"{STAFF_USERNAME}@example.com"}
+    )
+    staff.set_password(password)
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    return staff
 
 
 def seed_apps(cast: DemoCast) -> list[str]:

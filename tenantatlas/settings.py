@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "")
     return int(value) if value.strip() else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -114,6 +120,23 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=60
     )
 }
+# --- The database as a dependency that fails well (issue #10) ---------------
+# PostgreSQL goes through tenantatlas.db: a connect timeout, a statement
+# timeout (short for web requests, longer for workers and commands) and a
+# client-side answer deadline, so a database that is down, blipped or silent
+# costs a request seconds and a 503 page, never a hang. CONN_HEALTH_CHECKS
+# makes a persistent connection that died in a blip be replaced before use
+# instead of failing the next request of every web worker.
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)  # seconds; libpq's minimum is 2
+DB_STATEMENT_TIMEOUT = env_float("DB_STATEMENT_TIMEOUT", 10)  # web requests; 0 = none
+DB_BACKGROUND_STATEMENT_TIMEOUT = env_float("DB_BACKGROUND_STATEMENT_TIMEOUT", 300)  # 0 = none
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "tenantatlas.db"
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT
+# --- end of the database-failure block --------------------------------------
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -127,7 +150,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -140,7 +168,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Where `manage.py collectstatic` writes; with DEBUG=0 the web server refuses to start without it.
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "var" / "static")
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 STORAGES: dict[str, Any] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -172,17 +201,25 @@ if TESTING:
 RQ_QUEUES = {
     "default": {
         "URL": REDIS_URL,
-        "DEFAULT_TIMEOUT": env_int("RUN_JOB_TIMEOUT", 900),
+        "DEFAULT_TIMEOUT": env_int("RUN_JOB_TIMEOUT", 3600),
         "CONNECTION_KWARGS": {"socket_connect_timeout": 2, "socket_timeout": 10},
     },
 }
 RQ_SHOW_ADMIN_LINK = True
+# Our worker class tells a run at once why its work horse died (SIGKILL, cold stop).
+RQ = {"WORKER_CLASS": "operations.worker.RunWorker"}
 
-# Operation runs: how long a running run may stay silent before the recovery
-# check declares its worker lost, and how long a queued run may wait for its
-# job to appear in Redis.
-RUN_HEARTBEAT_TIMEOUT = env_int("RUN_HEARTBEAT_TIMEOUT", 90)
+# Operation runs: a thread in the work horse writes the run's heartbeat every
+# RUN_HEARTBEAT_INTERVAL seconds; the reaper (manage.py run_reaper, every
+# REAPER_INTERVAL seconds) declares a running run lost after
+# RUN_HEARTBEAT_TIMEOUT seconds of silence (defaults: lost within 45 + 10 s),
+# and fails a queued run whose job is not in Redis after RUN_QUEUED_GRACE.
+# RUN_JOB_TIMEOUT is the ceiling over every run type's own timeout.
+RUN_HEARTBEAT_INTERVAL = env_float("RUN_HEARTBEAT_INTERVAL", 10.0)
+RUN_HEARTBEAT_TIMEOUT = env_int("RUN_HEARTBEAT_TIMEOUT", 45)
 RUN_QUEUED_GRACE = env_int("RUN_QUEUED_GRACE", 60)
+RUN_JOB_TIMEOUT = env_int("RUN_JOB_TIMEOUT", 3600)
+REAPER_INTERVAL = env_float("REAPER_INTERVAL", 10.0)
 RUN_FAILURE_CAP = env_int("RUN_FAILURE_CAP", 200)
 # The most policies one "Add policies" run may take (a bigger selection is refused).
 BACKUP_ADD_MAX_POLICIES = env_int("BACKUP_ADD_MAX_POLICIES", 5000)
@@ -198,10 +235,68 @@ DEMO_SYNC_SECONDS = float(env_str("DEMO_SYNC_SECONDS", "0") or 0)
 # derived from SECRET_KEY is used so the demo needs no set-up.
 CREDENTIALS_KEY = env_str("CREDENTIALS_KEY")
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 # Set SECURE_COOKIES=1 when the site is served over HTTPS.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Production hardening (issue #10) ----------------------------------------
+# HTTPS from the environment: the README's production settings turn all of it
+# on, and `manage.py check --deploy` with them reports nothing (a test holds it).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+# No page uses these browser features; say so, so an injected script cannot either.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), browsing-topics=()"
+)
+MIDDLEWARE += [
+    "tenantatlas.security.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
+]
+INSTALLED_APPS += ["axes"]
+
+# Sign-in throttling (django-axes): failures are counted per username AND
+# address together, so someone elsewhere cannot lock a person out by failing
+# on their name; the lock lifts by itself after the cool-off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "tenantatlas.security.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# E-mail (Django 6.1's MAILERS): password reset exists only when mail can be
+# sent, i.e. EMAIL_HOST is set. Without it there is no mailer, on purpose:
+# reset is the only mail the app sends, so Django's "no default mailer"
+# warning (mail.W001) would only repeat that on every command.
+MAIL_HOST = env_str("EMAIL_HOST")
+MAILERS: dict[str, Any] = {}
+if MAIL_HOST:
+    MAILERS["default"] = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": MAIL_HOST,
+            "port": env_int("EMAIL_PORT", 587),
+            "username": env_str("EMAIL_HOST_USER"),
+            "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", default=True),
+            "timeout": 10,
+        },
+    }
+else:
+    SILENCED_SYSTEM_CHECKS = ["mail.W001"]
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TenantAtlas <noreply@localhost>")
+PASSWORD_RESET_ENABLED = bool(MAIL_HOST)
+# --- end of the production-hardening block -----------------------------------
 
 # --- Content-Security-Policy (Django's built-in; nonces for our own scripts) ---
 # Every page: scripts and styles from this site only (scripts with the
@@ -224,9 +319,19 @@ ADMIN_CSP: dict[str, Any] = {
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
 }
 
+# --- logging: every record through the sanitizer (issue #12) ----------------------------
+# The filter sits on every handler. RQ's and django-rq's loggers propagate to
+# the root's filtered handler; RQ's own set-up adds its unfiltered handlers only
+# to a logger without an effective handler, so it leaves them alone. A handler
+# added later must list "sanitize" in its filters too.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+_SANITIZED_CONSOLE = {"level": LOG_LEVEL, "propagate": True}
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {"sanitize": {"()": "operations.log_filter.SanitizingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["sanitize"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {name: dict(_SANITIZED_CONSOLE) for name in ("rq", "rq.worker", "django_rq")},
 }
+# --- end logging ---------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from django.test import Client
 
 from backups.models import BackupSet
 from backups.services import add_policies_context
+from inventory import secrets
 from inventory.models import ConnectionKind, TenantConnection
-from inventory.normalize import content_hash, normalize_settings
+from inventory.normalize import content_hash, normalize
 from inventory.sources.base import SourcePolicy
 from inventory.sources.demo import DemoSource
 from operations.models import OperationRun, StatusBucket
@@ -45,7 +46,8 @@ def test_it_captures_what_the_source_says_now(
     run = _fresh(tenant, backup_set, ids)
 
     now = {
-        p.external_id: content_hash(normalize_settings(p.settings))
+        # Secrets are withheld with the tenant's fingerprint key before hashing.
+        p.external_id: normalize(p.settings, secrets.fingerprint_key(tenant.pk)).content_hash
         for page in DemoSource("acme", 1, size=60).pages()
         for p in page
         if isinstance(p, SourcePolicy)

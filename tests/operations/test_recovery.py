@@ -125,7 +125,8 @@ def test_a_job_that_times_out_fails_its_run(tenant, work_queue):
 
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
-    assert run.failures.get().code == "jobtimeoutexception"
+    assert run.failures.get().code == "job_timeout"
+    assert run.failure_reason.startswith("Timed out after 1 s")
 
 
 @pytest.mark.django_db(transaction=True)

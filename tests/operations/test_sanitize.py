@@ -420,26 +420,34 @@ HOSTILE = [
     case(
         TRACEBACK_WITH_SECRETS,
         [*JWT_PARTS, *ENTRA_PARTS, "FrameP4ss", "/app/inventory", "Traceback", "sync of tenant"],
-        [f"errors.GraphError: 401 InvalidAuthenticationToken request-id: {REQ_ID}"],
+        # Support ids come first (never cut), then the exception line.
+        [
+            f"request-id: {REQ_ID} inventory.sources.errors.GraphError: "
+            "401 InvalidAuthenticationToken"
+        ],
         id="traceback-frames-with-secrets",
     ),
     case(
         CHAINED_TRACEBACK,
         ["Chain3dPw", "FirstExcSecret", "During handling"],
-        [f"RuntimeError: backup failed for tenant {TENANT_ID} request-id: {REQ_ID}"],
+        [f"request-id: {REQ_ID} RuntimeError: backup failed for tenant {TENANT_ID}"],
         id="chained-traceback",
     ),
     case(
         MEGA_PROSE,
         ["StartSecret123", "EndSecret456"],
-        ["password=*** lorem ipsum dolor"],
+        # A password may hold spaces: the rest of its clause is withheld too.
+        ["password=***"],
         id="megabyte-secret-at-both-ends",
     ),
     case(MEGA_TOKEN, ["StartSig0001", "EndSig0002"], ["sig=***"], id="megabyte-single-token"),
     case(
         MEGA_TRACEBACK,
         [*JWT_PARTS, "FrameSecret9", "/app/x.py"],
-        [f"ThrottledError: 429 TooManyRequests request-id: {REQ_ID} Authorization: ***"],
+        [
+            f"request-id: {REQ_ID} graph.errors.ThrottledError: "
+            "429 TooManyRequests Authorization: ***"
+        ],
         id="megabyte-traceback",
     ),
     case(
@@ -456,7 +464,7 @@ HOSTILE = [
     case(
         "pass\x00word=Nul1Secret\x00\x01\x02 next\x7f\x9b field\u200b\u202e end",
         ["Nul1Secret"],
-        ["password=*** next field end"],
+        ["password=***"],  # the words after a password are withheld with it
         id="nul-and-control-characters",
     ),
     case(
@@ -595,7 +603,6 @@ def test_the_table_is_big_enough() -> None:
         "The refresh token has expired due to inactivity.",
         "Key Vault access denied; a new client secret is required",
         f"request-id: {REQ_ID} client-request-id: {CLIENT_REQ_ID} timestamp: 2026-11-27T10:00:00Z",
-        GRAPH_401_BODY,
         "Error code: AADSTS50076 status code: 401 errorCode=Request_ResourceNotFound",
         "GET https://graph.microsoft.com/v1.0/deviceManagement/managedDevices/"
         f"{REQ_ID}/microsoft.graph.syncDevice returned 404",
@@ -610,6 +617,18 @@ def test_the_table_is_big_enough() -> None:
 )
 def test_harmless_text_passes_unchanged(text: str) -> None:
     assert sanitize(text, max_length=ROOMY) == text
+
+
+def test_support_ids_inside_json_are_copied_to_the_front_and_the_json_kept() -> None:
+    out = sanitize(GRAPH_401_BODY, max_length=ROOMY)
+    assert out == f"request-id: {REQ_ID} client-request-id: {CLIENT_REQ_ID} {GRAPH_401_BODY}"
+
+
+def test_support_ids_survive_a_cut_whole_and_first() -> None:
+    text = "Intune said: " + "the operation could not complete " * 40 + f"Activity ID: {TRACE_ID}"
+    out = sanitize(text, max_length=120)
+    assert out.startswith(f"Activity ID: {TRACE_ID} Intune said:") and out.endswith("…")
+    assert len(out) <= 120
 
 
 def test_exception_text_is_used_without_a_prefix() -> None:
@@ -724,7 +743,7 @@ def test_traceback_keeps_a_multi_line_final_message() -> None:
         "graph.GraphError: 400 BadRequest\n"
         f"request-id: {REQ_ID}\n"
     )
-    assert sanitize(text) == f"graph.GraphError: 400 BadRequest request-id: {REQ_ID}"
+    assert sanitize(text) == f"request-id: {REQ_ID} graph.GraphError: 400 BadRequest"
 
 
 def test_frames_are_dropped_without_a_traceback_header() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from operations.models import OperationRun
 from operations.recorder import RunRecorder
 from operations.registry import RunType, register
+
+logger = logging.getLogger(__name__)
 
 
 class PlantedError(Exception):
@@ -42,6 +45,46 @@ def perform_slow(run: OperationRun, recorder: RunRecorder) -> None:
     recorder.succeeded()
 
 
+def perform_leaky(run: OperationRun, recorder: RunRecorder) -> None:
+    """context: corpus (a case's index), coded. Logs the case's text (as an argument),
+    fails an item with it, then raises it.
+
+    The text is regenerated from the seeded corpus, so the run row never holds it.
+    ``coded`` raises our taxonomy error (its text is stored, sanitized); otherwise
+    a plain RuntimeError (class name and one sanitized line; the log gets its traceback).
+    """
+    from tests.support.secret_corpus import case_at
+
+    text = case_at(int(run.context["corpus"])).text
+    logger.warning("payload for %s: %s", run.pk, text)
+    recorder.set_total(2)
+    recorder.failed(code="item_failed", message=text, item=f"item {text[:60]}")
+    recorder.succeeded()
+    raise (PlantedError if run.context.get("coded") else RuntimeError)(text)
+
+
+register(RunType(key="test.leaky", label="Test leaky", perform=perform_leaky))
 register(RunType(key="test.items", label="Test items", perform=perform_items))
 register(RunType(key="test.slow", label="Test slow", perform=perform_slow, timeout=120))
 register(RunType(key="test.timeout", label="Test timeout", perform=perform_slow, timeout=1))
+
+
+def perform_quiet(run: OperationRun, recorder: RunRecorder) -> None:
+    """Silent for ``seconds`` (a slow Graph call), then succeeds: only the horse's thread beats."""
+    recorder.set_total(1)
+    time.sleep(float(run.context.get("seconds", 3)))
+    recorder.succeeded()
+
+
+def perform_batches(run: OperationRun, recorder: RunRecorder) -> None:
+    """``batches`` batches of 10 items, committed with their counts, ``pause`` s apart."""
+    batches = int(run.context.get("batches", 100))
+    recorder.set_total(batches * 10)
+    for _ in range(batches):
+        with recorder.batch():
+            recorder.succeeded(10)
+        time.sleep(float(run.context.get("pause", 0.1)))
+
+
+register(RunType(key="test.quiet", label="Test quiet", perform=perform_quiet, timeout=120))
+register(RunType(key="test.batches", label="Test batches", perform=perform_batches, timeout=120))

@@ -1,11 +1,25 @@
 import django_rq
 
+from operations.reaper import ALIVE_KEY, Reaper
 
-def test_healthz_reports_database_and_redis(client, db):
+
+def test_healthz_reports_database_redis_and_a_live_reaper(client, db):
+    Reaper().run_pass()
+
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "redis": "ok"}
+    assert response.json() == {"database": "ok", "redis": "ok", "reaper": "ok"}
+
+
+def test_healthz_turns_red_when_no_reaper_has_run(client, db, redis_conn):
+    Reaper().run_pass()
+    redis_conn.delete(ALIVE_KEY)  # what its TTL does once the reaper stops
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "redis": "ok", "reaper": "unreachable"}
 
 
 def test_healthz_says_when_redis_is_unreachable_without_naming_it(client, db, monkeypatch):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from tenantatlas.demo import PEOPLE, seed_apps, seed_cast
+from tenantatlas.demo import PEOPLE, STAFF_USERNAME, seed_apps, seed_cast
 
 
 class Command(BaseCommand):
@@ -30,5 +30,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  tenants: {', '.join(cast.tenants)}")
         self.stdout.write(f"  users:   {', '.join(PEOPLE)} (password: the one you gave)")
+        self.stdout.write(
+            f"  staff:   {STAFF_USERNAME} (/admin/ and the queue dashboard; no tenant)"
+        )
         self.stdout.write(f"  apps:    {', '.join(seeded) or '-'}")
         self.stdout.write("  history: runs in every outcome, failed ones included on purpose")

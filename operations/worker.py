@@ -1,0 +1,77 @@
+"""The RQ worker class every ``rqworker`` runs (settings.RQ["WORKER_CLASS"]).
+
+RQ's parent process sees its work horse die, and knows when it was told to
+stop cold, but it never runs the job's failure callback then: the run would
+wait for the reaper and read "worker lost". Here the parent fails the run at
+once with the cause it saw.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from types import FrameType
+from typing import Any
+
+from django.db import connections
+from rq import Worker
+from rq.job import Job
+from rq.queue import Queue
+from rq.utils import now
+
+from operations import faults
+from operations.faults import Fault
+
+logger = logging.getLogger(__name__)
+
+
+class RunWorker(Worker):
+    _running_job: Job | None = None
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        self._running_job = job
+        try:
+            super().execute_job(job, queue)
+        finally:
+            self._running_job = None
+
+    def handle_work_horse_killed(self, job: Job, retpid: Any, ret_val: Any, rusage: Any) -> None:
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        # RQ zeroes its working-time counter before calling us; the start time stays.
+        working = (now() - job.started_at).total_seconds() if job.started_at else 0.0
+        fail_run_of_job(job, _horse_fault(job, ret_val, working))
+
+    def request_force_stop(self, signum: int, frame: FrameType | None) -> None:
+        job = self._running_job
+        try:
+            super().request_force_stop(signum, frame)  # kills the horse, then SystemExit
+        except SystemExit:
+            if job is not None:
+                fail_run_of_job(job, faults.worker_stopped(signum))
+            raise
+
+
+def _horse_fault(job: Job, status: int | None, working_time: float) -> Fault:
+    if job.timeout and job.timeout > 0 and working_time > job.timeout:
+        return faults.timed_out(job.timeout)  # RQ's parent killed a horse that ignored SIGALRM
+    if status is not None and os.WIFSIGNALED(status):
+        return faults.horse_killed(os.WTERMSIG(status))
+    code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else "unknown"
+    return Fault("worker_died", f"Worker process exited unexpectedly (status {code}).")
+
+
+def fail_run_of_job(job: Job, fault: Fault) -> None:
+    """Fail the job's run (if it is still active) from the worker's parent process."""
+    from operations.jobs import run_id_from_job_id
+    from operations.services import run_fail
+
+    run_id = run_id_from_job_id(job.id)
+    if run_id is None:
+        return
+    try:
+        run_fail(run_id, code=fault.code, message=fault.message)
+    except Exception:  # the reaper still catches the run; the worker must go on
+        logger.warning("could not fail run %s after its horse died", run_id, exc_info=True)
+    finally:
+        # The next horse is forked from this process: it must not inherit our socket.
+        connections.close_all()

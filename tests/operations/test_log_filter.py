@@ -1,0 +1,86 @@
+"""The logging filter on every LOGGING handler: message, args, traceback sanitized; frames kept."""
+
+from __future__ import annotations
+
+import io
+import logging
+import logging.config
+
+import pytest
+from django.conf import settings
+from django.db import DatabaseError, connection
+
+from operations.log_filter import SanitizingFilter
+from operations.sanitize import describe_exception
+
+SECRET = "Zt9xK2mQ7vN4pR8sW1yB6cH3"
+
+
+def _logger(name: str) -> tuple[logging.Logger, io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(SanitizingFilter())
+    logger = logging.getLogger(name)
+    logger.handlers, logger.propagate = [handler], False
+    return logger, stream
+
+
+def test_every_logging_handler_has_the_filter() -> None:
+    for name, handler in settings.LOGGING["handlers"].items():
+        assert "sanitize" in handler.get("filters", []), name
+    for name in ("rq", "rq.worker", "django_rq"):
+        assert settings.LOGGING["loggers"][name]["propagate"] is True
+
+
+def test_message_and_args_are_redacted() -> None:
+    logger, stream = _logger("t.args")
+    logger.warning("token request failed: client_secret=%s for %s", SECRET, "acme")
+    assert SECRET not in stream.getvalue()
+    assert "token request failed: client_secret=***" in stream.getvalue()
+
+
+def test_a_traceback_keeps_its_frames_and_loses_the_values() -> None:
+    logger, stream = _logger("t.tb")
+
+    def connect(password: str) -> None:
+        raise ConnectionError(f"login refused for password={password}")
+
+    try:
+        connect(SECRET)
+    except ConnectionError:
+        logger.exception("sync failed")
+    text = stream.getvalue()
+    assert SECRET not in text
+    assert "Traceback (most recent call last):" in text
+    assert "in connect" in text and "test_log_filter.py" in text
+    assert "ConnectionError: login refused for password=***" in text
+
+
+def test_filtering_twice_changes_nothing() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "key=%s", (SECRET,), None)
+    SanitizingFilter().filter(record)
+    once = record.getMessage()
+    SanitizingFilter().filter(record)
+    assert record.getMessage() == once == "key=***"
+
+
+@pytest.mark.django_db
+def test_a_postgresql_error_never_becomes_failure_text() -> None:
+    with pytest.raises(DatabaseError) as caught, connection.cursor() as cursor:
+        cursor.execute("SELECT %s::int", [f"not-a-number {SECRET}"])
+    text = describe_exception(caught.value)
+    assert SECRET not in text and "SELECT" not in text and "not-a-number" not in text
+    assert text.startswith(type(caught.value).__name__)
+
+
+def test_an_untaxonomized_exception_gives_its_class_and_one_sanitized_line() -> None:
+    exc = ValueError(f"bad value password={SECRET}\nCONTEXT: row 7 holds secret data")
+    assert describe_exception(exc) == "ValueError: bad value password=***"
+
+
+def test_a_taxonomy_error_keeps_its_written_message() -> None:
+    class GraphError(Exception):
+        code = "unauthorized"
+
+    exc = GraphError("401 InvalidAuthenticationToken: Access token has expired.")
+    assert describe_exception(exc) == "401 InvalidAuthenticationToken: Access token has expired."

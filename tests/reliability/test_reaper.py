@@ -1,0 +1,277 @@
+"""The reaper outlives Redis and PostgreSQL outages; queue faults get their real reason."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import django_rq
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from rq.registry import StartedJobRegistry
+
+import tests.support.producers  # noqa: F401  (registers the test run types)
+from operations.models import OperationRun, RunStatus
+from operations.reaper import ALIVE_KEY, REDIS_TIMEOUT, Reaper
+from operations.recovery import recover_runs
+from operations.services import StartResult, run_job_timeout, run_start
+from tests.reliability.conftest import ROOT, children, log_of, status_of, wait_for
+from tests.reliability.tcpproxy import TcpProxy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def start(tenant, run_type, **context):
+    return run_start(tenant=tenant, run_type=run_type, initiated_by=None, context=context).run
+
+
+def later(seconds):
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def recover_at(seconds, **options):
+    """The recovery check as it would run ``seconds`` from now."""
+    with time_machine.travel(later(seconds)):
+        return recover_runs(**options)
+
+
+def silent_running_run(tenant):
+    """What a worker that died long ago leaves behind: running, heartbeat far in the past.
+
+    Written directly: starting it would need the queue that some tests have taken away.
+    """
+    long_ago = timezone.now() - timedelta(minutes=5)
+    return OperationRun.objects.create(
+        tenant=tenant, resource="test", action="slow", status=RunStatus.RUNNING,
+        job_id="run-lost", created_at=long_ago, started_at=long_ago, heartbeat_at=long_ago,
+    )  # fmt: skip
+
+
+def failed_soon(run, timeout=15.0):
+    return wait_for(lambda: status_of(run) == RunStatus.FAILED, timeout)
+
+
+def test_the_reaper_survives_a_redis_outage_and_logs_it_once(tenant, processes, private_redis):
+    reaper = processes.reaper()
+    assert wait_for(lambda: private_redis.client().exists(ALIVE_KEY)), log_of(reaper)
+    assert 0 < private_redis.client().ttl(ALIVE_KEY) <= 5
+
+    private_redis.kill()
+    run = silent_running_run(tenant)  # the heartbeat check needs no Redis
+    assert failed_soon(run), log_of(reaper)
+    time.sleep(1.0)  # several passes into the outage
+    assert reaper.poll() is None, log_of(reaper)
+
+    private_redis.start()
+    assert wait_for(lambda: private_redis.client().exists(ALIVE_KEY), timeout=40), log_of(reaper)
+    log = log_of(reaper)
+    assert log.count("reaper: redis unreachable") == 1, log
+    assert log.count("reaper: redis reachable again") == 1, log
+
+
+def test_the_reaper_keeps_checking_heartbeats_while_redis_is_frozen(
+    tenant, processes, private_redis
+):
+    reaper = processes.reaper()
+    assert wait_for(lambda: private_redis.client().exists(ALIVE_KEY)), log_of(reaper)
+
+    private_redis.freeze()
+    try:
+        assert wait_for(lambda: "reaper: redis unreachable (TimeoutError)" in log_of(reaper))
+        run = silent_running_run(tenant)
+        started = time.monotonic()
+        assert failed_soon(run, timeout=15), log_of(reaper)
+        assert time.monotonic() - started < 2 * REDIS_TIMEOUT + 2  # one stalled pass at most
+    finally:
+        private_redis.thaw()
+    assert wait_for(lambda: "reaper: redis reachable again" in log_of(reaper)), log_of(reaper)
+    assert reaper.poll() is None
+
+
+def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(tenant, processes):
+    db = connection.settings_dict
+    proxy = TcpProxy(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
+    proxy.start()
+    via_proxy = f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}"
+    reaper = processes.reaper(DATABASE_URL=via_proxy)
+    try:
+        assert wait_for(lambda: "a pass every" in log_of(reaper)), log_of(reaper)
+        time.sleep(0.5)
+
+        proxy.cut()
+        assert wait_for(lambda: "reaper: database unreachable" in log_of(reaper)), log_of(reaper)
+        time.sleep(1.0)
+        assert reaper.poll() is None, log_of(reaper)
+        run = silent_running_run(tenant)
+
+        proxy.restore()
+        assert failed_soon(run, timeout=40), log_of(reaper)
+        assert wait_for(lambda: "database reachable again" in log_of(reaper)), log_of(reaper)
+        log = log_of(reaper)
+        assert log.count("reaper: database unreachable") == 1, log
+        assert log.count("reaper: database reachable again") == 1, log
+        assert db["NAME"] not in log and str(proxy.port) not in log  # class names, not addresses
+    finally:
+        proxy.cut()
+
+
+def test_two_reapers_fail_a_lost_run_once(tenant):
+    run = silent_running_run(tenant)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def reap():
+        barrier.wait()
+        results.append(Reaper().run_pass())
+        connection.close()
+
+    threads = [threading.Thread(target=reap) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [0, 1]
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.failures.count() == 1
+
+
+def test_runs_queued_when_redis_restarted_are_failed_as_lost_by_redis(
+    tenant, processes, private_redis, work_queue
+):
+    recover_runs()  # the reaper has marked this Redis as holding its data
+    runs = [
+        run_start(tenant=tenant, run_type="test.items", initiated_by=None, dedupe_key=str(n)).run
+        for n in range(3)
+    ]
+    assert django_rq.get_queue("default").count == 3
+
+    private_redis.restart()  # no persistence: the three jobs are gone
+
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 3
+    for run in runs:
+        run.refresh_from_db()
+        assert run.failures.get().code == "job_vanished"
+        assert "Redis restarted without its data" in run.failure_reason
+    # And the queue works again at once for the next start.
+    fresh = start(tenant, "test.items", items=2)
+    assert work_queue() == 1
+    assert status_of(fresh) == RunStatus.COMPLETED
+
+
+def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_over(
+    tenant, processes
+):
+    recover_runs()  # the reaper has marked this Redis as holding its data
+    script = (
+        "import os, signal, django; django.setup()\n"
+        "import tests.support.producers\n"
+        "from operations import services\n"
+        "from tenantatlas.models import Tenant\n"
+        # The web process dies between its commit and the enqueue that follows it.
+        "services._enqueue = lambda run_id: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "services.run_start(tenant=Tenant.objects.get(slug='acme'), run_type='test.items',"
+        " initiated_by=None, context={})\n"
+    )
+    web = subprocess.run(
+        [sys.executable, "-c", script], env=processes.env(), cwd=ROOT, timeout=60, check=False
+    )
+    assert web.returncode == -signal.SIGKILL
+
+    run = OperationRun.objects.get()
+    assert run.status == RunStatus.QUEUED  # committed, never enqueued
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 1
+    run.refresh_from_db()
+    assert run.failures.get().code == "never_enqueued"
+    assert run.failure_reason.startswith("The run was never handed to the queue")
+
+
+def test_twenty_concurrent_identical_starts_make_one_run_and_one_job(tenant, private_redis):
+    barrier = threading.Barrier(20)
+    results: list[StartResult] = []
+
+    def click():
+        barrier.wait()
+        try:
+            results.append(
+                run_start(tenant=tenant, run_type="test.slow", initiated_by=None, dedupe_key="k")
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results) == 20
+    assert len({result.run.pk for result in results}) == 1
+    assert sum(result.created for result in results) == 1
+    assert OperationRun.objects.count() == 1
+    assert django_rq.get_queue("default").count == 1
+
+
+def test_run_job_timeout_is_a_ceiling_over_the_run_types_own(tenant, settings, work_queue):
+    settings.RUN_JOB_TIMEOUT = 1
+    assert run_job_timeout("test.slow") == 1  # its own is 120 s
+    run = start(tenant, "test.slow", seconds=30)
+    assert django_rq.get_queue("default").fetch_job(run.job_id).timeout == 1
+
+    work_queue()
+
+    run.refresh_from_db()
+    assert run.failures.get().code == "job_timeout"
+    assert run.failure_reason.startswith("Timed out after 1 s")
+    settings.RUN_JOB_TIMEOUT = 3600
+    assert run_job_timeout("test.slow") == 120  # under the ceiling a type keeps its own
+
+
+def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason(tenant, processes):
+    run = start(tenant, "test.slow", seconds=60)
+    worker = processes.worker()  # and no reaper: RQ's own cleanup finds the job
+    assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)
+    horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    worker.kill()
+    processes.started.remove(worker)
+    os.kill(horse, signal.SIGKILL)
+
+    # What a restarted worker does once the dead one's entry expires.
+    registry = StartedJobRegistry("default", connection=django_rq.get_connection("default"))
+    registry.cleanup(timestamp=time.time() + 10_000)
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.failures.get().code == "worker_lost"
+    assert run.failure_reason.startswith("Worker lost: its RQ worker died")
+
+
+def test_a_running_run_whose_rq_worker_is_gone_is_failed_without_waiting_for_silence(
+    tenant, processes
+):
+    run = start(tenant, "test.slow", seconds=60)
+    worker = processes.worker()
+    assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)
+    job = django_rq.get_queue("default").fetch_job(run.job_id)
+    # While the worker lives, RQ's view of it keeps the run alone.
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1, heartbeat_timeout=600) == 0
+
+    horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    worker.kill()
+    os.kill(horse, signal.SIGKILL)
+    # What the worker key's TTL (RQ's own worker heartbeat) does once the worker is dead.
+    django_rq.get_connection("default").delete(f"rq:worker:{job.worker_name}")
+
+    assert recover_at(settings.RUN_QUEUED_GRACE + 1, heartbeat_timeout=600) == 1
+    run.refresh_from_db()
+    assert run.failures.get().code == "worker_lost"
+    assert f"the RQ worker running the job ({job.worker_name}) is gone" in run.failure_reason
