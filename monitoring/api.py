@@ -114,7 +114,9 @@ def run_detail_json(run: OperationRun, request: HttpRequest) -> dict[str, Any]:
 @api_view
 def run_list(request: TenantRequest) -> JsonResponse:
     runs = selectors.api_list_runs(request.tenant)
-    filters = RunFilterSet(request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now())
+    filters = RunFilterSet(
+        request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now(), tenant=request.tenant
+    )
     if not filters.is_valid():
         fields = filters.error_fields()
         error = f"invalid filter: {', '.join(sorted(fields))}"

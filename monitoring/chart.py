@@ -20,6 +20,11 @@ WIDTH = 720
 HEIGHT = 160
 TOP = 8  # room above the tallest bar
 BOTTOM = 20  # room for the day labels
+PLOT = HEIGHT - TOP - BOTTOM
+# A linear scale turns a quiet day (1 run beside a 1,000-run day) into a
+# sub-pixel bar nobody sees; every non-empty segment is drawn at least this
+# tall, so "something ran" always shows. Counts stay exact in the tooltip.
+MIN_SEGMENT = 3.0
 # Bottom to top: the outcomes first, then what is still in flight.
 STACK_ORDER = [
     StatusBucket.SUCCEEDED,
@@ -129,18 +134,18 @@ def _bar(
     stats: RunStats, buckets: list[StatusBucket], day: date, x: float, slot: float, peak: int,
     labelled: bool,
 ) -> Bar:  # fmt: skip
-    scale = (HEIGHT - TOP - BOTTOM) / peak if peak else 0
+    scale = PLOT / peak if peak else 0
+    counts = [(b, stats.per_day.get(day, {}).get(b, 0)) for b in buckets]
+    counts = [(b, count) for b, count in counts if count]
+    heights = _visible_heights([count * scale for _, count in counts])
     y = float(HEIGHT - BOTTOM)
     segments = []
-    for bucket in buckets:
-        count = stats.per_day.get(day, {}).get(bucket, 0)
-        if count:
-            height = count * scale
-            y -= height
-            segments.append(
-                Segment(bucket, StatusBucket(bucket).label, count, round(y, 2), round(height, 2),
-                        COLOURS[bucket])
-            )  # fmt: skip
+    for (bucket, count), height in zip(counts, heights, strict=True):
+        y -= height
+        segments.append(
+            Segment(bucket, StatusBucket(bucket).label, count, round(y, 2), round(height, 2),
+                    COLOURS[bucket])
+        )  # fmt: skip
     return Bar(
         day=day,
         x=round(x + slot * 0.15, 2),
@@ -149,3 +154,14 @@ def _bar(
         segments=segments,
         label=day.strftime("%b %-d") if labelled else "",
     )
+
+
+def _visible_heights(heights: list[float]) -> list[float]:
+    """Raise each segment to ``MIN_SEGMENT``; a bar that then overflows the plot
+    takes the excess from its tallest segment, so the busiest day still fits."""
+    raised = [max(height, MIN_SEGMENT) for height in heights]
+    excess = sum(raised) - max(PLOT, sum(heights))
+    if excess > 0:
+        tallest = raised.index(max(raised))
+        raised[tallest] -= excess
+    return raised

@@ -2,7 +2,8 @@
 
 It validates the query string and filters an already tenant-scoped queryset
 on indexed columns only: ``resource`` + ``action`` (the run type),
-``status_bucket`` (a stored generated column) and ``created_at``. Day
+``status_bucket`` (a stored generated column), ``created_at``, the run's id
+(``run``, the primary key) and ``initiated_by`` (its foreign-key index). Day
 boundaries are local midnights in the tenant's time zone (timerange.py).
 """
 
@@ -14,12 +15,18 @@ from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from monitoring import timerange
 from monitoring.keyset import Cursor, CursorError
 from operations.models import OperationRun, StatusBucket
 from operations.registry import run_types
+from tenantatlas.models import Tenant
+
+# Postgres bigint: a larger "Run #" is a typing mistake, refused before the query.
+MAX_RUN_ID = 2**63 - 1
 
 # Dates outside these are typing mistakes; refusing them also keeps
 # ``date + 1 day`` and time-zone arithmetic far from datetime's limits.
@@ -67,6 +74,14 @@ class RunFilterForm(forms.Form):
         return data
 
 
+def members_of(tenant: Tenant | None) -> QuerySet[AbstractBaseUser]:
+    """The people who can have started this tenant's runs (none without a tenant)."""
+    users = get_user_model().objects.order_by("username")
+    if tenant is None:
+        return users.none()
+    return users.filter(memberships__tenant=tenant)
+
+
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -90,18 +105,33 @@ class RunFilterSet(django_filters.FilterSet):
         label="To (day, inclusive)", method="filter_before", widget=_DATE_WIDGET
     )
 
+    run = django_filters.NumberFilter(
+        label="Run #", field_name="pk", min_value=1, max_value=MAX_RUN_ID,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "id"}),
+    )  # fmt: skip
+    # Choices are this tenant's members (set in __init__); anyone else's id is
+    # "not one of the available choices", the same answer as garbage.
+    initiated_by = django_filters.ModelChoiceFilter(
+        label="Started by", queryset=get_user_model().objects.none(), empty_label="Anyone"
+    )
+
     class Meta:
         model = OperationRun
-        fields = ["run_type", "status_bucket", "range", "created_after", "created_before"]
+        fields = [
+            "run_type", "status_bucket", "range", "created_after", "created_before",
+            "run", "initiated_by",
+        ]  # fmt: skip
         form = RunFilterForm
 
     def __init__(
         self, data: Any = None, queryset: QuerySet[OperationRun] | None = None, *,
-        tz: ZoneInfo, now: datetime,
+        tz: ZoneInfo, now: datetime, tenant: Tenant | None = None,
     ) -> None:  # fmt: skip
         super().__init__(data, queryset)
         self.tz = tz
         self.now = now
+        self.filters["initiated_by"].queryset = members_of(tenant)
+        self.form.fields["initiated_by"].queryset = members_of(tenant)
 
     # -- the filters -----------------------------------------------------------
 
@@ -144,6 +174,11 @@ class RunFilterSet(django_filters.FilterSet):
     @property
     def cursor(self) -> Cursor | None:
         return self.form.cleaned_data.get("cursor")
+
+    @property
+    def run_id(self) -> int | None:
+        value = self.form.cleaned_data.get("run")
+        return int(value) if value is not None else None
 
     @property
     def bucket(self) -> str:

@@ -46,7 +46,9 @@ def render_hub(
 @require_safe
 def run_list(request: TenantRequest) -> HttpResponse:
     runs = selectors.list_runs(request.tenant)
-    filters = RunFilterSet(request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now())
+    filters = RunFilterSet(
+        request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now(), tenant=request.tenant
+    )
     if not filters.is_valid():
         return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)
     page = selectors.run_page(filters.qs, filters.cursor, tenant=request.tenant)

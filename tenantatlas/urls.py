@@ -29,6 +29,8 @@ tenant_patterns: list[URLPattern | URLResolver] = [
     path("backups/", include("backups.urls")),
 ]
 
+# The app's 404 page for DEBUG=False; NotFoundPageMiddleware covers DEBUG=True.
+handler404 = "tenantatlas.notfound.not_found"
 # A database or Redis outage answers 503 "temporarily unavailable" (HTML or JSON), not 500.
 handler500 = "tenantatlas.errors.server_error"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -66,3 +68,25 @@ def context_value(value: Any) -> str:
 def sanitized(text: object) -> str:
     """Failure text is sanitized when stored; sanitizing again on display costs little."""
     return sanitize(text)
+
+
+# Read from the stored (already sanitized) message, not from sanitizer
+# internals: "request-id: <id>" / "client-request-id: <id>" as the Graph
+# source writes them. The hint asking for the id is the taxonomy's wording.
+_SUPPORT_ID_RE = re.compile(r"\b(client-request-id|request-id)\s*[:=]\s*([0-9A-Za-z][\w.-]{0,79})")
+_ASKS_FOR_ID_RE = re.compile(r"\brequest[ -]id\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SupportIds:
+    asked: bool  # the message's hint asks the reader to report a request id
+    ids: list[tuple[str, str]]  # (name, value), request-id first, as stored
+
+
+@register.filter
+def support_ids(text: object) -> SupportIds:
+    """The request ids a failure message kept, and whether its hint asks for one."""
+    message = sanitize(text)
+    ids = [(m.group(1), m.group(2)) for m in _SUPPORT_ID_RE.finditer(message)]
+    hint = message.partition(" Hint: ")[2]
+    return SupportIds(asked=bool(_ASKS_FOR_ID_RE.search(hint)), ids=ids)

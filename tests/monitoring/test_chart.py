@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from monitoring.chart import BOTTOM, HEIGHT, TOP, build_chart
+from monitoring.chart import BOTTOM, HEIGHT, MIN_SEGMENT, TOP, build_chart
 from monitoring.selectors import RunStats
 from monitoring.timerange import Window
 
@@ -48,3 +48,26 @@ def test_day_labels_stay_readable_on_long_windows():
 
     assert 6 <= sum(1 for bar in chart.bars if bar.label) <= 9
     assert chart.bars[0].label and chart.bars[-1].label
+
+
+def test_quiet_days_stay_visible_beside_a_busy_one():
+    chart = build_chart(
+        stats({
+            DAY: {"succeeded": 1000},
+            DAY - timedelta(days=1): {"succeeded": 1},
+            DAY - timedelta(days=2): {"succeeded": 2},
+            DAY - timedelta(days=3): {"succeeded": 996, "partially_succeeded": 1, "failed": 1,
+                                      "running": 1, "queued": 1},
+        })
+    )  # fmt: skip
+
+    busy, one, two = chart.bars[-1], chart.bars[-2], chart.bars[-3]
+    mixed = chart.bars[-4]
+    assert busy.segments[0].height == HEIGHT - TOP - BOTTOM
+    # Linear, one run would be 0.13 px high: drawn at the minimum instead.
+    assert one.segments[0].height == MIN_SEGMENT
+    assert two.segments[0].height >= one.segments[0].height
+    # The lone failure of a busy day shows, and the stack still fits the plot.
+    assert all(s.height >= MIN_SEGMENT for s in mixed.segments)
+    assert sum(s.height for s in mixed.segments) <= HEIGHT - TOP - BOTTOM + 0.01
+    assert mixed.segments[0].y >= TOP - 0.01 and mixed.segments[-1].y >= TOP - 0.01

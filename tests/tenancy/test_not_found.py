@@ -1,0 +1,62 @@
+"""Unknown addresses get the app's 404 page, never Django's debug page, also with DEBUG=True."""
+
+import pytest
+
+DEBUG_MARKERS = ("Using the URLconf", "You're seeing this error because you have", "technical_404")
+
+
+def assert_app_404(response) -> None:
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "There is nothing at this address." in body
+    for marker in DEBUG_MARKERS:
+        assert marker not in body
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/t/acme/monitoring/operations/abc/",
+        "/t/acme/no-such-section/",
+        "/no/such/page/",
+    ],
+)
+def test_unknown_address_shows_the_apps_404_page(settings, login, operator, path, debug):
+    settings.DEBUG = debug
+
+    assert_app_404(login(operator).get(path))
+
+
+def test_a_views_http404_also_gets_the_apps_page_under_debug(settings, login, owner, tenant):
+    from django.urls import reverse
+
+    from backups.models import BackupSet
+
+    settings.DEBUG = True
+    backup_set = BackupSet.objects.create(tenant=tenant, name="B", created_by=owner)
+    # A view-raised Http404 (no version of this policy in the set), not a resolver miss.
+    url = reverse(
+        "backups:versions",
+        kwargs={"tenant_slug": "acme", "backup_set_id": backup_set.pk, "policy_id": 999999},
+    )
+
+    assert_app_404(login(owner).get(url))
+
+
+def test_unknown_api_address_answers_json_404_under_debug(settings, login, operator):
+    settings.DEBUG = True
+
+    response = login(operator).get("/api/v1/t/acme/no-such-endpoint/")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "not found"}
+
+
+def test_append_slash_still_redirects(settings, login, operator):
+    settings.DEBUG = True
+
+    response = login(operator).get("/t/acme/monitoring/operations")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/t/acme/monitoring/operations/"
