@@ -97,8 +97,8 @@ class Journey:
         self.page.goto(self.url(path))
         self.check()
 
-    def sign_in(self, username: str) -> None:
-        self.page.goto(self.url("/accounts/login/"))
+    def sign_in(self, username: str, next_path: str = "") -> None:
+        self.page.goto(self.url("/accounts/login/" + (f"?next={next_path}" if next_path else "")))
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(PASSWORD)
         self.page.get_by_role("button", name="Sign in").click()
