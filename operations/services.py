@@ -8,6 +8,7 @@ late write from a worker that was already declared lost changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -229,8 +230,13 @@ def _add_failure(run: OperationRun, *, code: str, message: str, item: str, now: 
     failure.save()
 
 
-def run_execute(run_id: int) -> None:
-    """What the RQ job does: claim, perform through the producer, complete or fail."""
+def run_execute(run_id: int, *, heartbeat: bool = True) -> None:
+    """What the RQ job does: claim, perform through the producer, complete or fail.
+
+    ``heartbeat=False`` is for runs performed inline (seeding, benchmarks): no
+    worker can be lost there, and on the demo's SQLite the heartbeat thread's
+    own connection would only contend with the run's writes.
+    """
     run = run_claim(run_id)
     if run is None:
         logger.info("run %s was not queued any more; nothing to do", run_id)
@@ -241,7 +247,7 @@ def run_execute(run_id: int) -> None:
         return
     recorder = RunRecorder(run)
     try:
-        with Heartbeat(run.pk):
+        with Heartbeat(run.pk) if heartbeat else contextlib.nullcontext():
             run_type.perform(run, recorder)
             recorder.flush()
         run_complete(run)
@@ -298,6 +304,6 @@ def run_inline(
             context=context or {}, total=total, dedupe_key=f"inline-{timezone.now().timestamp()}",
         )  # fmt: skip
         rollup.add(run)
-    run_execute(run.pk)
+    run_execute(run.pk, heartbeat=False)
     run.refresh_from_db()
     return run
