@@ -796,13 +796,26 @@ def sanitize(text: object, *, max_length: int = DEFAULT_MAX_LENGTH) -> str:
         limit = _coerce_limit(max_length)
         if limit == 0:
             return ""
-        clean, truncated = _window(_focus_on_exception(_to_text(text)), limit)
-        clean = _join_split_secrets(_drop_frames(_strip_controls(clean)))
-        ids, clean = _take_support_ids(clean)
-        return _with_ids(ids, _collapse(_redact_disguised(clean)), limit, truncated=truncated)
+        out = _sanitize_once(_to_text(text), limit)
+        # Idempotent by construction: cutting to length or a redaction can leave
+        # a tail that reads as a new secret shape (hypothesis found one after
+        # NFKC folding), so repeat on the short result until nothing changes.
+        for _ in range(3):
+            again = _sanitize_once(out, limit)
+            if again == out:
+                break
+            out = again
+        return out
     except Exception:  # noqa: BLE001 - the contract is "never raises"
         # Unreachable by design; if a rule ever breaks, store nothing rather than raw text.
         return ""
+
+
+def _sanitize_once(text: str, limit: int) -> str:
+    clean, truncated = _window(_focus_on_exception(text), limit)
+    clean = _join_split_secrets(_drop_frames(_strip_controls(clean)))
+    ids, clean = _take_support_ids(clean)
+    return _with_ids(ids, _collapse(_redact_disguised(clean)), limit, truncated=truncated)
 
 
 def redact_lines(text: object) -> str:
