@@ -350,26 +350,26 @@ def _notices(out: io.StringIO, run: Row, reader: User, big: Tenant) -> int:
         return 0
     pk, created = run.values[0], run.values[16]
     link = f"/t/{big.slug}/monitoring/operations/{pk}/"
+    # One notification per run (the notification_one_per_run constraint),
+    # updated in place as the run moves: a finished run's says "finished".
+    finished = run.values[18]
+    kind, title = ("success", "finished") if finished else ("info", "queued")
+    read_at = None if finished else created
     out.write(
-        _line((big.pk, reader.pk, "info", f"{run.title} queued", "", link, pk, created, created))
-    )
-    if run.values[18]:
-        out.write(
-            _line(
-                (
-                    big.pk,
-                    reader.pk,
-                    "success",
-                    f"{run.title} finished",
-                    "",
-                    link,
-                    pk,
-                    None,
-                    run.values[18],
-                )
+        _line(
+            (
+                big.pk,
+                reader.pk,
+                kind,
+                f"{run.title} {title}",
+                "",
+                link,
+                pk,
+                read_at,
+                finished or created,
             )
         )
-        return 2
+    )
     return 1
 
 
