@@ -5,7 +5,7 @@ from __future__ import annotations
 from backups.models import BackupSet
 from backups.selectors import ADD_POLICIES, current_items
 from backups.services import add_policies_context
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.demo import DemoCast
 
 DEMO_SET = "Baseline before change freeze"

@@ -18,7 +18,7 @@ from backups.capture import SNAPSHOT, SOURCE
 from backups.models import BackupSet
 from backups.selectors import ADD_POLICIES
 from inventory.models import Policy
-from operations.services import StartResult, run_start
+from operations.lifecycle import StartResult, run_start
 from tenantatlas.models import Tenant
 
 

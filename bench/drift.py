@@ -57,7 +57,7 @@ from inventory.normalize import (  # noqa: E402
 )
 from inventory.sources.base import POLICY_TYPES, SourcePolicy  # noqa: E402
 from inventory.sources.demo import DemoSource  # noqa: E402
-from operations.services import run_inline  # noqa: E402
+from operations.lifecycle import run_inline  # noqa: E402
 from tenantatlas.models import Tenant  # noqa: E402
 
 # DemoSource sizes the raw Graph body (volatile keys, JSON with spaces); 9,000 raw

@@ -15,7 +15,7 @@ from drift.services import RUN_TYPE, DriftError, SnapshotPair, drift_pair_latest
 from inventory.models import InventorySync
 from operations import rollup
 from operations.models import Notification, OperationRun
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.demo import DemoCast
 from tenantatlas.models import Tenant
 

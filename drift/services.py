@@ -31,7 +31,7 @@ from drift.models import ChangeType, DriftFinding
 from inventory.models import InventorySync, SnapshotItem
 from operations.models import OperationRun
 from operations.recorder import RunLost, RunRecorder
-from operations.services import StartResult, run_start
+from operations.lifecycle import StartResult, run_start
 from tenantatlas.models import Tenant
 
 RUN_TYPE = "drift.generate"

@@ -16,7 +16,7 @@ from inventory.models import ConnectionKind, InventorySync, TenantConnection
 from inventory.services import RUN_TYPE
 from operations import rollup
 from operations.models import Notification, OperationRun, RunFailure
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.demo import DemoCast
 from tenantatlas.models import Tenant
 

@@ -36,7 +36,7 @@ from operations.models import OperationRun
 from operations.recorder import RunRecorder
 from operations.registry import RelatedLink
 from operations.sanitize import DEFAULT_MAX_LENGTH
-from operations.services import StartResult, run_start
+from operations.lifecycle import StartResult, run_start
 from tenantatlas.models import Tenant
 
 logger = logging.getLogger(__name__)

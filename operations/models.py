@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,10 +98,16 @@ class OperationRun(models.Model):
         db_persist=True,
     )
     total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
     succeeded = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # Every item counted once, in the bucket it ended in: stored by PostgreSQL,
+    # never written by us, so it can never disagree with the three counts.
+    processed = models.GeneratedField(
+        expression=F("succeeded") + F("failed") + F("skipped"),
+        output_field=models.PositiveIntegerField(),
+        db_persist=True,
+    )
     failures_dropped = models.PositiveIntegerField(default=0)
     failure_reason = models.CharField(max_length=500, blank=True)
     context = models.JSONField(default=dict, blank=True)
@@ -111,7 +117,6 @@ class OperationRun(models.Model):
     initiated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    attempt = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -209,6 +214,15 @@ class RunDayCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource}.{self.action} {self.bucket} on {self.day}: {self.count}"
+
+
+def failure_kept(stored: int) -> bool:
+    """Whether a run that already stores ``stored`` failure entries keeps one more.
+
+    Past ``RUN_FAILURE_CAP`` entries are only counted (``failures_dropped``):
+    a run with a million failing items stays one page, not a million rows.
+    """
+    return stored < settings.RUN_FAILURE_CAP
 
 
 class RunFailure(models.Model):

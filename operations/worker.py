@@ -86,7 +86,7 @@ def _horse_fault(job: Job, status: int | None, working_time: float) -> Fault:
 def fail_run_of_job(job: Job, fault: Fault) -> None:
     """Fail the job's run (if it is still active) from the worker's parent process."""
     from operations.jobs import run_id_from_job_id
-    from operations.services import run_fail
+    from operations.lifecycle import run_fail
 
     run_id = run_id_from_job_id(job.id)
     if run_id is None:

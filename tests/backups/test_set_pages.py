@@ -13,7 +13,7 @@ from django.urls import reverse
 from backups.models import BackupItem, BackupSet
 from backups.services import add_policies_context
 from operations.models import OperationRun
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, demo_policies, policy_ids, set_url
 

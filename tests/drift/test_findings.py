@@ -17,7 +17,7 @@ from drift.models import DriftFinding
 from drift.services import SnapshotPair
 from operations.models import OperationRun, RunStatus
 from operations.registry import get_run_type
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from inventory.normalize import MASKED_SECRET
 from inventory.sources.demo import DemoSource
 from operations.models import OperationRun, RunStatus
 from operations.recorder import RunRecorder
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 from tests.support.snapshots import ALL_TYPES, demo_snapshot, policy, store_snapshot
 

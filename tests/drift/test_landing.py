@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from drift.services import SnapshotPair
 from inventory.models import SyncStatus
 from operations.models import OperationRun
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 from tests.support.snapshots import demo_snapshot
 

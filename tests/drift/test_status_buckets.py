@@ -13,7 +13,7 @@ import pytest
 
 from drift.services import SnapshotPair
 from operations.models import OperationRun, RunStatus
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 from tests.support.snapshots import ALL_TYPES, policy, store_snapshot
 

@@ -12,7 +12,7 @@ from django.test import Client
 from drift.models import DriftFinding
 from inventory.models import InventorySync
 from operations.models import OperationRun, RunStatus
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 from tests.support.snapshots import ALL_TYPES, demo_snapshot
 

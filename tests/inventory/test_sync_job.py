@@ -31,7 +31,7 @@ from inventory.sources.demo import DemoSource
 from operations.models import OperationRun, RunFailure, StatusBucket
 from operations.recovery import recover_runs
 from operations.registry import RelatedLink, get_run_type
-from operations.services import run_claim, run_inline, run_start
+from operations.lifecycle import run_claim, run_inline, run_start
 from tenantatlas.models import Tenant
 from tests.factories import TenantFactory
 

@@ -18,7 +18,7 @@ from inventory.models import ConnectionKind, InventorySync, TenantConnection
 from inventory.services import RUN_TYPE
 from inventory.sources.graph import GraphSource
 from operations.models import OperationRun
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 
 pytestmark = pytest.mark.django_db

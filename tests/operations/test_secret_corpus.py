@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import Client
 
 from operations.models import Notification, OperationRun, RunFailure, RunStatus
-from operations.services import run_start
+from operations.lifecycle import run_start
 from tenantatlas.models import Tenant
 from tests.support.secret_corpus import Case, cases
 

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 import tests.support.producers  # noqa: F401  (registers test.items)
 from operations.models import Notification, OperationRun, RunStatus
-from operations.services import run_start
+from operations.lifecycle import run_start
 
 
 def start(tenant, user=None, key="k", **context):

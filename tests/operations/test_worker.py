@@ -5,7 +5,7 @@ import pytest
 import tests.support.producers  # noqa: F401  (registers test.items)
 from operations.models import Notification, RunStatus, StatusBucket
 from operations.recorder import RunRecorder
-from operations.services import run_claim, run_fail, run_start
+from operations.lifecycle import run_claim, run_fail, run_start
 
 SECRET = (
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"

@@ -16,7 +16,7 @@ from operations.heartbeat import Heartbeat
 from operations.jobs import on_job_failure
 from operations.models import OperationRun, RunStatus
 from operations.reaper import MAX_BACKOFF, Reaper
-from operations.services import run_claim, run_fail, run_start
+from operations.lifecycle import run_claim, run_fail, run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

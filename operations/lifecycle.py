@@ -29,6 +29,7 @@ from operations.models import (
     RunFailure,
     RunStatus,
     StatusBucket,
+    failure_kept,
     split_run_type,
 )
 from operations.notifications import notify_run_finished, notify_run_running, notify_run_started
@@ -222,7 +223,7 @@ def run_fail(
 
 
 def _add_failure(run: OperationRun, *, code: str, message: str, item: str, now: datetime) -> None:
-    if run.failures.count() >= settings.RUN_FAILURE_CAP:
+    if not failure_kept(run.failures.count()):
         OperationRun.objects.filter(pk=run.pk).update(failures_dropped=F("failures_dropped") + 1)
         return
     failure = RunFailure.sanitized(run, code=code, message=message, item=item)

@@ -1,0 +1,36 @@
+"""``processed`` becomes a stored generated column (succeeded + failed + skipped);
+``attempt``, which nothing read, goes.
+
+PostgreSQL cannot turn a plain column into a generated one, so the column is
+dropped and added again: its values follow from the three counts, nothing to
+move (every writer kept it equal to their sum).
+"""
+
+import django.db.models.expressions
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("operations", "0003_run_rollup"),
+    ]
+
+    operations = [
+        migrations.RemoveField(model_name="operationrun", name="attempt"),
+        migrations.RemoveField(model_name="operationrun", name="processed"),
+        migrations.AddField(
+            model_name="operationrun",
+            name="processed",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.expressions.CombinedExpression(
+                    django.db.models.expressions.CombinedExpression(
+                        models.F("succeeded"), "+", models.F("failed")
+                    ),
+                    "+",
+                    models.F("skipped"),
+                ),
+                output_field=models.PositiveIntegerField(),
+            ),
+        ),
+    ]
