@@ -53,7 +53,7 @@ from rq import Queue, SimpleWorker  # noqa: E402
 import operations.lifecycle  # noqa: E402
 from backups.models import BackupSet  # noqa: E402
 from backups.services import add_policies_context  # noqa: E402
-from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus  # noqa: E402
+from inventory.models import InventorySync, Policy, SnapshotItem  # noqa: E402
 from inventory.normalize import (  # noqa: E402
     canonical_json,
     scope_key,
@@ -85,8 +85,12 @@ def build_snapshot(tenant: Tenant, size: int) -> list[int]:
         for i in items
     )  # fmt: skip
     now = timezone.now()
+    run = OperationRun.objects.create(
+        tenant=tenant, resource="inventory", action="sync", status=RunStatus.COMPLETED,
+        total=len(items), succeeded=len(items), finished_at=now,
+    )  # fmt: skip
     sync = InventorySync.objects.create(
-        tenant=tenant, scope_key=scope_key(POLICY_TYPES), status=SyncStatus.SUCCEEDED,
+        tenant=tenant, scope_key=scope_key(POLICY_TYPES), run=run,
         is_complete=True, item_count=len(items), taken_at=now, finished_at=now,
     )  # fmt: skip
     SnapshotItem.objects.bulk_create(
