@@ -316,8 +316,8 @@ def _context(rng: random.Random, resource: str, pk: int) -> dict[str, object]:
     if resource == "drift":
         return {
             "scope_key": "compliancePolicy,deviceConfiguration,settingsCatalog",
-            "baseline_run_id": pk - 7,
-            "current_run_id": pk - 3,
+            "baseline_sync_id": pk - 7,
+            "current_sync_id": pk - 3,
         }
     count = rng.randrange(1000, 3000) if rng.random() < 0.01 else rng.randrange(1, 50)
     ids = sorted(rng.sample(range(1, 200_000), count))

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from backups.models import BackupSet
 from backups.services import add_policies_context
-from operations.models import StatusBucket
 from operations.lifecycle import run_inline
+from operations.models import StatusBucket
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, demo_policies, policy_ids
 

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from inventory.jobs import RUN_TYPE
 from inventory.models import (
     ConnectionKind,
     InventorySync,
@@ -25,13 +26,13 @@ from inventory.models import (
     TenantConnection,
 )
 from inventory.normalize import scope_key
-from inventory.services import RUN_TYPE
 from inventory.sources.base import POLICY_TYPES, TAXONOMY, ItemError, SourcePolicy
 from inventory.sources.demo import DemoSource
+from monitoring.links import run_url
+from operations.lifecycle import run_claim, run_inline, run_start
 from operations.models import OperationRun, RunFailure, StatusBucket
 from operations.recovery import recover_runs
 from operations.registry import RelatedLink, get_run_type
-from operations.lifecycle import run_claim, run_inline, run_start
 from tenantatlas.models import Tenant
 from tests.factories import TenantFactory
 
@@ -54,7 +55,7 @@ def _sync_via_worker(client: Client, work_queue: Callable[[], int]) -> Operation
     run = OperationRun.objects.order_by("-id").first()
     assert run is not None
     assert response.status_code == 302
-    assert response["Location"] == run.get_absolute_url()
+    assert response["Location"] == run_url(run)
     assert work_queue() == 1
     run.refresh_from_db()
     return run

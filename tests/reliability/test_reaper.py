@@ -19,10 +19,10 @@ from django.utils import timezone
 from rq.registry import StartedJobRegistry
 
 import tests.support.producers  # noqa: F401  (registers the test run types)
+from operations.lifecycle import StartResult, run_job_timeout, run_start
 from operations.models import OperationRun, RunStatus
 from operations.reaper import ALIVE_KEY, REDIS_TIMEOUT, Reaper
 from operations.recovery import recover_runs
-from operations.lifecycle import StartResult, run_job_timeout, run_start
 from tests.reliability.conftest import ROOT, children, log_of, status_of, wait_for
 from tests.support.pgproxy import PgProxy
 
