@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.urls import reverse
 from django.utils import timezone
 
 from operations.sanitize import sanitize, sanitize_code
@@ -157,11 +156,6 @@ class OperationRun(models.Model):
     def __str__(self) -> str:
         return f"{self.run_type} #{self.pk}"
 
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "monitoring:run_detail", kwargs={"tenant_slug": self.tenant.slug, "run_id": self.pk}
-        )
-
     @property
     def run_type(self) -> str:
         return f"{self.resource}.{self.action}"
@@ -275,6 +269,7 @@ class Notification(models.Model):
     )
     title = models.CharField(max_length=200)
     body = models.CharField(max_length=500, blank=True)
+    # Only for a notice without a run; a run's notice is linked by the hub from ``run``.
     link = models.CharField(max_length=300, blank=True)
     run = models.ForeignKey(
         OperationRun, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"

@@ -1,5 +1,6 @@
 """``processed`` becomes a stored generated column (succeeded + failed + skipped);
-``attempt``, which nothing read, goes.
+``attempt``, which nothing read, goes; a run's notice keeps no link of its
+own any more (the hub links it from its run), so the stored copies are cleared.
 
 PostgreSQL cannot turn a plain column into a generated one, so the column is
 dropped and added again: its values follow from the three counts, nothing to
@@ -7,7 +8,14 @@ move (every writer kept it equal to their sum).
 """
 
 import django.db.models.expressions
+from django.apps.registry import Apps
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+
+def clear_run_links(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    Notification = apps.get_model("operations", "Notification")
+    Notification.objects.filter(run__isnull=False).exclude(link="").update(link="")
 
 
 class Migration(migrations.Migration):
@@ -16,6 +24,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(clear_run_links, migrations.RunPython.noop),
         migrations.RemoveField(model_name="operationrun", name="attempt"),
         migrations.RemoveField(model_name="operationrun", name="processed"),
         migrations.AddField(

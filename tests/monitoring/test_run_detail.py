@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 import tests.support.producers  # noqa: F401  (registers test.items for the live test)
+from operations.lifecycle import run_start
 from operations.models import OperationRun, RunFailure, RunStatus
 from operations.registry import RunType, get_run_type, register
-from operations.lifecycle import run_start
 from tests.factories import OperationRunFactory
 
 
