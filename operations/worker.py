@@ -59,7 +59,7 @@ class RunWorker(Worker):
             self._running_job = None
 
     def handle_work_horse_killed(self, job: Job, retpid: Any, ret_val: Any, rusage: Any) -> None:
-        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)  # type: ignore[no-untyped-call]  # RQ's own method is unannotated
         # RQ zeroes its working-time counter before calling us; the start time stays.
         working = (now() - job.started_at).total_seconds() if job.started_at else 0.0
         fail_run_of_job(job, _horse_fault(job, ret_val, working))
