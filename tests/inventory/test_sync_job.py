@@ -29,7 +29,7 @@ from inventory.normalize import scope_key
 from inventory.sources.base import POLICY_TYPES, TAXONOMY, ItemError, SourcePolicy
 from inventory.sources.demo import DemoSource
 from monitoring.links import run_url
-from operations.lifecycle import run_claim, run_inline, run_start
+from operations.lifecycle import run_claim, run_fail, run_inline, run_start
 from operations.models import OperationRun, RunFailure, StatusBucket
 from operations.recovery import recover_runs
 from operations.registry import RelatedLink, get_run_type
@@ -238,3 +238,24 @@ def test_a_sync_whose_worker_died_is_failed_with_its_run(tenant: Tenant, operato
     assert (sync.status, sync.is_complete) == (SyncStatus.FAILED, False)
     assert sync.finished_at is not None
     assert not InventorySync.objects.for_tenant(tenant).usable_for_drift().exists()
+
+
+def test_a_finished_snapshot_whose_run_then_fails_is_not_offered_to_drift(
+    tenant: Tenant, operator: User
+) -> None:
+    run = run_start(tenant=tenant, run_type="inventory.sync", initiated_by=operator).run
+    run_claim(run.pk)
+    # The job finished the snapshot, then recovery ended the run before run_complete did.
+    finished = timezone.now()
+    sync = InventorySync.objects.create(
+        tenant=tenant, scope_key="deviceConfiguration", run=run, is_complete=True,
+        finished_at=finished,
+    )  # fmt: skip
+    assert sync.status == SyncStatus.RUNNING  # its run's: still running
+    assert not InventorySync.objects.usable_for_drift().exists()
+
+    assert run_fail(run.pk, code="worker_lost", message="Worker lost.")
+
+    sync.refresh_from_db()
+    assert (sync.status, sync.is_complete, sync.finished_at) == (SyncStatus.FAILED, False, finished)
+    assert not InventorySync.objects.usable_for_drift().exists()
