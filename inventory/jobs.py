@@ -72,12 +72,12 @@ def related_links(run: OperationRun) -> list[RelatedLink]:
 
 @dataclass
 class _Tally:
-    """What this sync has seen so far (the recorder batches; the snapshot needs exact numbers)."""
+    """What this sync has seen so far: the items (for the total), the failed ones (a
+    snapshot is complete only without any), the keys (to skip repeats). The run's
+    counts live in the recorder; its status follows from them."""
 
     seen: int = 0
-    succeeded: int = 0
     failed: int = 0
-    skipped: int = 0
     keys: set[Key] = field(default_factory=set)
 
 
@@ -190,7 +190,6 @@ def _store_entries(
         elif (entry.policy_type, entry.external_id) in tally.keys:
             # Graph can repeat an item across pages when the collection changes
             # under a $skiptoken; the first copy is already in the snapshot.
-            tally.skipped += 1
             recorder.skipped()
         else:
             tally.keys.add((entry.policy_type, entry.external_id))
@@ -201,7 +200,6 @@ def _store_entries(
             SnapshotItem.from_source(sync, ids[(p.policy_type, p.external_id)], p) for p in policies
         )
         InventorySync.objects.filter(pk=sync.pk).update(item_count=F("item_count") + len(policies))
-        tally.succeeded += len(policies)
         recorder.succeeded(len(policies))
 
 
