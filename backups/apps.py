@@ -5,18 +5,16 @@ class BackupsConfig(AppConfig):
     name = "backups"
 
     def ready(self) -> None:
-        from backups.capture import perform_add_policies, related_links
-        from backups.selectors import ADD_POLICIES
+        from backups.jobs import CONTEXT_KEYS, RUN_TYPE, perform_add_policies, related_links
         from operations.registry import RunType, register
 
         register(
             RunType(
-                key=ADD_POLICIES,
+                key=RUN_TYPE,
                 label="Backup: add policies",
                 perform=perform_add_policies,
                 related=related_links,
-                # policy_ids stays in the context for the job, but can be thousands long.
-                context_keys=("backup_set_id", "policy_count", "capture_from"),
+                context_keys=CONTEXT_KEYS,
                 context_labels={
                     "backup_set_id": "Backup set id",
                     "policy_count": "Policies chosen",

@@ -1,4 +1,4 @@
-"""The ``backup_set.add_policies`` job: capture the chosen policies' current content into a set.
+"""Capture the chosen policies' current content into a set (the ``backup_set.add_policies`` job).
 
 By default from the latest complete snapshot (``capture_from: "snapshot"``):
 per chosen policy, its current snapshot item (selectors.current_items) becomes
@@ -8,17 +8,15 @@ that content (skipped), or it has no current snapshot (failed:
 hashes, latest versions, one UPDATE, one INSERT … SELECT), never one per
 policy; each chunk's versions and counts commit in one transaction. With ``capture_from:
 "source"`` the policies are read fresh from the tenant's policy source
-instead (fresh.py).
+instead (fresh.py). jobs.py picks one of the two.
 """
 
 from __future__ import annotations
 
 from itertools import batched
 
-from django.urls import reverse
 from django.utils import timezone
 
-from backups.fresh import capture_fresh
 from backups.models import BackupItem, BackupSet
 from backups.outcomes import SKIPPED, SUCCEEDED, Outcome, report, vanished
 from backups.selectors import current_items, latest_hashes, latest_syncs_by_type
@@ -26,28 +24,8 @@ from backups.versions import copy_versions
 from inventory.models import Policy
 from operations.models import OperationRun
 from operations.recorder import RunRecorder
-from operations.registry import RelatedLink
 
 CHUNK_SIZE = 250
-SNAPSHOT, SOURCE = "snapshot", "source"  # context["capture_from"]
-
-
-class BackupSetMissing(Exception):
-    code = "backup_set_missing"
-
-
-def perform_add_policies(run: OperationRun, recorder: RunRecorder) -> None:
-    backup_set = (
-        BackupSet.objects.for_tenant(run.tenant).filter(pk=run.context.get("backup_set_id")).first()
-    )
-    if backup_set is None:
-        raise BackupSetMissing("The backup set no longer exists.")
-    policy_ids = sorted({int(pk) for pk in run.context.get("policy_ids", [])})
-    recorder.set_total(len(policy_ids))
-    if run.context.get("capture_from") == SOURCE:
-        _capture_from_source(run, backup_set, policy_ids, recorder)
-    else:
-        capture(run, backup_set, policy_ids, recorder)
 
 
 def capture(
@@ -58,16 +36,6 @@ def capture(
     syncs = latest_syncs_by_type(run.tenant, {p.policy_type for p in policies.values()})
     for chunk in batched(policy_ids, CHUNK_SIZE):
         _capture_chunk(run, backup_set, list(chunk), policies, syncs, recorder)
-
-
-def _capture_from_source(
-    run: OperationRun, backup_set: BackupSet, policy_ids: list[int], recorder: RunRecorder
-) -> None:
-    policies = Policy.objects.for_tenant(run.tenant).in_bulk(policy_ids)
-    for pk in policy_ids:
-        if pk not in policies:
-            report(recorder, vanished(pk, None))
-    capture_fresh(run, backup_set, policies, recorder)
 
 
 def _capture_chunk(
@@ -128,13 +96,3 @@ def _decide(
             copies[policy_id] = (snapshot[0], previous_version + 1)
             outcomes.append(SUCCEEDED)
     return outcomes, copies
-
-
-def related_links(run: OperationRun) -> list[RelatedLink]:
-    backup_set_id = run.context.get("backup_set_id")
-    if not isinstance(backup_set_id, int):
-        return []
-    url = reverse(
-        "backups:detail", kwargs={"tenant_slug": run.tenant.slug, "backup_set_id": backup_set_id}
-    )
-    return [RelatedLink("Backup set", url)]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from backups.jobs import RUN_TYPE
 from backups.models import BackupSet
-from backups.selectors import ADD_POLICIES, current_items
+from backups.selectors import current_items
 from backups.services import add_policies_context
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.demo import DemoCast
 
 DEMO_SET = "Baseline before change freeze"
@@ -25,7 +26,7 @@ def seed(cast: DemoCast) -> None:
         for chosen in (ids, ids[:RECHECKED]) if ids else ():
             run_inline(
                 tenant=tenant,
-                run_type=ADD_POLICIES,
+                run_type=RUN_TYPE,
                 initiated_by=owner,
                 context=add_policies_context(backup_set, chosen),
                 total=len(chosen),

@@ -9,10 +9,11 @@ from backups.filters import SnapshotPolicyFilter
 from backups.models import BackupSet
 from backups.selectors import current_items
 from backups.services import SelectionError, max_policies_per_run
+from tenantatlas.generics import ModelForm
 from tenantatlas.models import Tenant
 
 
-class BackupSetForm(forms.ModelForm):
+class BackupSetForm(ModelForm[BackupSet]):
     class Meta:
         model = BackupSet
         fields = ["name", "description"]

@@ -22,14 +22,13 @@ from backups.models import BackupItem, BackupSet
 from backups.outcomes import IN_SOURCE, SKIPPED, SUCCEEDED, Outcome, report, vanished
 from backups.selectors import latest_hashes
 from inventory import secrets
-from inventory.connections import ConnectionNotConfigured, connection_for, source_for
+from inventory.connections import connection_for, source_for
 from inventory.models import Policy
 from inventory.normalize import normalize
 from inventory.sources.base import (
     POLICY_TYPES,
     ItemError,
     PolicySource,
-    SourceError,
     SourcePolicy,
     WaitCallback,
 )
@@ -37,14 +36,6 @@ from operations.models import OperationRun
 from operations.recorder import RunRecorder
 
 Key = tuple[str, str]  # (policy_type, external_id)
-
-
-class SourceUnavailable(Exception):
-    """The policy source cannot be read at all; the run fails with its code and hint."""
-
-    def __init__(self, code: str, message: str, hint: str) -> None:
-        super().__init__(f"{message} Hint: {hint}" if hint else message)
-        self.code = code
 
 
 def capture_fresh(
@@ -67,15 +58,13 @@ def _read(
     types: tuple[str, ...],
     recorder: RunRecorder,
 ) -> None:
+    # A source that fails as a whole (SourceError, ConnectionNotConfigured: RunErrors)
+    # fails the run with its code and hint.
     source: PolicySource | None = None
     try:
         source = source_for(connection_for(run.tenant), types)
         for page in source.pages(on_wait=_heartbeat(recorder)):
             _store_page(run, backup_set, page, wanted, recorder)
-    except SourceError as exc:
-        raise SourceUnavailable(exc.code, exc.message, exc.hint) from exc
-    except ConnectionNotConfigured as exc:
-        raise SourceUnavailable(exc.code, str(exc), exc.hint) from exc
     finally:
         close = getattr(source, "close", None)  # GraphSource owns an HTTP client
         if close is not None:

@@ -23,8 +23,6 @@ from inventory.sources.base import POLICY_TYPES
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
 
-ADD_POLICIES = "backup_set.add_policies"
-
 
 def latest_syncs_by_type(
     tenant: Tenant, policy_types: Iterable[str] = POLICY_TYPES
@@ -87,9 +85,12 @@ def latest_hashes(backup_set: BackupSet, policy_ids: Iterable[int]) -> dict[int,
 
 def runs_for_set(tenant: Tenant, backup_set: BackupSet) -> QuerySet[OperationRun]:
     """Every add-policies run that targeted the set, newest first."""
+    # Here, not at the top: jobs imports the capture, which reads through this module.
+    from backups.jobs import RUN_TYPE
+
     return (
         OperationRun.objects.for_tenant(tenant)
-        .of_type(ADD_POLICIES)
+        .of_type(RUN_TYPE)
         .filter(context__backup_set_id=backup_set.pk)
         .select_related("initiated_by")
     )

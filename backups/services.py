@@ -7,18 +7,16 @@ validates the selection and hands it to the run lifecycle.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from backups.capture import SNAPSHOT, SOURCE
+from backups.jobs import RUN_TYPE, SNAPSHOT, SOURCE, BackupSetAddPoliciesContext
 from backups.models import BackupSet
-from backups.selectors import ADD_POLICIES
 from inventory.models import Policy
-from operations.services import StartResult, run_start
+from operations.lifecycle import StartResult, run_start
 from tenantatlas.models import Tenant
 
 
@@ -64,7 +62,7 @@ def _name_taken(name: str) -> ValidationError:
 
 def add_policies_context(
     backup_set: BackupSet, policy_ids: list[int], *, fresh: bool = False
-) -> dict[str, Any]:
+) -> BackupSetAddPoliciesContext:
     """The run's context: the ids stay internal (the hub shows the set, the count, the source)."""
     return {
         "backup_set_id": backup_set.pk,
@@ -74,7 +72,7 @@ def add_policies_context(
     }
 
 
-def add_policies_start(
+def backup_set_add_policies_start(
     *,
     tenant: Tenant,
     backup_set: BackupSet,
@@ -89,7 +87,7 @@ def add_policies_start(
     ids = check_selection(tenant, policy_ids)
     return run_start(
         tenant=tenant,
-        run_type=ADD_POLICIES,
+        run_type=RUN_TYPE,
         initiated_by=user,
         context=add_policies_context(backup_set, ids, fresh=fresh),
         dedupe_key=selection_key(backup_set, ids, fresh=fresh),

@@ -13,10 +13,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from backups.capture import SOURCE
 from backups.export import export_filename, export_zip
 from backups.filters import SnapshotPolicyFilter
 from backups.forms import BackupSetForm, selection_from_post
+from backups.jobs import SOURCE
 from backups.models import BackupItem, BackupSet
 from backups.selectors import (
     current_items,
@@ -30,13 +30,14 @@ from backups.selectors import (
 from backups.services import (
     PolicyNotInTenant,
     SelectionError,
-    add_policies_start,
+    backup_set_add_policies_start,
     backup_set_create,
     backup_set_update,
     max_policies_per_run,
 )
 from drift.diff import diff_settings
 from inventory.identity import assignment_summary
+from monitoring.links import run_url
 from tenantatlas.models import Role
 from tenantatlas.tenancy import TenantForbidden, TenantRequest, get_for_tenant_or_403, role_required
 
@@ -158,7 +159,7 @@ def add_policies(request: TenantRequest, backup_set_id: int) -> HttpResponse:
 def _start_add_policies(request: TenantRequest, backup_set: BackupSet) -> HttpResponse:
     try:
         ids = selection_from_post(request.tenant, request.POST)
-        result = add_policies_start(
+        result = backup_set_add_policies_start(
             tenant=request.tenant,
             backup_set=backup_set,
             policy_ids=ids,
@@ -170,7 +171,7 @@ def _start_add_policies(request: TenantRequest, backup_set: BackupSet) -> HttpRe
     except SelectionError as exc:
         messages.error(request, str(exc))
         return redirect(_picker_url(request, backup_set, request.POST))
-    return redirect(result.run)
+    return redirect(run_url(result.run))
 
 
 def _picker_url(request: TenantRequest, backup_set: BackupSet, data: Any) -> str:

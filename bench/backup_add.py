@@ -50,10 +50,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rq import Queue, SimpleWorker  # noqa: E402
 
-import operations.services  # noqa: E402
+import operations.lifecycle  # noqa: E402
 from backups.models import BackupSet  # noqa: E402
 from backups.services import add_policies_context  # noqa: E402
-from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus  # noqa: E402
+from inventory.models import InventorySync, Policy, SnapshotItem  # noqa: E402
 from inventory.normalize import (  # noqa: E402
     canonical_json,
     scope_key,
@@ -85,8 +85,12 @@ def build_snapshot(tenant: Tenant, size: int) -> list[int]:
         for i in items
     )  # fmt: skip
     now = timezone.now()
+    run = OperationRun.objects.create(
+        tenant=tenant, resource="inventory", action="sync", status=RunStatus.COMPLETED,
+        total=len(items), succeeded=len(items), finished_at=now,
+    )  # fmt: skip
     sync = InventorySync.objects.create(
-        tenant=tenant, scope_key=scope_key(POLICY_TYPES), status=SyncStatus.SUCCEEDED,
+        tenant=tenant, scope_key=scope_key(POLICY_TYPES), run=run,
         is_complete=True, item_count=len(items), taken_at=now, finished_at=now,
     )  # fmt: skip
     SnapshotItem.objects.bulk_create(
@@ -180,7 +184,7 @@ def _figures(
     run: OperationRun, wall: float, queries: list[dict[str, Any]], watcher: Watcher
 ) -> dict[str, Any]:
     run_updates = [q for q in queries if q["sql"].startswith('UPDATE "operations_operationrun"')]
-    progress = [q for q in run_updates if '"processed"' in q["sql"]]
+    progress = [q for q in run_updates if '"succeeded"' in q["sql"]]
     return {
         "wall": wall,
         "duration": run.duration.total_seconds() if run.duration else float("nan"),
@@ -218,7 +222,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000, help="policies to add (default 1000)")
     args = parser.parse_args()
-    operations.services.RunRecorder = CountingRecorder  # type: ignore[misc]
+    operations.lifecycle.RunRecorder = CountingRecorder  # type: ignore[misc]
     slug = f"bench-backup-{uuid.uuid4().hex[:8]}"
     tenant = Tenant.objects.create(slug=slug, name="Backup benchmark (scratch)")
     queue = Queue(f"bench-{slug}", connection=django_rq.get_connection("default"))

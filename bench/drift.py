@@ -47,7 +47,7 @@ from django.utils import timezone  # noqa: E402
 
 from drift.models import DriftFinding  # noqa: E402
 from inventory.identity import RULES  # noqa: E402
-from inventory.models import InventorySync, Policy, SyncStatus  # noqa: E402
+from inventory.models import InventorySync, Policy  # noqa: E402
 from inventory.normalize import (  # noqa: E402
     MASKED_SECRET,
     canonical_json,
@@ -57,7 +57,8 @@ from inventory.normalize import (  # noqa: E402
 )
 from inventory.sources.base import POLICY_TYPES, SourcePolicy  # noqa: E402
 from inventory.sources.demo import DemoSource  # noqa: E402
-from operations.services import run_inline  # noqa: E402
+from operations.lifecycle import run_inline  # noqa: E402
+from operations.models import OperationRun, RunStatus  # noqa: E402
 from tenantatlas.models import Tenant  # noqa: E402
 
 # DemoSource sizes the raw Graph body (volatile keys, JSON with spaces); 9,000 raw
@@ -150,8 +151,12 @@ def build(size: int, changed_share: float) -> tuple[Tenant, dict[str, Any]]:
     ids = {(p.policy_type, p.external_id): p.pk for p in Policy.objects.for_tenant(tenant)}
     syncs = []
     for share in (0.0, changed_share):
+        run = OperationRun.objects.create(
+            tenant=tenant, resource="inventory", action="sync", status=RunStatus.COMPLETED,
+            total=len(policies), succeeded=len(policies), finished_at=timezone.now(),
+        )  # fmt: skip
         sync = InventorySync.objects.create(
-            tenant=tenant, scope_key=SCOPE, status=SyncStatus.SUCCEEDED, is_complete=True,
+            tenant=tenant, scope_key=SCOPE, run=run, is_complete=True,
             item_count=len(policies), finished_at=timezone.now(),
         )  # fmt: skip
         _copy_rows(
@@ -163,7 +168,7 @@ def build(size: int, changed_share: float) -> tuple[Tenant, dict[str, Any]]:
         syncs.append(sync)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE inventory_snapshotitem")  # fresh statistics, as autovacuum would
-    context = {"scope_key": SCOPE, "baseline_run_id": syncs[0].pk, "current_run_id": syncs[1].pk}
+    context = {"scope_key": SCOPE, "baseline_sync_id": syncs[0].pk, "current_sync_id": syncs[1].pk}
     return tenant, context
 
 

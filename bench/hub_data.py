@@ -57,7 +57,6 @@ RUN_COLUMNS = (
     "action",
     "status",
     "total",
-    "processed",
     "succeeded",
     "failed",
     "skipped",
@@ -66,7 +65,6 @@ RUN_COLUMNS = (
     "context",
     "dedupe_key",
     "initiated_by_id",
-    "attempt",
     "created_at",
     "started_at",
     "finished_at",
@@ -275,7 +273,6 @@ def _row(rng, pk, tenant_id, resource, action, outcome, user, created) -> Row:  
     else:
         status = outcome
         succeeded = rng.randrange(total) if outcome == "running" else 0
-    processed = succeeded + failed + skipped
     started = None if status == "queued" else created + timedelta(seconds=rng.uniform(0.05, 3))
     finished = (
         started + timedelta(seconds=rng.uniform(1, 600))
@@ -290,7 +287,6 @@ def _row(rng, pk, tenant_id, resource, action, outcome, user, created) -> Row:  
         action,
         status,
         total,
-        processed,
         succeeded,
         failed,
         skipped,
@@ -299,7 +295,6 @@ def _row(rng, pk, tenant_id, resource, action, outcome, user, created) -> Row:  
         json.dumps(_context(rng, resource, pk)),
         f"bench-{pk}",
         user.pk if user else None,
-        1,
         created.isoformat(),
         started.isoformat() if started else None,
         finished.isoformat() if finished else None,
@@ -321,8 +316,8 @@ def _context(rng: random.Random, resource: str, pk: int) -> dict[str, object]:
     if resource == "drift":
         return {
             "scope_key": "compliancePolicy,deviceConfiguration,settingsCatalog",
-            "baseline_run_id": pk - 7,
-            "current_run_id": pk - 3,
+            "baseline_sync_id": pk - 7,
+            "current_sync_id": pk - 3,
         }
     count = rng.randrange(1000, 3000) if rng.random() < 0.01 else rng.randrange(1, 50)
     ids = sorted(rng.sample(range(1, 200_000), count))

@@ -43,8 +43,8 @@ from rq.job import Job  # noqa: E402
 
 import bench.lifecycle_types  # noqa: E402, F401  (registers bench.noop)
 from bench.lifecycle_types import RUN_TYPE, raw_noop  # noqa: E402
+from operations.lifecycle import run_start  # noqa: E402
 from operations.models import OperationRun  # noqa: E402
-from operations.services import run_start  # noqa: E402
 from tenantatlas.models import Tenant  # noqa: E402
 
 TARGET_OVERHEAD = 0.15

@@ -87,7 +87,7 @@ def _run(tenant: Tenant, user: User, created: object, rng: random.Random) -> Ope
     status = rng.choice([RunStatus.COMPLETED] * 4 + [RunStatus.FAILED])
     return OperationRun(
         tenant=tenant, resource=resource, action=action, status=status, initiated_by=user,
-        total=succeeded + failed, processed=succeeded + failed, succeeded=succeeded,
+        total=succeeded + failed, succeeded=succeeded,
         failed=failed, created_at=created, started_at=created, finished_at=created,
     )  # fmt: skip
 

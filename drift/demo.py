@@ -11,11 +11,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from drift.services import RUN_TYPE, DriftError, SnapshotPair, drift_pair_latest
+from drift.jobs import RUN_TYPE, DriftError
+from drift.services import SnapshotPair, drift_pair_latest
 from inventory.models import InventorySync
 from operations import rollup
+from operations.lifecycle import run_inline
 from operations.models import Notification, OperationRun
-from operations.services import run_inline
 from tenantatlas.demo import DemoCast
 from tenantatlas.models import Tenant
 

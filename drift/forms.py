@@ -19,16 +19,16 @@ class GenerateForm(forms.Form):
     """``scope_key``; optionally a hand-picked pair (InventorySync ids), both or neither."""
 
     scope_key = forms.CharField(label="Scope", max_length=300)
-    baseline_run_id = forms.IntegerField(
+    baseline_sync_id = forms.IntegerField(
         label="Baseline sync", required=False, min_value=1, max_value=MAX_ID
     )
-    current_run_id = forms.IntegerField(
+    current_sync_id = forms.IntegerField(
         label="Current sync", required=False, min_value=1, max_value=MAX_ID
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        chosen = [data.get("baseline_run_id"), data.get("current_run_id")]
+        chosen = [data.get("baseline_sync_id"), data.get("current_sync_id")]
         if any(chosen) and not all(chosen):
             raise forms.ValidationError("Choose both a baseline and a current sync, or neither.")
         return data

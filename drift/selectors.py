@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from drift.jobs import RUN_TYPE
 from drift.models import DriftFinding
-from drift.services import RUN_TYPE, SnapshotPair
-from inventory.models import InventorySync, SyncStatus
+from drift.services import SnapshotPair
+from inventory.models import USABLE, InventorySync
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
 
@@ -43,11 +44,10 @@ class ScopeRow:
 
 def scope_rows(tenant: Tenant) -> list[ScopeRow]:
     """Every scope the tenant has synced, with its latest usable snapshots (three queries)."""
-    usable = Q(status=SyncStatus.SUCCEEDED, is_complete=True)
     counts = (
         InventorySync.objects.for_tenant(tenant)
         .values("scope_key")
-        .annotate(syncs=Count("id"), usable=Count("id", filter=usable))
+        .annotate(syncs=Count("id"), usable=Count("id", filter=USABLE))
         .order_by("scope_key")
     )
     rows = {c["scope_key"]: ScopeRow(c["scope_key"], c["syncs"], c["usable"], []) for c in counts}

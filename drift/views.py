@@ -12,14 +12,15 @@ from django.views.decorators.http import require_POST
 
 from drift import selectors
 from drift.forms import FindingFilter, GenerateForm
+from drift.jobs import DriftError
 from drift.services import (
-    DriftError,
     SnapshotPair,
     drift_generate_start,
     drift_pair_chosen,
     drift_pair_latest,
 )
 from inventory.models import InventorySync
+from monitoring.links import run_url
 from tenantatlas.models import Role
 from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
 
@@ -50,17 +51,17 @@ def generate(request: TenantRequest) -> HttpResponse:
     except DriftError as exc:
         messages.error(request, str(exc))
         return redirect("drift:landing", tenant_slug=request.tenant.slug)
-    return redirect(result.run)
+    return redirect(run_url(result.run))
 
 
 def _pair(request: TenantRequest, data: dict[str, Any]) -> SnapshotPair:
     scope_key = data["scope_key"]
-    if not data.get("baseline_run_id"):
+    if not data.get("baseline_sync_id"):
         return drift_pair_latest(tenant=request.tenant, scope_key=scope_key)
     # Another tenant's sync id answers 403, like any object outside the tenant.
     syncs = InventorySync.objects.all()
-    baseline = get_for_tenant_or_403(request, syncs, data["baseline_run_id"])
-    current = get_for_tenant_or_403(request, syncs, data["current_run_id"])
+    baseline = get_for_tenant_or_403(request, syncs, data["baseline_sync_id"])
+    current = get_for_tenant_or_403(request, syncs, data["current_sync_id"])
     return drift_pair_chosen(
         tenant=request.tenant, scope_key=scope_key, baseline=baseline, current=current
     )

@@ -5,13 +5,7 @@ class InventoryConfig(AppConfig):
     name = "inventory"
 
     def ready(self) -> None:
-        from inventory.services import (
-            CONTEXT_KEYS,
-            RUN_TYPE,
-            perform_sync,
-            sync_related,
-            sync_run_failed,
-        )
+        from inventory.jobs import CONTEXT_KEYS, RUN_TYPE, on_failed, perform_sync, related_links
         from operations.registry import RunType, register
 
         register(
@@ -19,8 +13,8 @@ class InventoryConfig(AppConfig):
                 key=RUN_TYPE,
                 label="Inventory sync",
                 perform=perform_sync,
-                related=sync_related,
-                on_failed=sync_run_failed,
+                related=related_links,
+                on_failed=on_failed,
                 context_keys=CONTEXT_KEYS,
                 context_labels={
                     "scope_key": "Scope",

@@ -28,6 +28,7 @@ from inventory.sources.graph import (
     SecretCredential,
 )
 from inventory.sources.paced import PacedSource
+from operations.errors import RunError
 from tenantatlas.models import Tenant
 
 NOT_CONFIGURED_HINT = (
@@ -36,8 +37,8 @@ NOT_CONFIGURED_HINT = (
 )
 
 
-class ConnectionNotConfigured(Exception):
-    """The connection cannot be used as it is; raised before any network call."""
+class ConnectionNotConfigured(RunError):
+    """The connection cannot be used as it is; raised before any network call (fails the run)."""
 
     code = "not_configured"
     hint = NOT_CONFIGURED_HINT

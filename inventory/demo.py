@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from inventory.jobs import RUN_TYPE
 from inventory.models import ConnectionKind, InventorySync, TenantConnection
-from inventory.services import RUN_TYPE
 from operations import rollup
+from operations.lifecycle import run_inline
 from operations.models import Notification, OperationRun, RunFailure
-from operations.services import run_inline
 from tenantatlas.demo import DemoCast
 from tenantatlas.models import Tenant
 

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from inventory import secrets
 from inventory.normalize import MASKED_SECRET, normalize
-from operations.models import OperationRun
+from operations.models import OperationRun, RunStatus, StatusBucket
 from tenantatlas.models import Tenant, TenantQuerySet
 
 if TYPE_CHECKING:
@@ -56,15 +57,36 @@ class Policy(models.Model):
 
 
 class SyncStatus(models.TextChoices):
+    """A snapshot's status: its run's, in a snapshot's words (``sync_status``)."""
+
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
 
 
+def sync_status(run: OperationRun | None) -> SyncStatus:
+    """Running while its run is active; succeeded once the run completed with at least
+    one item read (partially succeeded included: ``is_complete`` tells them apart);
+    failed otherwise, and when the run is gone."""
+    if run is None:
+        return SyncStatus.FAILED
+    bucket = run.bucket
+    if bucket in (StatusBucket.QUEUED, StatusBucket.RUNNING):
+        return SyncStatus.RUNNING
+    if bucket in (StatusBucket.SUCCEEDED, StatusBucket.PARTIALLY_SUCCEEDED):
+        return SyncStatus.SUCCEEDED
+    return SyncStatus.FAILED
+
+
+# The database twin of sync_status's "usable" case: the run completed and, the
+# snapshot being complete, no item failed.
+USABLE = Q(is_complete=True, run__status=RunStatus.COMPLETED)
+
+
 class InventorySyncQuerySet(TenantQuerySet["InventorySync"]):
     def usable_for_drift(self) -> InventorySyncQuerySet:
         """Successful, complete snapshots: the only ones drift may compare."""
-        return self.filter(status=SyncStatus.SUCCEEDED, is_complete=True)
+        return self.filter(USABLE)
 
 
 class InventorySync(models.Model):
@@ -79,9 +101,8 @@ class InventorySync(models.Model):
         on_delete=models.SET_NULL,
         related_name="inventory_sync",
     )
-    status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
     # False when the sync failed, was cut short or an item could not be read:
-    # such a snapshot is never offered to drift.
+    # such a snapshot is never offered to drift. Its status is its run's (``status``).
     is_complete = models.BooleanField(default=False)
     item_count = models.PositiveIntegerField(default=0)
     taken_at = models.DateTimeField(default=timezone.now)
@@ -93,8 +114,9 @@ class InventorySync(models.Model):
         ordering = ["-taken_at", "-id"]
         indexes = [
             models.Index(
-                fields=["tenant", "scope_key", "status", "is_complete", "-taken_at"],
-                name="sync_scope_latest",
+                fields=["tenant", "scope_key", "-taken_at"],
+                condition=Q(is_complete=True),
+                name="sync_scope_complete",
             )
         ]
 
@@ -105,6 +127,10 @@ class InventorySync(models.Model):
         return reverse(
             "inventory:sync_detail", kwargs={"tenant_slug": self.tenant.slug, "sync_id": self.pk}
         )
+
+    @property
+    def status(self) -> SyncStatus:
+        return sync_status(self.run)
 
 
 class SnapshotItem(models.Model):

@@ -23,7 +23,8 @@ from inventory.selectors import (
     scope_label,
     snapshot_items,
 )
-from inventory.services import sync_start
+from inventory.services import inventory_sync_start
+from monitoring.links import run_url
 from tenantatlas.models import Role
 from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
 
@@ -67,8 +68,8 @@ def sync_detail(request: TenantRequest, sync_id: int) -> HttpResponse:
 @role_required(Role.OPERATOR)
 @require_POST
 def sync_now(request: TenantRequest) -> HttpResponse:
-    result = sync_start(tenant=request.tenant, user=request.user)
-    return redirect(result.run)
+    result = inventory_sync_start(tenant=request.tenant, user=request.user)
+    return redirect(run_url(result.run))
 
 
 def _stored_certificate(current: TenantConnection) -> dict[str, Any] | None:

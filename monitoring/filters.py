@@ -138,7 +138,8 @@ class RunFilterSet(django_filters.FilterSet):
     def filter_run_type(
         self, queryset: QuerySet[OperationRun], name: str, value: str
     ) -> QuerySet[OperationRun]:
-        return queryset.of_type(value)  # type: ignore[attr-defined]
+        runs: QuerySet[OperationRun] = queryset.of_type(value)  # type: ignore[attr-defined]
+        return runs
 
     def filter_range(
         self, queryset: QuerySet[OperationRun], name: str, value: str
@@ -173,7 +174,8 @@ class RunFilterSet(django_filters.FilterSet):
 
     @property
     def cursor(self) -> Cursor | None:
-        return self.form.cleaned_data.get("cursor")
+        cursor: Cursor | None = self.form.cleaned_data.get("cursor")
+        return cursor
 
     @property
     def run_id(self) -> int | None:
@@ -191,7 +193,8 @@ class RunFilterSet(django_filters.FilterSet):
     @property
     def whole_days(self) -> bool:
         """Whether the time filter is whole local days (what the run rollup counts)."""
-        return self.form.cleaned_data.get("range") != "24h"
+        whole: bool = self.form.cleaned_data.get("range") != "24h"
+        return whole
 
     @property
     def active(self) -> bool:

@@ -75,7 +75,7 @@ def progress_for(run: OperationRun) -> Progress:
         succeeded=_width(run.succeeded, whole),
         failed=_width(run.failed, whole),
         skipped=_width(run.skipped, whole),
-        percent=max(run.processed, counted) * 100 // whole,
+        percent=counted * 100 // whole,
         known=True,
         active=run.is_active,
         outcome=outcome_words(run),

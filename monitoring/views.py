@@ -21,6 +21,7 @@ from monitoring import presenters, selectors, services
 from monitoring.chart import build_chart
 from monitoring.filters import RunFilterSet
 from monitoring.keyset import Cursor, CursorError
+from monitoring.links import notification_target
 from monitoring.tabs import bucket_tabs
 from monitoring.timerange import tenant_zone
 from operations.models import Notification
@@ -136,7 +137,7 @@ def notification_open(request: TenantRequest, notification_id: int) -> HttpRespo
     inbox = selectors.notifications_for(request.user, request.tenant)
     notification: Notification = get_for_tenant_or_403(request, inbox, notification_id)
     services.notification_mark_read(notification)
-    return redirect(_safe_link(request, notification.link))
+    return redirect(_safe_link(request, notification_target(notification, request.tenant.slug)))
 
 
 @role_required(Role.READONLY)

@@ -1,9 +1,10 @@
 from django.contrib import admin
 
 from operations.models import Notification, OperationRun, RunFailure
+from tenantatlas.generics import ModelAdmin, TabularInline
 
 
-class RunFailureInline(admin.TabularInline):
+class RunFailureInline(TabularInline[RunFailure, OperationRun]):
     model = RunFailure
     extra = 0
     can_delete = False
@@ -14,7 +15,7 @@ class RunFailureInline(admin.TabularInline):
 
 
 @admin.register(OperationRun)
-class OperationRunAdmin(admin.ModelAdmin):
+class OperationRunAdmin(ModelAdmin[OperationRun]):
     """Runs are written by the lifecycle only; the admin shows them read-only."""
 
     list_display = [
@@ -39,7 +40,7 @@ class OperationRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ModelAdmin[Notification]):
     list_display = ["title", "user", "tenant", "level", "created_at", "read_at"]
     list_filter = ["level", "tenant"]
     search_fields = ["title", "user__username"]

@@ -16,11 +16,26 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from rq.exceptions import AbandonedJobError
 from rq.timeouts import JobTimeoutException
 
+from operations.errors import RunError
+from operations.sanitize import describe_exception
+
 
 @dataclass(frozen=True)
 class Fault:
     code: str
     message: str
+
+
+def describe(exc: BaseException, *, job_timeout: float | None = None) -> Fault:
+    """Why a run failed, from what its work raised: the cause class (a timeout, a lost
+    database), else the producer's RunError, else the class name and a sanitized line
+    (never the raw ``str(exc)``: a database error quotes SQL and row data)."""
+    fault = from_exception(exc, job_timeout=job_timeout)
+    if fault is not None:
+        return fault
+    if isinstance(exc, RunError):
+        return Fault(exc.code, exc.reason)
+    return Fault(type(exc).__name__, describe_exception(exc))
 
 
 def signal_label(signum: int) -> str:
@@ -75,7 +90,7 @@ def from_rq_text(text: str) -> Fault | None:
 def from_exception(exc: BaseException, *, job_timeout: float | None = None) -> Fault | None:
     """The cause class of an exception that is not the producer's own (None: ask the producer).
 
-    A producer may wrap what hit it (``raise DriftError(…) from exc``): the
+    A producer may wrap what hit it (``raise RunError(…) from exc``): the
     chain of causes is searched, so a timeout stays a timeout.
     """
     seen: BaseException | None = exc

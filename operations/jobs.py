@@ -9,8 +9,8 @@ from rq.job import Job
 
 from operations import faults, rollup
 from operations.faults import Fault
+from operations.lifecycle import run_execute, run_fail
 from operations.sanitize import describe_exception
-from operations.services import run_execute, run_fail
 
 
 def run_job(run_id: int) -> None:

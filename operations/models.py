@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Q, Value, When
-from django.urls import reverse
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from operations.sanitize import sanitize, sanitize_code
@@ -98,10 +97,16 @@ class OperationRun(models.Model):
         db_persist=True,
     )
     total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
     succeeded = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # Every item counted once, in the bucket it ended in: stored by PostgreSQL,
+    # never written by us, so it can never disagree with the three counts.
+    processed = models.GeneratedField(
+        expression=F("succeeded") + F("failed") + F("skipped"),
+        output_field=models.PositiveIntegerField(),
+        db_persist=True,
+    )
     failures_dropped = models.PositiveIntegerField(default=0)
     failure_reason = models.CharField(max_length=500, blank=True)
     context = models.JSONField(default=dict, blank=True)
@@ -111,7 +116,6 @@ class OperationRun(models.Model):
     initiated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    attempt = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -151,11 +155,6 @@ class OperationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_type} #{self.pk}"
-
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "monitoring:run_detail", kwargs={"tenant_slug": self.tenant.slug, "run_id": self.pk}
-        )
 
     @property
     def run_type(self) -> str:
@@ -211,6 +210,15 @@ class RunDayCount(models.Model):
         return f"{self.resource}.{self.action} {self.bucket} on {self.day}: {self.count}"
 
 
+def failure_kept(stored: int) -> bool:
+    """Whether a run that already stores ``stored`` failure entries keeps one more.
+
+    Past ``RUN_FAILURE_CAP`` entries are only counted (``failures_dropped``):
+    a run with a million failing items stays one page, not a million rows.
+    """
+    return stored < settings.RUN_FAILURE_CAP
+
+
 class RunFailure(models.Model):
     """One sanitized failure entry. Insert-only: a run's list is never rewritten."""
 
@@ -261,6 +269,7 @@ class Notification(models.Model):
     )
     title = models.CharField(max_length=200)
     body = models.CharField(max_length=500, blank=True)
+    # Only for a notice without a run; a run's notice is linked by the hub from ``run``.
     link = models.CharField(max_length=300, blank=True)
     run = models.ForeignKey(
         OperationRun, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"

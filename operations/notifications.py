@@ -3,7 +3,8 @@
 One notification per person and run (a partial unique constraint holds it):
 starting leaves it, the worker's claim and the finish update it in place. It
 is born read (the person just clicked; there is no news yet) and the finish
-makes it unread, so the bell counts outcomes to look at, not events.
+makes it unread, so the bell counts outcomes to look at, not events. A run's
+notice stores the run, not a URL: the hub links it (monitoring.links).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def notify_run_started(
                 user=user,
                 run=run,
                 defaults={**fields, "created_at": now},
-                create_defaults={**fields, "tenant": run.tenant, "link": run.get_absolute_url()},
+                create_defaults={**fields, "tenant": run.tenant},
             )
     except IntegrityError:  # the other tab created it first; its text says the same
         return Notification.objects.filter(user=user, run=run).first()
@@ -139,7 +140,6 @@ def notify_run_finished(run: OperationRun) -> int:
     )
     if not updated and run.initiated_by_id is not None:
         # A run started without a notice (a command, an inline run) still tells its starter.
-        link = run.get_absolute_url()
-        notify(user=run.initiated_by, tenant=run.tenant, link=link, run=run, **fields)
+        notify(user=run.initiated_by, tenant=run.tenant, run=run, **fields)
         return 1
     return updated

@@ -74,7 +74,7 @@ class Reaper:
         """The interval; while the database is down, doubled per failed pass (at most 30 s)."""
         if "database" not in self.down:
             return self.interval  # the heartbeat check works without Redis: keep its pace
-        return min(self.interval * 2**self.failed_passes, max(MAX_BACKOFF, self.interval))
+        return min(self.interval * float(2**self.failed_passes), max(MAX_BACKOFF, self.interval))
 
     def run_pass(self) -> int | None:
         """One check; how many runs it failed, or None if a dependency was unreachable."""

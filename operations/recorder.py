@@ -16,12 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from operations.models import OperationRun, RunFailure, RunStatus
+from operations.models import OperationRun, RunFailure, RunStatus, failure_kept
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +75,7 @@ class RunRecorder:
     def failed(self, *, code: str, message: object, item: str = "") -> None:
         """One item failed; its entry is sanitized here, whatever the producer passed."""
         self._failed += 1
-        if self._stored_failures + len(self._failures) < settings.RUN_FAILURE_CAP:
+        if failure_kept(self._stored_failures + len(self._failures)):
             self._failures.append(
                 RunFailure.sanitized(self.run, code=code, message=message, item=item)
             )
@@ -135,7 +134,6 @@ class RunRecorder:
         # Inside a batch the batch's transaction is ours: no savepoint round trips.
         with transaction.atomic(savepoint=not self._in_batch):
             updated = OperationRun.objects.filter(pk=self.run.pk, status=RunStatus.RUNNING).update(
-                processed=F("processed") + self._pending,
                 succeeded=F("succeeded") + self._succeeded,
                 failed=F("failed") + self._failed,
                 skipped=F("skipped") + self._skipped,

@@ -21,8 +21,8 @@ from rq.worker import Worker
 
 from operations import faults
 from operations.faults import Fault
+from operations.lifecycle import run_fail
 from operations.models import OperationRun, RunStatus, job_id_for
-from operations.services import run_fail
 
 logger = logging.getLogger(__name__)
 

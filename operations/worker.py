@@ -59,7 +59,7 @@ class RunWorker(Worker):
             self._running_job = None
 
     def handle_work_horse_killed(self, job: Job, retpid: Any, ret_val: Any, rusage: Any) -> None:
-        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)  # type: ignore[no-untyped-call]  # RQ's own method is unannotated
         # RQ zeroes its working-time counter before calling us; the start time stays.
         working = (now() - job.started_at).total_seconds() if job.started_at else 0.0
         fail_run_of_job(job, _horse_fault(job, ret_val, working))
@@ -86,7 +86,7 @@ def _horse_fault(job: Job, status: int | None, working_time: float) -> Fault:
 def fail_run_of_job(job: Job, fault: Fault) -> None:
     """Fail the job's run (if it is still active) from the worker's parent process."""
     from operations.jobs import run_id_from_job_id
-    from operations.services import run_fail
+    from operations.lifecycle import run_fail
 
     run_id = run_id_from_job_id(job.id)
     if run_id is None:

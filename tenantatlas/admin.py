@@ -1,16 +1,17 @@
 from django.contrib import admin
 
+from tenantatlas.generics import ModelAdmin, TabularInline
 from tenantatlas.models import Membership, Tenant
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline[Membership, Tenant]):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(ModelAdmin[Tenant]):
     list_display = ["name", "slug", "entra_tenant_id", "created_at"]
     search_fields = ["name", "slug", "entra_tenant_id"]
     prepopulated_fields = {"slug": ["name"]}
@@ -18,7 +19,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ModelAdmin[Membership]):
     list_display = ["user", "tenant", "role", "created_at"]
     list_filter = ["role", "tenant"]
     search_fields = ["user__username", "tenant__name"]

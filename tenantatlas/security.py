@@ -20,10 +20,12 @@ def client_ip(request: HttpRequest) -> str | None:
     as someone else's address and lock them out).
     """
     if settings.BEHIND_PROXY:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",")]
         if hops[-1]:
             return hops[-1]
-    return request.META.get("REMOTE_ADDR")
+    address: str | None = request.META.get("REMOTE_ADDR")
+    return address
 
 
 class SecurityHeadersMiddleware:

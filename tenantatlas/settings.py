@@ -105,7 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenantatlas.context_processors.tenancy",
-                "operations.context_processors.notifications",
+                "monitoring.context_processors.notifications",
             ],
         },
     },

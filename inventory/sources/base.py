@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from operations.errors import RunError
+
 POLICY_TYPES = (
     "deviceConfiguration",
     "compliancePolicy",
@@ -77,22 +79,18 @@ class ItemError:
     message: str  # short, human; the caller sanitizes it again anyway
 
 
-class SourceError(Exception):
-    """The whole sync cannot go on (token failure, 5xx after retries, ...)."""
+class SourceError(RunError):
+    """The whole sync cannot go on (token failure, 5xx after retries, ...).
 
-    code: str
-    hint: str
-    message: str
+    A RunError: the run fails with ``code`` and the message followed by ``hint``
+    (the taxonomy's, unless the raise gives its own).
+    """
 
     def __init__(self, code: str, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
         # Lenient on purpose: an unknown code must not turn a failure report into a crash.
-        self.hint = hint if hint is not None else TAXONOMY.get(code, "")
-
-    def __str__(self) -> str:
-        return self.message
+        super().__init__(
+            message, code=code, hint=hint if hint is not None else TAXONOMY.get(code, "")
+        )
 
 
 class WaitCallback(Protocol):

@@ -12,6 +12,7 @@ from backups.models import BackupItem, BackupSet
 from backups.selectors import current_items
 from inventory.models import Policy
 from inventory.sources.demo import DemoSource
+from monitoring.links import notification_target, run_url
 from operations.models import Notification, OperationRun, StatusBucket
 from tenantatlas.models import Tenant
 from tests.backups.conftest import (
@@ -43,7 +44,7 @@ def test_it_adds_fifty_policies_with_exact_counts(
 
     (run,) = _runs()
     assert response.status_code == 302
-    assert response["Location"] == run.get_absolute_url()
+    assert response["Location"] == run_url(run)
     assert run.total == 50
     assert run.context["backup_set_id"] == backup_set.pk
     assert run.context["policy_ids"] == ids
@@ -178,7 +179,7 @@ def test_a_double_submit_makes_one_run(
     second = post_add(client, backup_set, list(reversed(ids)))  # same selection, other order
 
     (run,) = _runs()
-    assert first["Location"] == second["Location"] == run.get_absolute_url()
+    assert first["Location"] == second["Location"] == run_url(run)
     assert work_queue() == 1
     run.refresh_from_db()
     assert run.succeeded == 10
@@ -204,8 +205,9 @@ def test_it_notifies_the_starter_with_a_link_to_the_run(
     work_queue()
 
     (run,) = _runs()
-    titles = list(Notification.objects.filter(user=operator, run=run).values_list("title", "link"))
-    assert titles == [("Backup: add policies succeeded", run.get_absolute_url())]
+    notes = Notification.objects.filter(user=operator, run=run)
+    titles = [(n.title, notification_target(n, tenant.slug)) for n in notes]
+    assert titles == [("Backup: add policies succeeded", run_url(run))]
 
 
 def test_select_all_filtered_resolves_the_ids_on_the_server(
@@ -221,7 +223,7 @@ def test_select_all_filtered_resolves_the_ids_on_the_server(
     )
 
     (run,) = _runs()
-    assert response["Location"] == run.get_absolute_url()
+    assert response["Location"] == run_url(run)
     assert run.context["policy_ids"] == compliance
     work_queue()
     assert backup_set.items.count() == len(compliance)

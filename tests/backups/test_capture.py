@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from backups.models import BackupSet
 from backups.services import add_policies_context
+from operations.lifecycle import run_inline
 from operations.models import StatusBucket
-from operations.services import run_inline
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, demo_policies, policy_ids
 
@@ -29,7 +29,7 @@ def _add(tenant: Tenant, backup_set: BackupSet, ids: list[int]) -> tuple[Any, li
 
 def _progress_writes(sql: list[str]) -> int:
     return sum(
-        1 for s in sql if s.startswith('UPDATE "operations_operationrun"') and '"processed"' in s
+        1 for s in sql if s.startswith('UPDATE "operations_operationrun"') and '"succeeded"' in s
     )
 
 

@@ -14,7 +14,7 @@ from django.test import Client
 from backups.models import BackupItem, BackupSet
 from backups.services import add_policies_context
 from inventory.normalize import content_hash
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, demo_policies, policy_ids, set_url
 

@@ -15,8 +15,8 @@ from inventory.models import ConnectionKind, TenantConnection
 from inventory.normalize import content_hash, normalize
 from inventory.sources.base import SourcePolicy
 from inventory.sources.demo import DemoSource
+from operations.lifecycle import run_inline
 from operations.models import OperationRun, StatusBucket
-from operations.services import run_inline
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, add_url, demo_policies, policy_ids
 

@@ -12,7 +12,7 @@ from django.test import Client
 from backups.models import BackupSet
 from backups.services import add_policies_context
 from inventory.models import Policy, SyncStatus
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, add_url, demo_policies, policy_ids
 

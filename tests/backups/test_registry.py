@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backups.capture import related_links
+from backups.jobs import related_links
 from backups.models import BackupSet
 from operations.registry import get_run_type
 from tests.factories import OperationRunFactory

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from backups.models import BackupItem, BackupSet
 from backups.services import add_policies_context
+from monitoring.links import run_url
+from operations.lifecycle import run_inline
 from operations.models import OperationRun
-from operations.services import run_inline
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, demo_policies, policy_ids, set_url
 
@@ -178,9 +179,9 @@ def test_the_set_page_lists_items_and_the_runs_that_touched_it(
     assert [run.pk for run in response.context["runs"]] == [second.pk, first.pk]
     assert len(response.context["page"].object_list) == 8
     html = response.content.decode()
-    assert first.get_absolute_url() in html and second.get_absolute_url() in html
+    assert run_url(first) in html and run_url(second) in html
     assert ">Succeeded</span>" in html
-    assert elsewhere.get_absolute_url() not in html
+    assert run_url(elsewhere) not in html
     assert "Add policies" not in html  # readonly sees no start control
     assert "Export" in html
 

@@ -44,7 +44,7 @@ def test_it_compares_the_two_latest_usable_syncs_and_keys_the_run_by_that_pair(
 
     contoso = drift_runs()[0]
     latest = list(contoso.tenant.inventory_syncs.order_by("-taken_at").values_list("pk", flat=True))
-    assert (contoso.context["baseline_run_id"], contoso.context["current_run_id"]) == (
+    assert (contoso.context["baseline_sync_id"], contoso.context["current_sync_id"]) == (
         latest[1], latest[0],
     )  # fmt: skip
     assert contoso.dedupe_key == f"{contoso.context['scope_key']}:{latest[1]}:{latest[0]}"

@@ -12,6 +12,7 @@ from django.test import Client
 
 from drift.services import SnapshotPair
 from inventory.models import SyncStatus
+from monitoring.links import notification_target, run_url
 from operations.models import Notification, OperationRun, RunStatus
 from tenantatlas.models import Tenant
 from tests.support.snapshots import ALL_TYPES, demo_snapshot
@@ -39,12 +40,12 @@ def test_it_queues_exactly_one_job_and_one_run_with_the_snapshot_ids(
     response = start(login(operator))
 
     [run] = drift_runs()
-    assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
+    assert response.status_code == 302 and response["Location"] == run_url(run)
     assert run.status == RunStatus.QUEUED and run.initiated_by == operator
     assert run.context == {
         "scope_key": ALL_TYPES,
-        "baseline_run_id": two_syncs.baseline.pk,
-        "current_run_id": two_syncs.current.pk,
+        "baseline_sync_id": two_syncs.baseline.pk,
+        "current_sync_id": two_syncs.current.pk,
     }
     assert run.dedupe_key == f"{ALL_TYPES}:{two_syncs.baseline.pk}:{two_syncs.current.pk}"
     assert queued_job_ids() == [f"run-{run.pk}"]
@@ -59,7 +60,7 @@ def test_it_notifies_the_starter_with_a_link_to_the_run(
     [run] = drift_runs()
     note = Notification.objects.get(user=operator)
     assert note.title == "Drift generation queued"
-    assert note.link == run.get_absolute_url() and note.run == run
+    assert notification_target(note, "acme") == run_url(run) and note.run == run
 
 
 @pytest.mark.django_db(transaction=True)
@@ -70,7 +71,7 @@ def test_a_second_post_for_the_same_pair_reuses_the_queued_run(
     second = start(login(manager))
 
     [run] = drift_runs()
-    assert first["Location"] == second["Location"] == run.get_absolute_url()
+    assert first["Location"] == second["Location"] == run_url(run)
     assert queued_job_ids() == [f"run-{run.pk}"]
     assert Notification.objects.get(user=manager).title == "Drift generation already queued"
 
@@ -87,7 +88,7 @@ def test_a_post_after_the_run_succeeded_reuses_it_without_a_new_job(
 
     [run] = drift_runs()
     assert run.bucket == "succeeded"
-    assert response["Location"] == run.get_absolute_url()
+    assert response["Location"] == run_url(run)
     assert queued_job_ids() == []
 
 
@@ -113,7 +114,7 @@ def test_a_post_after_the_run_failed_makes_a_new_one(
     response = start(client)
 
     new = OperationRun.objects.of_type("drift.generate").exclude(pk=old.pk).get()
-    assert response["Location"] == new.get_absolute_url()
+    assert response["Location"] == run_url(new)
     assert new.context == old.context and new.status == RunStatus.QUEUED
     assert queued_job_ids() == [f"run-{new.pk}"]
 
@@ -162,10 +163,10 @@ def test_any_two_usable_syncs_of_the_scope_can_be_chosen(
 ) -> None:
     oldest, _, latest = (demo_snapshot(tenant, "acme", g) for g in range(3))
 
-    start(login(operator), baseline_run_id=oldest.pk, current_run_id=latest.pk)
+    start(login(operator), baseline_sync_id=oldest.pk, current_sync_id=latest.pk)
 
     [run] = drift_runs()
-    assert (run.context["baseline_run_id"], run.context["current_run_id"]) == (
+    assert (run.context["baseline_sync_id"], run.context["current_sync_id"]) == (
         oldest.pk, latest.pk,
     )  # fmt: skip
     assert queued_job_ids() == [f"run-{run.pk}"]
@@ -193,14 +194,14 @@ def test_a_chosen_pair_that_cannot_be_compared_gets_a_clear_message_and_no_run(
     failed = demo_snapshot(tenant, "acme", 3, status=SyncStatus.FAILED)
     incomplete = demo_snapshot(tenant, "acme", 4, is_complete=False)
     choices: dict[str, dict[str, Any]] = {
-        "same": {"baseline_run_id": base.pk, "current_run_id": base.pk},
-        "other_scope": {"baseline_run_id": base.pk, "current_run_id": other_scope.pk},
-        "failed": {"baseline_run_id": base.pk, "current_run_id": failed.pk},
-        "incomplete": {"baseline_run_id": incomplete.pk, "current_run_id": current.pk},
-        "reversed": {"baseline_run_id": current.pk, "current_run_id": base.pk},
-        "one_only": {"baseline_run_id": base.pk},
-        "not_a_number": {"baseline_run_id": "1 OR 1=1", "current_run_id": current.pk},
-        "huge": {"baseline_run_id": 2**70, "current_run_id": current.pk},
+        "same": {"baseline_sync_id": base.pk, "current_sync_id": base.pk},
+        "other_scope": {"baseline_sync_id": base.pk, "current_sync_id": other_scope.pk},
+        "failed": {"baseline_sync_id": base.pk, "current_sync_id": failed.pk},
+        "incomplete": {"baseline_sync_id": incomplete.pk, "current_sync_id": current.pk},
+        "reversed": {"baseline_sync_id": current.pk, "current_sync_id": base.pk},
+        "one_only": {"baseline_sync_id": base.pk},
+        "not_a_number": {"baseline_sync_id": "1 OR 1=1", "current_sync_id": current.pk},
+        "huge": {"baseline_sync_id": 2**70, "current_sync_id": current.pk},
     }
     data = choices[choose]
 

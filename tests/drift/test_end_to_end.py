@@ -11,6 +11,7 @@ from django.test import Client
 from drift.models import DriftFinding
 from inventory.models import InventorySync, TenantConnection
 from inventory.sources.demo import DemoSource
+from monitoring.links import run_url
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
 from tests.support.snapshots import ALL_TYPES, demo_snapshot
@@ -49,8 +50,8 @@ def test_two_demo_syncs_then_generate_finds_the_demo_sources_changes(
     assert work_queue() == 1
 
     run = OperationRun.objects.of_type("drift.generate").get()
-    assert response["Location"] == run.get_absolute_url()
-    assert (run.context["baseline_run_id"], run.context["current_run_id"]) == (
+    assert response["Location"] == run_url(run)
+    assert (run.context["baseline_sync_id"], run.context["current_sync_id"]) == (
         baseline.pk, current.pk,
     )  # fmt: skip
     assert run.bucket == "succeeded"

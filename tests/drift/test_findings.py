@@ -15,9 +15,9 @@ from django.utils import timezone
 from drift.diff import SettingChange
 from drift.models import DriftFinding
 from drift.services import SnapshotPair
+from operations.lifecycle import run_inline
 from operations.models import OperationRun, RunStatus
 from operations.registry import get_run_type
-from operations.services import run_inline
 from tenantatlas.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,9 @@ Login = Callable[[User], Client]
 def drift_run(tenant: Tenant, **fields: Any) -> OperationRun:
     defaults: dict[str, Any] = {
         "status": RunStatus.COMPLETED, "finished_at": timezone.now(),
-        "context": {"scope_key": "deviceConfiguration", "baseline_run_id": 1, "current_run_id": 2},
+        "context": {
+            "scope_key": "deviceConfiguration", "baseline_sync_id": 1, "current_sync_id": 2,
+        },
     }  # fmt: skip
     return OperationRun.objects.create(
         tenant=tenant, resource="drift", action="generate", **{**defaults, **fields}

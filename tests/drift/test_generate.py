@@ -9,13 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from drift.diff import SettingChange
+from drift.jobs import perform_generate
 from drift.models import DriftFinding
-from drift.services import SnapshotPair, perform_generate
+from drift.services import SnapshotPair
 from inventory.normalize import MASKED_SECRET
 from inventory.sources.demo import DemoSource
+from operations.lifecycle import run_inline
 from operations.models import OperationRun, RunStatus
 from operations.recorder import RunRecorder
-from operations.services import run_inline
 from tenantatlas.models import Tenant
 from tests.support.snapshots import ALL_TYPES, demo_snapshot, policy, store_snapshot
 
@@ -143,16 +144,17 @@ def test_policies_of_different_types_with_the_same_id_are_different_policies(
 def test_a_policy_that_cannot_be_compared_is_counted_failed_and_listed(
     tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import drift.services
+    import drift.diff
+    import drift.jobs
 
-    real = drift.services.diff_settings
+    real = drift.diff.diff_settings  # what drift.jobs calls
 
     def fragile(before: Any, after: Any) -> list[SettingChange]:
         if before.get("name") == "broken":
             raise RecursionError("maximum recursion depth exceeded while comparing {secret}")
         return real(before, after)
 
-    monkeypatch.setattr(drift.services, "diff_settings", fragile)
+    monkeypatch.setattr(drift.jobs, "diff_settings", fragile)
     pair = pair_of(
         tenant,
         [policy("a", {"name": "broken", "v": 1}, name="Broken one"), policy("b", {"v": 1})],

@@ -10,6 +10,7 @@ from django.test import Client
 
 from drift.models import DriftFinding
 from drift.services import SnapshotPair
+from monitoring.links import notification_target, run_url
 from operations.models import Notification, OperationRun, RunFailure, RunStatus
 from tests.support.snapshots import ALL_TYPES
 
@@ -38,7 +39,7 @@ def test_success_notifies_the_starter_with_the_view_run_link(
     note = outcome_notification(operator)
     assert run.bucket == "succeeded"
     assert note.title == "Drift generation succeeded" and note.level == "success"
-    assert note.link == run.get_absolute_url() and note.run == run
+    assert notification_target(note, "acme") == run_url(run) and note.run == run
     assert f"{run.succeeded} succeeded" in note.body
     assert DriftFinding.objects.filter(run=run).count() == run.succeeded > 0
 
@@ -50,7 +51,7 @@ def test_failure_notifies_the_starter_and_stores_no_secret(
     work_queue: Callable[[], int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import drift.services
+    import drift.jobs
 
     def explode(*args: object) -> None:
         raise RuntimeError(
@@ -58,14 +59,14 @@ def test_failure_notifies_the_starter_and_stores_no_secret(
             'DETAIL: Failing row contains {"omaSettings": "payload dump"}'
         )
 
-    monkeypatch.setattr(drift.services, "_compare", explode)
+    monkeypatch.setattr(drift.jobs, "_compare", explode)
 
     run = generate(login(operator), work_queue)
 
     assert run.status == RunStatus.FAILED
     note = outcome_notification(operator)
     assert note.title == "Drift generation failed" and note.level == "error"
-    assert note.link == run.get_absolute_url()
+    assert notification_target(note, "acme") == run_url(run)
     entry = RunFailure.objects.get(run=run)
     assert entry.code == "runtimeerror"
     stored = " ".join([entry.message, entry.item, run.failure_reason, note.title, note.body])

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from drift.services import SnapshotPair
 from inventory.models import SyncStatus
+from operations.lifecycle import run_inline
 from operations.models import OperationRun
-from operations.services import run_inline
 from tenantatlas.models import Tenant
 from tests.support.snapshots import demo_snapshot
 
@@ -64,7 +64,7 @@ def test_baseline_is_the_earlier_and_current_the_latest_of_the_two_latest(
     assert page.index(f"Snapshot #{latest.pk}") > current_at
     assert f"Snapshot #{oldest.pk}<" not in page
     # More than two usable syncs: any two may be picked by hand.
-    assert 'name="baseline_run_id"' in page and f'value="{oldest.pk}"' in page
+    assert 'name="baseline_sync_id"' in page and f'value="{oldest.pk}"' in page
 
 
 def test_a_scope_with_fewer_than_two_usable_syncs_says_why(

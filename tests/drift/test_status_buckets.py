@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from drift.services import SnapshotPair
+from operations.lifecycle import run_inline
 from operations.models import OperationRun, RunStatus
-from operations.services import run_inline
 from tenantatlas.models import Tenant
 from tests.support.snapshots import ALL_TYPES, policy, store_snapshot
 
@@ -23,16 +23,17 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def fragile_diff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Policies whose settings hold ``"fragile": True`` cannot be compared."""
-    import drift.services
+    import drift.diff
+    import drift.jobs
 
-    real = drift.services.diff_settings
+    real = drift.diff.diff_settings  # what drift.jobs calls
 
     def diff(before: Any, after: Any) -> Any:
         if before.get("fragile"):
             raise ValueError("cannot compare")
         return real(before, after)
 
-    monkeypatch.setattr(drift.services, "diff_settings", diff)
+    monkeypatch.setattr(drift.jobs, "diff_settings", diff)
 
 
 def generate(tenant: Tenant, before: list[Any], after: list[Any]) -> OperationRun:
@@ -90,12 +91,12 @@ def test_a_run_where_no_changed_policy_could_be_compared_failed(
 
 
 def test_a_run_whose_job_raised_failed(tenant: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
-    import drift.services
+    import drift.jobs
 
     def explode(*args: object) -> None:
         raise ConnectionError("database went away")
 
-    monkeypatch.setattr(drift.services, "_compare", explode)
+    monkeypatch.setattr(drift.jobs, "_compare", explode)
 
     run = generate(tenant, [policy("a", {"v": 1})], [policy("a", {"v": 2})])
 

@@ -11,8 +11,8 @@ from django.test import Client
 
 from drift.models import DriftFinding
 from inventory.models import InventorySync
+from operations.lifecycle import run_inline
 from operations.models import OperationRun, RunStatus
-from operations.services import run_inline
 from tenantatlas.models import Tenant
 from tests.support.snapshots import ALL_TYPES, demo_snapshot
 
@@ -27,7 +27,8 @@ def globex_syncs(other_tenant: Tenant) -> tuple[InventorySync, InventorySync]:
 
 
 def nothing_started() -> bool:
-    return not OperationRun.objects.exists() and django_rq.get_queue("default").count == 0
+    drift_runs = OperationRun.objects.of_type("drift.generate")  # the snapshots' syncs had runs
+    return not drift_runs.exists() and django_rq.get_queue("default").count == 0
 
 
 def test_another_tenants_scope_starts_nothing_here(
@@ -46,7 +47,7 @@ def test_another_tenants_sync_ids_answer_403(
 
     response = login(operator).post(
         GENERATE,
-        {"scope_key": ALL_TYPES, "baseline_run_id": baseline.pk, "current_run_id": current.pk},
+        {"scope_key": ALL_TYPES, "baseline_sync_id": baseline.pk, "current_sync_id": current.pk},
     )
 
     assert response.status_code == 403
@@ -63,7 +64,11 @@ def test_mixing_an_own_sync_with_another_tenants_answers_403(
 
     response = login(operator).post(
         GENERATE,
-        {"scope_key": ALL_TYPES, "baseline_run_id": mine.pk, "current_run_id": globex_syncs[1].pk},
+        {
+            "scope_key": ALL_TYPES,
+            "baseline_sync_id": mine.pk,
+            "current_sync_id": globex_syncs[1].pk,
+        },
     )
 
     assert response.status_code == 403
@@ -75,11 +80,11 @@ def test_the_403_is_the_same_for_an_unknown_and_a_foreign_sync_id(
 ) -> None:
     client = login(operator)
     foreign = client.post(
-        GENERATE, {"scope_key": ALL_TYPES, "baseline_run_id": globex_syncs[0].pk,
-                   "current_run_id": globex_syncs[1].pk},
+        GENERATE, {"scope_key": ALL_TYPES, "baseline_sync_id": globex_syncs[0].pk,
+                   "current_sync_id": globex_syncs[1].pk},
     )  # fmt: skip
     unknown = client.post(
-        GENERATE, {"scope_key": ALL_TYPES, "baseline_run_id": 987654, "current_run_id": 987655}
+        GENERATE, {"scope_key": ALL_TYPES, "baseline_sync_id": 987654, "current_sync_id": 987655}
     )
 
     assert foreign.status_code == unknown.status_code == 403
@@ -102,7 +107,11 @@ def test_a_run_naming_another_tenants_snapshots_fails_without_reading_them(
 ) -> None:
     # Defence in depth: the job loads snapshots only from its own run's tenant.
     baseline, current = globex_syncs
-    context = {"scope_key": ALL_TYPES, "baseline_run_id": baseline.pk, "current_run_id": current.pk}
+    context = {
+        "scope_key": ALL_TYPES,
+        "baseline_sync_id": baseline.pk,
+        "current_sync_id": current.pk,
+    }
 
     run = run_inline(tenant=tenant, run_type="drift.generate", context=context)
 
@@ -114,7 +123,11 @@ def test_a_run_naming_another_tenants_snapshots_fails_without_reading_them(
 def test_findings_are_written_in_the_runs_tenant(tenant: Tenant, other_tenant: Tenant) -> None:
     mine = [demo_snapshot(tenant, "acme", g) for g in (0, 1)]
     demo_snapshot(other_tenant, "acme", 0), demo_snapshot(other_tenant, "acme", 1)
-    context = {"scope_key": ALL_TYPES, "baseline_run_id": mine[0].pk, "current_run_id": mine[1].pk}
+    context = {
+        "scope_key": ALL_TYPES,
+        "baseline_sync_id": mine[0].pk,
+        "current_sync_id": mine[1].pk,
+    }
 
     run = run_inline(tenant=tenant, run_type="drift.generate", context=context)
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from inventory.models import InventorySync, SnapshotItem, TenantConnection
 from inventory.sources.graph import ENDPOINTS
+from monitoring.links import run_url
 from operations.models import Notification, OperationRun, RunFailure
 
 ENTRA_TENANT = "7d3c1f0e-5a8b-4c2d-9e1f-0a1b2c3d4e5f"
@@ -129,4 +130,4 @@ def _pages_about(run: OperationRun) -> Iterable[str]:
     if run.context.get("snapshot_id"):
         sync = {**acme, "sync_id": run.context["snapshot_id"]}
         yield reverse("inventory:sync_detail", kwargs=sync)
-    yield run.get_absolute_url()
+    yield run_url(run)

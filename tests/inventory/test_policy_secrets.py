@@ -28,6 +28,7 @@ from inventory import secrets
 from inventory.connections import set_secret
 from inventory.models import ConnectionKind, InventorySync, Policy, TenantConnection
 from inventory.normalize import normalize
+from monitoring.links import run_url
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
 from tests.inventory.graph_fakes import (
@@ -182,7 +183,7 @@ def _sync(client: Client, work_queue: Callable[[], int]) -> InventorySync:
 def _pages(client: Client, sync: InventorySync) -> list[str]:
     urls = ["/t/acme/inventory/", f"/t/acme/inventory/syncs/{sync.pk}/"]
     if sync.run:
-        urls.append(sync.run.get_absolute_url())
+        urls.append(run_url(sync.run))
     return [client.get(url).content.decode() for url in urls]
 
 

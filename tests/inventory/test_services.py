@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.services import sync_start, with_hint
+from inventory.services import inventory_sync_start
+from operations.errors import with_hint
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
 
@@ -12,10 +13,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_active_sync_per_tenant_and_scope(tenant: Tenant, other_tenant: Tenant) -> None:
-    first = sync_start(tenant=tenant, user=None)
-    again = sync_start(tenant=tenant, user=None, policy_types=[])
-    narrower = sync_start(tenant=tenant, user=None, policy_types=["settingsCatalog"])
-    elsewhere = sync_start(tenant=other_tenant, user=None)
+    first = inventory_sync_start(tenant=tenant, user=None)
+    again = inventory_sync_start(tenant=tenant, user=None, policy_types=[])
+    narrower = inventory_sync_start(tenant=tenant, user=None, policy_types=["settingsCatalog"])
+    elsewhere = inventory_sync_start(tenant=other_tenant, user=None)
 
     assert first.created and not again.created
     assert again.run.pk == first.run.pk
@@ -31,10 +32,10 @@ def test_one_active_sync_per_tenant_and_scope(tenant: Tenant, other_tenant: Tena
 
 
 def test_the_scope_key_ignores_order_and_duplicates(tenant: Tenant) -> None:
-    first = sync_start(
+    first = inventory_sync_start(
         tenant=tenant, user=None, policy_types=["settingsCatalog", "compliancePolicy"]
     )
-    second = sync_start(
+    second = inventory_sync_start(
         tenant=tenant,
         user=None,
         policy_types=["compliancePolicy", "settingsCatalog", "compliancePolicy"],
@@ -45,7 +46,7 @@ def test_the_scope_key_ignores_order_and_duplicates(tenant: Tenant) -> None:
 
 def test_an_unknown_policy_type_is_refused_before_anything_is_stored(tenant: Tenant) -> None:
     with pytest.raises(ValueError, match="unknown policy types: wifi"):
-        sync_start(tenant=tenant, user=None, policy_types=["wifi"])
+        inventory_sync_start(tenant=tenant, user=None, policy_types=["wifi"])
     assert not OperationRun.objects.exists()
 
 

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from inventory.jobs import RUN_TYPE
 from inventory.models import (
     ConnectionKind,
     InventorySync,
@@ -25,13 +26,13 @@ from inventory.models import (
     TenantConnection,
 )
 from inventory.normalize import scope_key
-from inventory.services import RUN_TYPE
 from inventory.sources.base import POLICY_TYPES, TAXONOMY, ItemError, SourcePolicy
 from inventory.sources.demo import DemoSource
+from monitoring.links import run_url
+from operations.lifecycle import run_claim, run_fail, run_inline, run_start
 from operations.models import OperationRun, RunFailure, StatusBucket
 from operations.recovery import recover_runs
 from operations.registry import RelatedLink, get_run_type
-from operations.services import run_claim, run_inline, run_start
 from tenantatlas.models import Tenant
 from tests.factories import TenantFactory
 
@@ -54,7 +55,7 @@ def _sync_via_worker(client: Client, work_queue: Callable[[], int]) -> Operation
     run = OperationRun.objects.order_by("-id").first()
     assert run is not None
     assert response.status_code == 302
-    assert response["Location"] == run.get_absolute_url()
+    assert response["Location"] == run_url(run)
     assert work_queue() == 1
     run.refresh_from_db()
     return run
@@ -237,3 +238,24 @@ def test_a_sync_whose_worker_died_is_failed_with_its_run(tenant: Tenant, operato
     assert (sync.status, sync.is_complete) == (SyncStatus.FAILED, False)
     assert sync.finished_at is not None
     assert not InventorySync.objects.for_tenant(tenant).usable_for_drift().exists()
+
+
+def test_a_finished_snapshot_whose_run_then_fails_is_not_offered_to_drift(
+    tenant: Tenant, operator: User
+) -> None:
+    run = run_start(tenant=tenant, run_type="inventory.sync", initiated_by=operator).run
+    run_claim(run.pk)
+    # The job finished the snapshot, then recovery ended the run before run_complete did.
+    finished = timezone.now()
+    sync = InventorySync.objects.create(
+        tenant=tenant, scope_key="deviceConfiguration", run=run, is_complete=True,
+        finished_at=finished,
+    )  # fmt: skip
+    assert sync.status == SyncStatus.RUNNING  # its run's: still running
+    assert not InventorySync.objects.usable_for_drift().exists()
+
+    assert run_fail(run.pk, code="worker_lost", message="Worker lost.")
+
+    sync.refresh_from_db()
+    assert (sync.status, sync.is_complete, sync.finished_at) == (SyncStatus.FAILED, False, finished)
+    assert not InventorySync.objects.usable_for_drift().exists()

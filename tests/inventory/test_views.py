@@ -14,11 +14,11 @@ from pytest_django.fixtures import Settings
 from inventory import urls as inventory_urls
 from inventory.connections import set_secret, source_for
 from inventory.crypto import decrypt_secret
+from inventory.jobs import RUN_TYPE
 from inventory.models import ConnectionKind, InventorySync, TenantConnection
-from inventory.services import RUN_TYPE
 from inventory.sources.graph import GraphSource
+from operations.lifecycle import run_inline
 from operations.models import OperationRun
-from operations.services import run_inline
 from tenantatlas.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ def run(tenant, operator):
     now = timezone.now()
     return OperationRunFactory(
         tenant=tenant, resource="hubtest", action="alpha", initiated_by=operator,
-        total=3, processed=3, succeeded=2, failed=1, started_at=now, finished_at=now,
+        total=3, succeeded=2, failed=1, started_at=now, finished_at=now,
         context={"target_id": 9, "internal": "not for people"},
     )  # fmt: skip
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from monitoring.links import run_url
 from tests.factories import OperationRunFactory
 
 PAGES = [
@@ -21,7 +22,7 @@ def test_every_page_has_a_strict_policy_and_its_scripts_carry_the_nonce(login, o
     OperationRunFactory(tenant=tenant)
     client = login(owner)
 
-    for url in [*PAGES, OperationRunFactory(tenant=tenant).get_absolute_url()]:
+    for url in [*PAGES, run_url(OperationRunFactory(tenant=tenant))]:
         response = client.get(url)
         policy = response["Content-Security-Policy"]
         nonce = re.search(r"'nonce-([^']+)'", policy).group(1)

@@ -40,15 +40,15 @@ ROLLUP_INDEX = re.compile(
 )
 
 FILL = """
-INSERT INTO operations_operationrun (tenant_id, resource, action, status, total, processed,
+INSERT INTO operations_operationrun (tenant_id, resource, action, status, total,
     succeeded, failed, skipped, failures_dropped, failure_reason, context, dedupe_key,
-    attempt, created_at)
+    created_at)
 SELECT %(tenant)s,
        (ARRAY['inventory', 'drift', 'hubtest'])[1 + g %% 3],
        (ARRAY['sync', 'generate', 'alpha'])[1 + g %% 3],
        CASE WHEN g %% 50 = 0 THEN 'failed' WHEN g %% 997 = 0 THEN 'running' ELSE 'completed' END,
-       10, 10, CASE WHEN g %% 13 = 0 THEN 0 ELSE 9 END, CASE WHEN g %% 7 = 0 THEN 1 ELSE 0 END,
-       0, 0, '', '{}'::jsonb, 'k' || g, 1,
+       10, CASE WHEN g %% 13 = 0 THEN 0 ELSE 9 END, CASE WHEN g %% 7 = 0 THEN 1 ELSE 0 END,
+       0, 0, '', '{}'::jsonb, 'k' || g,
        %(now)s - (g * interval '1 second' * %(spread)s)
 FROM generate_series(1, %(rows)s) AS g
 """

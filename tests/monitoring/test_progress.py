@@ -10,7 +10,6 @@ from operations.models import OperationRun, RunStatus
 def run(status=RunStatus.RUNNING, total=0, succeeded=0, failed=0, skipped=0):
     return OperationRun(
         status=status, total=total, succeeded=succeeded, failed=failed, skipped=skipped,
-        processed=succeeded + failed + skipped,
     )  # fmt: skip
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from inventory.services import with_hint
 from inventory.sources.base import TAXONOMY
+from operations.errors import with_hint
 from operations.models import RunFailure, RunStatus
 from tests.factories import OperationRunFactory
 

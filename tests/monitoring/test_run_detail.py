@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 import tests.support.producers  # noqa: F401  (registers test.items for the live test)
+from operations.lifecycle import run_start
 from operations.models import OperationRun, RunFailure, RunStatus
 from operations.registry import RunType, get_run_type, register
-from operations.services import run_start
 from tests.factories import OperationRunFactory
 
 
@@ -25,7 +25,7 @@ def run(tenant, operator):
     now = timezone.now()
     return OperationRunFactory(
         tenant=tenant, resource="hubtest", action="alpha", initiated_by=operator,
-        total=1000, processed=1000, succeeded=999, failed=1,
+        total=1000, succeeded=999, failed=1,
         created_at=now - timedelta(minutes=5), started_at=now - timedelta(minutes=4),
         finished_at=now - timedelta(seconds=30), heartbeat_at=now - timedelta(seconds=31),
         context={"target_id": 7, "note": "<b>bold</b>", "secret_token": "hunter2"},
@@ -193,7 +193,7 @@ def test_the_partial_returns_updated_counts_and_stops_when_terminal(login, reade
     client = login(reader)
 
     running = _progress(client, run, htmx=True)
-    OperationRun.objects.filter(pk=run.pk).update(succeeded=10, processed=10)
+    OperationRun.objects.filter(pk=run.pk).update(succeeded=10)
     later = _progress(client, run, htmx=True)
     OperationRun.objects.filter(pk=run.pk).update(status=RunStatus.COMPLETED)
     done = _progress(client, run, htmx=True).content.decode()

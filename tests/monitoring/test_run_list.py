@@ -45,7 +45,7 @@ def test_a_row_shows_type_bucket_counts_starter_and_duration(login, reader, oper
     now = timezone.now()
     OperationRunFactory(
         tenant=tenant, resource="hubtest", action="alpha", initiated_by=operator,
-        total=10, processed=9, succeeded=7, failed=1, skipped=1,
+        total=10, succeeded=7, failed=1, skipped=1,
         started_at=now - timedelta(minutes=3, seconds=5), finished_at=now,
     )  # fmt: skip
 
@@ -66,7 +66,7 @@ def _rows_tag(body):
 def test_the_rows_poll_only_while_one_is_active(login, reader, tenant):
     active = OperationRunFactory(
         tenant=tenant, resource="hubtest", action="alpha", status=RunStatus.RUNNING,
-        total=8, processed=3,
+        total=8, succeeded=3,
     )  # fmt: skip
     client = login(reader)
 
@@ -82,11 +82,11 @@ def test_the_rows_poll_only_while_one_is_active(login, reader, tenant):
 
 
 def test_the_rows_poll_shows_new_runs_and_moves_active_ones(login, reader, tenant):
-    active = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING, total=8, processed=3)
+    active = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING, total=8, succeeded=3)
     client = login(reader)
     client.get(URL)
 
-    OperationRun.objects.filter(pk=active.pk).update(processed=6)
+    OperationRun.objects.filter(pk=active.pk).update(succeeded=6)
     new = OperationRunFactory(tenant=tenant, status=RunStatus.QUEUED, dedupe_key="other")
     rows = client.get(URL + "?partial=rows", headers={"HX-Request": "true"}).content.decode()
 

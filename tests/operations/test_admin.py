@@ -3,7 +3,7 @@
 import pytest
 
 import tests.support.producers  # noqa: F401
-from operations.services import run_inline
+from operations.lifecycle import run_inline
 from tests.factories import NotificationFactory
 
 

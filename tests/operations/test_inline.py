@@ -3,9 +3,9 @@
 import pytest
 
 import tests.support.producers  # noqa: F401
+from operations.lifecycle import run_inline
 from operations.models import Notification, RunStatus, StatusBucket
 from operations.notifications import unread_count
-from operations.services import run_inline
 
 
 @pytest.mark.django_db

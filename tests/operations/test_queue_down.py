@@ -3,6 +3,7 @@
 import django_rq
 import pytest
 
+from monitoring.links import run_url
 from operations.models import Notification, OperationRun, RunStatus
 
 
@@ -20,7 +21,7 @@ def test_starting_a_sync_with_redis_down_shows_the_failed_run(login, operator, d
 
     run = OperationRun.objects.get()
     assert response.status_code == 200
-    assert response.redirect_chain[0][0] == run.get_absolute_url()
+    assert response.redirect_chain[0][0] == run_url(run)
     assert run.status == RunStatus.FAILED
     assert "job queue (Redis) is unreachable" in response.content.decode()
     assert Notification.objects.filter(user=operator, title="Inventory sync failed").exists()

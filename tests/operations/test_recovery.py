@@ -17,10 +17,10 @@ from django.utils import timezone
 from rq.job import JobStatus
 
 import tests.support.producers  # noqa: F401  (registers test.slow, test.timeout)
+from operations.lifecycle import run_complete, run_start
 from operations.models import Notification, OperationRun, RunStatus
 from operations.recorder import RunLost, RunRecorder
 from operations.recovery import recover_runs
-from operations.services import run_complete, run_start
 
 ROOT = Path(__file__).resolve().parents[2]
 

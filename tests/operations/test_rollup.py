@@ -17,10 +17,10 @@ from django.utils import timezone
 import tests.support.producers  # noqa: F401  (registers test.items)
 from operations import rollup
 from operations.jobs import reconcile_rollup_job
+from operations.lifecycle import run_claim, run_complete, run_fail, run_start
 from operations.models import OperationRun, RunDayCount, RunStatus
 from operations.recorder import RunRecorder
 from operations.recovery import recover_runs
-from operations.services import run_claim, run_complete, run_fail, run_start
 from tests.factories import TenantFactory
 
 

@@ -21,8 +21,9 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 
+from monitoring.links import run_url
+from operations.lifecycle import run_start
 from operations.models import Notification, OperationRun, RunFailure, RunStatus
-from operations.services import run_start
 from tenantatlas.models import Tenant
 from tests.support.secret_corpus import Case, cases
 
@@ -51,7 +52,7 @@ def _run_worker() -> str:
 
 def _shown(client: Client, run: OperationRun) -> list[str]:
     api = f"/api/v1/t/acme/runs/{run.pk}/"
-    page, answer = client.get(run.get_absolute_url()), client.get(api)
+    page, answer = client.get(run_url(run)), client.get(api)
     assert page.status_code == 200 and answer.status_code == 200
     return [page.content.decode(), answer.content.decode()]
 

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection, transaction
 
 import tests.support.producers  # noqa: F401  (registers test.items)
+from monitoring.links import notification_target, run_url
+from operations.lifecycle import run_start
 from operations.models import Notification, OperationRun, RunStatus
-from operations.services import run_start
 
 
 def start(tenant, user=None, key="k", **context):
@@ -51,7 +52,9 @@ def test_it_reuses_the_active_run_and_tells_both_starters(tenant, operator, owne
     assert first.created and not second.created
     assert second.run.pk == first.run.pk
     assert Notification.objects.get(user=owner).title == "Test items already queued"
-    assert Notification.objects.get(user=operator).link == first.run.get_absolute_url()
+    assert notification_target(Notification.objects.get(user=operator), "acme") == run_url(
+        first.run
+    )
     assert django_rq.get_queue("default").count == 1
 
 

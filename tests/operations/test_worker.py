@@ -3,9 +3,10 @@
 import pytest
 
 import tests.support.producers  # noqa: F401  (registers test.items)
+from monitoring.links import notification_target
+from operations.lifecycle import run_claim, run_fail, run_start
 from operations.models import Notification, RunStatus, StatusBucket
 from operations.recorder import RunRecorder
-from operations.services import run_claim, run_fail, run_start
 
 SECRET = (
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
@@ -98,7 +99,7 @@ def test_the_starter_is_notified_of_each_outcome_with_a_link(
     assert (queued.title, queued.is_read) == ("Test items queued", True)
     assert (notice.pk, notice.title, notice.level) == (queued.pk, title, level)
     assert not notice.is_read
-    assert notice.link == f"/t/acme/monitoring/operations/{run.pk}/"
+    assert notification_target(notice, "acme") == f"/t/acme/monitoring/operations/{run.pk}/"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,9 +16,9 @@ import pytest
 from django.db import connection
 
 from backups.models import BackupItem, BackupSet
-from backups.services import add_policies_start
+from backups.services import backup_set_add_policies_start
 from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus, TenantConnection
-from inventory.services import sync_start
+from inventory.services import inventory_sync_start
 from operations.models import OperationRun, RunStatus
 from tests.reliability.conftest import children, log_of, status_of, wait_for
 
@@ -71,7 +71,7 @@ def test_counts_equal_stored_rows_at_every_instant_and_after_a_kill(tenant, owne
         return wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
 
     # 1. A sync killed part-way: its snapshot says how many items it holds.
-    killed_sync = sync_start(tenant=tenant, user=owner).run
+    killed_sync = inventory_sync_start(tenant=tenant, user=owner).run
     samples, killed = watch(
         killed_sync, sample_sync, kill_when=lambda s: s[1] >= 300, horse_of=horse
     )
@@ -83,7 +83,7 @@ def test_counts_equal_stored_rows_at_every_instant_and_after_a_kill(tenant, owne
     assert (snapshot.status, snapshot.is_complete) == (SyncStatus.FAILED, False)
 
     # 2. A complete sync, sampled the whole way.
-    complete = sync_start(tenant=tenant, user=owner).run
+    complete = inventory_sync_start(tenant=tenant, user=owner).run
     samples, _ = watch(complete, sample_sync, kill_when=lambda s: False, horse_of=horse)
     assert status_of(complete) == RunStatus.COMPLETED, log_of(worker)
     assert all(s[0] == s[1] == s[2] for s in samples)
@@ -92,7 +92,9 @@ def test_counts_equal_stored_rows_at_every_instant_and_after_a_kill(tenant, owne
     # 3. "Add policies" killed part-way: the run's counts equal the versions written.
     backup_set = BackupSet.objects.create(tenant=tenant, name="Nightly")
     ids = list(Policy.objects.for_tenant(tenant).values_list("pk", flat=True))
-    add = add_policies_start(tenant=tenant, backup_set=backup_set, policy_ids=ids, user=owner).run
+    add = backup_set_add_policies_start(
+        tenant=tenant, backup_set=backup_set, policy_ids=ids, user=owner
+    ).run
     samples, killed = watch(add, sample_backup, kill_when=lambda s: s[1] >= 250, horse_of=horse)
     assert killed and status_of(add) == RunStatus.FAILED, log_of(worker)
     assert all(s[0] == s[1] for s in samples), [s for s in samples if s[0] != s[1]]

@@ -19,10 +19,10 @@ from django.utils import timezone
 from rq.registry import StartedJobRegistry
 
 import tests.support.producers  # noqa: F401  (registers the test run types)
+from operations.lifecycle import StartResult, run_job_timeout, run_start
 from operations.models import OperationRun, RunStatus
 from operations.reaper import ALIVE_KEY, REDIS_TIMEOUT, Reaper
 from operations.recovery import recover_runs
-from operations.services import StartResult, run_job_timeout, run_start
 from tests.reliability.conftest import ROOT, children, log_of, status_of, wait_for
 from tests.support.pgproxy import PgProxy
 
@@ -171,11 +171,11 @@ def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_ov
     script = (
         "import os, signal, django; django.setup()\n"
         "import tests.support.producers\n"
-        "from operations import services\n"
+        "from operations import lifecycle\n"
         "from tenantatlas.models import Tenant\n"
         # The web process dies between its commit and the enqueue that follows it.
-        "services._enqueue = lambda run_id: os.kill(os.getpid(), signal.SIGKILL)\n"
-        "services.run_start(tenant=Tenant.objects.get(slug='acme'), run_type='test.items',"
+        "lifecycle._enqueue = lambda run_id: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "lifecycle.run_start(tenant=Tenant.objects.get(slug='acme'), run_type='test.items',"
         " initiated_by=None, context={})\n"
     )
     web = subprocess.run(

@@ -10,13 +10,13 @@ from rq.exceptions import AbandonedJobError
 from rq.timeouts import JobTimeoutException
 
 import tests.support.producers  # noqa: F401  (registers test.slow)
-from drift.services import DriftError
+from drift.jobs import DriftError
 from operations.faults import from_exception
 from operations.heartbeat import Heartbeat
 from operations.jobs import on_job_failure
+from operations.lifecycle import run_claim, run_fail, run_start
 from operations.models import OperationRun, RunStatus
 from operations.reaper import MAX_BACKOFF, Reaper
-from operations.services import run_claim, run_fail, run_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,8 +15,8 @@ import pytest
 from django.db import connection
 
 import tests.support.producers  # noqa: F401  (registers test.slow, test.quiet, test.batches)
+from operations.lifecycle import run_start
 from operations.models import Notification, OperationRun, RunStatus
-from operations.services import run_start
 from tests.reliability.conftest import children, log_of, status_of, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from operations.errors import RunError
 from operations.models import OperationRun
 from operations.recorder import RunRecorder
 from operations.registry import RunType, register
@@ -12,7 +13,7 @@ from operations.registry import RunType, register
 logger = logging.getLogger(__name__)
 
 
-class PlantedError(Exception):
+class PlantedError(RunError):
     code = "planted_failure"
 
 

@@ -19,6 +19,8 @@ from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus
 from inventory.normalize import scope_key
 from inventory.sources.base import POLICY_TYPES, SourcePolicy
 from inventory.sources.demo import DemoSource
+from operations import rollup
+from operations.models import OperationRun, RunStatus
 from tenantatlas.models import Tenant
 
 ALL_TYPES = scope_key(POLICY_TYPES)
@@ -39,10 +41,14 @@ def store_snapshot(
     is_complete: bool = True,
     taken_at: datetime | None = None,
 ) -> InventorySync:
-    """A sync of ``policy_types`` that read ``policies``; each one is newer than the last."""
+    """A sync of ``policy_types`` that read ``policies``; each one is newer than the last.
+
+    Its status is its run's, as for a real sync: ``status`` picks the run's end.
+    """
     sync = InventorySync.objects.create(
-        tenant=tenant, scope_key=scope_key(policy_types), status=status, is_complete=is_complete,
-        item_count=len(policies), taken_at=taken_at or _next_time(), finished_at=timezone.now(),
+        tenant=tenant, scope_key=scope_key(policy_types), run=_sync_run(tenant, status, policies),
+        is_complete=is_complete, item_count=len(policies), taken_at=taken_at or _next_time(),
+        finished_at=timezone.now(),
     )  # fmt: skip
     ids = _upsert_policies(tenant, policies)
     items = [
@@ -50,6 +56,22 @@ def store_snapshot(
     ]
     SnapshotItem.objects.bulk_create(items, batch_size=500)
     return sync
+
+
+def _sync_run(tenant: Tenant, status: str, policies: list[SourcePolicy]) -> OperationRun:
+    """The inventory.sync run that ended the way ``status`` says (SyncStatus: the run's words)."""
+    endings: dict[str, dict[str, Any]] = {
+        SyncStatus.SUCCEEDED: {"status": RunStatus.COMPLETED, "succeeded": len(policies)},
+        SyncStatus.FAILED: {"status": RunStatus.FAILED},
+        SyncStatus.RUNNING: {"status": RunStatus.RUNNING},
+    }
+    ended = endings[SyncStatus(status)]
+    run = OperationRun.objects.create(
+        tenant=tenant, resource="inventory", action="sync", total=len(policies),
+        dedupe_key=f"snapshot-{next(_clock)}", **ended,
+    )  # fmt: skip
+    rollup.add(run)  # as the lifecycle would: the hub's counts include it
+    return run
 
 
 def _upsert_policies(tenant: Tenant, policies: list[SourcePolicy]) -> dict[tuple[str, str], int]:

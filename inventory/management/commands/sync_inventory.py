@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from inventory.services import sync_start
+from inventory.services import inventory_sync_start
+from monitoring.links import run_url
 from operations.models import OperationRun, StatusBucket
 from tenantatlas.models import Tenant
 
@@ -42,12 +43,14 @@ class Command(BaseCommand):
         if tenant is None:
             raise CommandError(f"No tenant with slug {tenant_slug!r}.")
         try:
-            result = sync_start(tenant=tenant, user=None, policy_types=options["policy_types"])
+            result = inventory_sync_start(
+                tenant=tenant, user=None, policy_types=options["policy_types"]
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         run = result.run
         verb = "Started" if result.created else "Already running:"
-        self.stdout.write(f"{verb} inventory sync run {run.pk}: {run.get_absolute_url()}")
+        self.stdout.write(f"{verb} inventory sync run {run.pk}: {run_url(run)}")
         if options["wait"]:
             self._wait(run, timeout=options["timeout"], poll=options["poll"])
 

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, password: str, **options: Any) -> None:
         # The history fails some runs on purpose; their log lines would read
         # like a start-up error in `make run`, so they are kept quiet here.
-        lifecycle = logging.getLogger("operations.services")
+        lifecycle = logging.getLogger("operations.lifecycle")
         level = lifecycle.level
         lifecycle.setLevel(logging.ERROR)
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -22,6 +23,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from operations import faults, rollup
+from operations.errors import RunError
 from operations.heartbeat import Heartbeat
 from operations.models import (
     ACTIVE_STATUSES,
@@ -29,12 +31,13 @@ from operations.models import (
     RunFailure,
     RunStatus,
     StatusBucket,
+    failure_kept,
     split_run_type,
 )
 from operations.notifications import notify_run_finished, notify_run_running, notify_run_started
 from operations.recorder import RunLost, RunRecorder
 from operations.registry import get_run_type
-from operations.sanitize import describe_exception, sanitize
+from operations.sanitize import sanitize
 from tenantatlas.models import Tenant
 
 if TYPE_CHECKING:
@@ -54,7 +57,7 @@ def run_start(
     tenant: Tenant,
     run_type: str,
     initiated_by: User | None,
-    context: dict[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
     dedupe_key: str = "",
     total: int = 0,
     reuse_succeeded: bool = False,
@@ -75,7 +78,7 @@ def run_start(
             tenant=tenant,
             run_type=run_type,
             initiated_by=initiated_by,
-            context=context or {},
+            context=dict(context or {}),
             dedupe_key=dedupe_key,
             total=total,
         )
@@ -222,7 +225,7 @@ def run_fail(
 
 
 def _add_failure(run: OperationRun, *, code: str, message: str, item: str, now: datetime) -> None:
-    if run.failures.count() >= settings.RUN_FAILURE_CAP:
+    if not failure_kept(run.failures.count()):
         OperationRun.objects.filter(pk=run.pk).update(failures_dropped=F("failures_dropped") + 1)
         return
     failure = RunFailure.sanitized(run, code=code, message=message, item=item)
@@ -254,17 +257,11 @@ def run_execute(run_id: int, *, heartbeat: bool = True) -> None:
     except RunLost:
         logger.warning("run %s was ended elsewhere (recovered?); dropping its late writes", run_id)
     except Exception as exc:  # noqa: BLE001 - the job's boundary: any error must end the run
-        fault = faults.from_exception(exc, job_timeout=_current_job_timeout())
+        fault = faults.describe(exc, job_timeout=_current_job_timeout())
         faults.reopen_if_broken()
         _log_failure(run_id, exc)
         recorder.flush_quietly()
-        if fault is not None:
-            run_fail(run.pk, code=fault.code, message=fault.message)
-            return
-        # Never the raw str(exc): a database error quotes SQL and row data.
-        run_fail(
-            run.pk, code=getattr(exc, "code", type(exc).__name__), message=describe_exception(exc)
-        )
+        run_fail(run.pk, code=fault.code, message=fault.message)
 
 
 def _current_job_timeout() -> float | None:
@@ -275,10 +272,9 @@ def _current_job_timeout() -> float | None:
 
 
 def _log_failure(run_id: int, exc: Exception) -> None:
-    # Errors that carry a taxonomy code (Graph refused the token, a policy
-    # vanished) are expected: one sanitized line. Anything else is a bug and
-    # keeps its traceback.
-    if hasattr(exc, "code"):
+    # A producer's RunError (Graph refused the token, a policy vanished) is
+    # expected: one sanitized line. Anything else is a bug and keeps its traceback.
+    if isinstance(exc, RunError):
         logger.warning("run %s failed: %s", run_id, sanitize(exc))
     else:
         logger.exception("run %s failed", run_id)
@@ -289,7 +285,7 @@ def run_inline(
     tenant: Tenant,
     run_type: str,
     initiated_by: User | None = None,
-    context: dict[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
     total: int = 0,
 ) -> OperationRun:
     """Create a run and perform it here and now, on the same claim/perform/finish path as a job.
@@ -301,7 +297,8 @@ def run_inline(
     with transaction.atomic():
         run = OperationRun.objects.create(
             tenant=tenant, resource=resource, action=action, initiated_by=initiated_by,
-            context=context or {}, total=total, dedupe_key=f"inline-{timezone.now().timestamp()}",
+            context=dict(context or {}), total=total,
+            dedupe_key=f"inline-{timezone.now().timestamp()}",
         )  # fmt: skip
         rollup.add(run)
     run_execute(run.pk, heartbeat=False)
