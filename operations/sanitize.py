@@ -39,7 +39,7 @@ import re
 import unicodedata
 import urllib.parse
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from operations.secret_rules import redact_provider_secrets, shannon_entropy
 
@@ -422,6 +422,111 @@ _COLON_PAIR_RE = re.compile(
     rf"{_NAME_START}(?P<name>{_NAME})\s*:(?!//)\s*(?:{_QUOTED_VALUE}|{_BARE_VALUE})"
 )
 
+# The three pair rules above are tried only where they can start, found from
+# their separator ("=" or ":", a fast literal search) backwards, instead of at
+# every position of the text: at each start of a word, _NAME backtracks through
+# the word and fifteen camelCase endings, which cost more than every other rule
+# together. The same compiled regex decides at each start, in the same order, so
+# the result is that of ``pattern.sub``.
+_ASCII_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+# Characters (?i) matches for an ASCII letter (İ ı ſ K): inside _NAME's words,
+# so a name may hold them ("toKen").
+_CASELESS_LETTERS = frozenset("\u0130\u0131\u017f\u212a")
+_NAME_CHARS = _ASCII_NAME_CHARS | _CASELESS_LETTERS
+_NAME_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+_NAME_BLOCKERS = _ASCII_NAME_CHARS | {"/"}  # _NAME_START's lookbehind
+_QUOTES = "\"'"
+
+
+def _separators(text: str, separators: str) -> Iterator[tuple[int, int]]:
+    """Each separator's position, with the position after the previous one.
+
+    Nothing a pair rule matches before its separator (name, quotes, spaces)
+    contains a separator, so the backward scans stop at the previous one and the
+    whole search stays linear.
+    """
+    found = sorted(i for sep in separators for i in _positions(text, sep))
+    floor = 0
+    for index in found:
+        yield index, floor
+        floor = index + 1
+
+
+def _positions(text: str, sep: str) -> Iterator[int]:
+    index = text.find(sep)
+    while index >= 0:
+        yield index
+        index = text.find(sep, index + 1)
+
+
+def _skip_back(text: str, end: int, floor: int, chars: frozenset[str] | str) -> int:
+    while end > floor and text[end - 1] in chars:
+        end -= 1
+    return end
+
+
+def _skip_space_back(text: str, end: int, floor: int) -> int:
+    while end > floor and text[end - 1].isspace():  # what \s matches
+        end -= 1
+    return end
+
+
+def _bare_pair_starts(text: str, separator: str) -> Iterator[int]:
+    """Where ``_NAME_START`` lets a ``name <separator>`` pair start."""
+    for index, floor in _separators(text, separator):
+        end = _skip_space_back(text, index, floor)
+        start = _skip_back(text, end, floor, _NAME_CHARS)
+        for position in range(start, end):
+            if text[position] in _NAME_FIRST and (
+                position == 0 or text[position - 1] not in _NAME_BLOCKERS
+            ):
+                yield position
+
+
+def _quoted_pair_starts(text: str) -> Iterator[int]:
+    """Where ``\\"name\\": …`` may start: the escapes before its opening quote."""
+    for index, floor in _separators(text, ":="):
+        close = _skip_space_back(text, index, floor) - 1
+        if close < floor or text[close] not in _QUOTES:
+            continue
+        name_end = _skip_back(text, close, floor, "\\")
+        name_start = _skip_back(text, name_end, floor, _NAME_CHARS)
+        opening = name_start - 1
+        if name_start == name_end or opening < floor or text[opening] not in _QUOTES:
+            continue
+        yield _skip_back(text, opening, floor, "\\")
+
+
+def _sub_at(
+    pattern: re.Pattern[str],
+    replacement: Callable[[re.Match[str]], str],
+    text: str,
+    starts: Iterable[int],
+) -> str:
+    """``pattern.sub(replacement, text)`` when matches can only start at ``starts`` (ascending)."""
+    parts, done = [], 0
+    for start in starts:
+        if start < done:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            parts += [text[done:start], replacement(match)]
+            done = match.end()
+    return "".join(parts) + text[done:] if parts else text
+
+
+def _redact_quoted_pairs(text: str) -> str:
+    return _sub_at(_QUOTED_PAIR_RE, _redact_value, text, _quoted_pair_starts(text))
+
+
+def _redact_assign_pairs(text: str) -> str:
+    return _sub_at(_ASSIGN_PAIR_RE, _redact_value, text, _bare_pair_starts(text, "="))
+
+
+def _redact_colon_pairs(text: str) -> str:
+    return _sub_at(_COLON_PAIR_RE, _redact_colon_value, text, _bare_pair_starts(text, ":"))
+
+
 # JWT/JWS/JWE: base64url JSON ("eyJ") and up to four more dot-separated parts;
 # one or two parts are enough (a fragment is still a credential).
 _JWT_RE = re.compile(r"(?=e)(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]+){0,4}")
@@ -557,10 +662,10 @@ _RULES: tuple[tuple[str, re.Pattern[str] | Callable[[str], str], _Replacement], 
     ("bearer", _BEARER_RE, _redact_value),
     ("basic", _BASIC_RE, _redact_basic),
     ("</", _XML_ELEMENT_RE, _redact_value),
-    ("", _QUOTED_PAIR_RE, _redact_value),
+    ("", _redact_quoted_pairs, REDACTED),
     ("(", _TUPLE_PAIR_RE, _redact_value),
-    ("=", _ASSIGN_PAIR_RE, _redact_value),
-    (":", _COLON_PAIR_RE, _redact_colon_value),
+    ("=", _redact_assign_pairs, REDACTED),
+    (":", _redact_colon_pairs, REDACTED),
     ("***", _PASSWORD_TAIL_RE, r"\g<head>"),
     ("eyj", _JWT_RE, REDACTED),
     ("q~", _redact_entra_secrets, REDACTED),

@@ -6,6 +6,8 @@ Pure Python: no database, no Django settings, no Redis needed to reason about it
 from __future__ import annotations
 
 import json
+import re
+import sys
 import time
 import unicodedata
 
@@ -934,3 +936,71 @@ def test_an_odd_max_length_does_not_raise(odd: object) -> None:
     out = sanitize("password=hunter2 " + "word " * 200, max_length=odd)  # type: ignore[arg-type]
     assert "hunter2" not in out
     assert 0 < len(out) <= 500
+
+
+# --- the fast paths find what the plain regexes find --------------------------
+
+PAIR_PIECES = st.sampled_from(
+    [
+        "password",
+        "Password",
+        "apiKey",
+        "client_secret",
+        "code",
+        "to\u212aen",  # KELVIN SIGN: (?i) reads it as "k", so it is part of a name
+        "pa\u017f\u017fword",  # LATIN SMALL LETTER LONG S, the same
+        "\u0130",
+        "\u0131",
+        "=",
+        "==",
+        "=>",
+        ":",
+        "://",
+        " ",
+        "\t",
+        "\u3000",
+        "\n",
+        "\\",
+        '"',
+        "'",
+        "-",
+        "_",
+        ".",
+        "/",
+        "(",
+        ")",
+        ";",
+        "***",
+        "…",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=1500, deadline=None, database=None)
+@given(parts=st.lists(st.one_of(PAIR_PIECES, st.text(max_size=4)), max_size=16))
+def test_pair_rules_tried_from_their_separators_find_what_the_regex_finds(
+    parts: list[str],
+) -> None:
+    from operations import sanitize as module
+
+    text = "".join(parts)
+    pairs = [
+        (module._QUOTED_PAIR_RE, module._redact_value, module._redact_quoted_pairs),
+        (module._ASSIGN_PAIR_RE, module._redact_value, module._redact_assign_pairs),
+        (module._COLON_PAIR_RE, module._redact_colon_value, module._redact_colon_pairs),
+    ]
+    for pattern, replacement, fast in pairs:
+        assert fast(text) == pattern.sub(replacement, text)
+
+
+def test_caseless_letters_are_the_ones_the_regex_engine_folds() -> None:
+    from operations import sanitize as module
+
+    folds = re.compile("(?i)[a-z]")
+    found = {
+        char
+        for char in map(chr, range(sys.maxunicode + 1))
+        if not ("a" <= char.lower() <= "z" and char.isascii()) and folds.fullmatch(char)
+    }
+    assert found == module._CASELESS_LETTERS
