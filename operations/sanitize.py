@@ -41,7 +41,7 @@ import urllib.parse
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
-from operations.secret_rules import redact_provider_secrets, shannon_entropy
+from operations.secret_rules import redact_provider_secrets, shannon_entropy, woken
 
 __all__ = [
     "DEFAULT_MAX_LENGTH",
@@ -680,6 +680,7 @@ def _redact(text: str) -> str:
     # letter blocked a lookbehind), so run the rules until nothing changes: the
     # output must come back unchanged when it is sanitized again. The second
     # round over already redacted text is cheap.
+    provider_rules = woken(text.lower())  # once: see woken()
     for _ in range(4):
         before = text
         folded = text.lower()
@@ -690,7 +691,7 @@ def _redact(text: str) -> str:
                     if isinstance(pattern, re.Pattern)
                     else pattern(text)
                 )
-        text = redact_provider_secrets(text, text.lower())
+        text = redact_provider_secrets(text, provider_rules)
         if text == before:
             break
     return text
@@ -737,8 +738,12 @@ def _cut(text: str, limit: int, *, truncated: bool) -> str:
         # harmless word, a shorter run that now looks random, a quote the value
         # needed): trim and redact again until nothing changes, so the output
         # comes back unchanged when it is sanitized again.
-        head = _trim_end(_redact(_trim_end(head)))
-        if head == previous:
+        trimmed = _trim_end(head)
+        redacted = _redact(trimmed)
+        head = _trim_end(redacted)
+        # Nothing redacted in a head that fits: the next round would redact the
+        # same text again and find the same (the trim changes nothing twice).
+        if head == previous or (redacted == trimmed and len(head) <= room):
             break
     return head[:room] + ELLIPSIS
 
@@ -766,7 +771,7 @@ def _decoded(text: str) -> str:
     """``text`` with every disguise undone: URL/JSON/HTML encodings, Unicode look-alikes."""
     for _ in range(3):  # double and triple encodings
         before = text
-        text = _JSON_ESCAPE_RE.sub(_unescape_json, text)
+        text = _JSON_ESCAPE_RE.sub(_unescape_json, text) if "\\" in text else text
         text = html.unescape(text) if "&" in text else text
         text = urllib.parse.unquote(text) if "%" in text else text
         if text == before:
@@ -775,11 +780,26 @@ def _decoded(text: str) -> str:
     text = unicodedata.normalize(
         "NFKD", unicodedata.normalize("NFKC", text.replace(ELLIPSIS, _KEEP))
     )
-    text = "".join(char for char in text if unicodedata.category(char) != "Mn")
-    return unicodedata.normalize("NFC", text).translate(_CONFUSABLES).replace(_KEEP, ELLIPSIS)
+    if text.isascii():
+        return text
+    # Marks and look-alikes are never ASCII: only the other characters are looked
+    # at (str.translate would look up every character of the text).
+    text = unicodedata.normalize("NFC", _NON_ASCII_RE.sub(_drop_combining_mark, text))
+    return _NON_ASCII_RE.sub(_unconfuse, text).replace(_KEEP, ELLIPSIS)
 
 
 _KEEP = "\ue000"  # a private-use character no normalisation touches
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
+def _drop_combining_mark(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return "" if unicodedata.category(char) == "Mn" else char
+
+
+def _unconfuse(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return chr(_CONFUSABLES.get(ord(char), ord(char)))
 
 
 def _removed(before: str, after: str) -> int:
@@ -901,7 +921,10 @@ def sanitize(text: object, *, max_length: int = DEFAULT_MAX_LENGTH) -> str:
         limit = _coerce_limit(max_length)
         if limit == 0:
             return ""
-        out = _sanitize_once(_to_text(text), limit)
+        raw = _to_text(text)
+        out = _sanitize_once(raw, limit)
+        if out == raw:  # clean already (a stored entry, a plain message): stable
+            return out
         # Idempotent by construction: cutting to length or a redaction can leave
         # a tail that reads as a new secret shape (hypothesis found one after
         # NFKC folding), so repeat on the short result until nothing changes.
