@@ -162,7 +162,14 @@ _INVISIBLE_RE = re.compile(
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
+# Anything the four patterns below could touch is outside printable ASCII, tab and
+# newline: most failure text has none, and one fast scan says so.
+_CONTROLS_HINT_RE = re.compile(r"[^\x20-\x7e\t\n]")
+
+
 def _strip_controls(text: str) -> str:
+    if _CONTROLS_HINT_RE.search(text) is None:
+        return text
     text = _ANSI_ESCAPE_RE.sub("", text)
     text = _LINE_BREAK_RE.sub("\n", text)
     text = _INVISIBLE_RE.sub("", text)  # removed, not spaced: "pass\0word=" is still caught
@@ -515,6 +522,35 @@ def _sub_at(
     return "".join(parts) + text[done:] if parts else text
 
 
+# The header rules, likewise, from their (case-insensitive) word: a literal the
+# regex engine finds quickly, where the rules' leading lookarounds are tried at
+# every position.
+_AUTHORIZATION_RE = re.compile(r"(?i)authorization")
+_PROXY_PREFIX_RE = re.compile(r"(?i)proxy-")
+_COOKIE_RE = re.compile(r"(?i)cookie")
+_SET_PREFIX_RE = re.compile(r"(?i)set-")
+
+
+def _word_starts(text: str, word: re.Pattern[str], prefix: re.Pattern[str]) -> Iterator[int]:
+    """Where ``(?:prefix)?word`` starts: before each occurrence's prefix, if any, and at it."""
+    width = len(prefix.pattern) - len("(?i)")
+    for found in word.finditer(text):
+        start = found.start()
+        if start >= width and prefix.fullmatch(text, start - width, start):
+            yield start - width
+        yield start
+
+
+def _redact_authorization_headers(text: str) -> str:
+    starts = _word_starts(text, _AUTHORIZATION_RE, _PROXY_PREFIX_RE)
+    return _sub_at(_AUTH_HEADER_RE, _redact_whole_value, text, starts)
+
+
+def _redact_cookie_headers(text: str) -> str:
+    starts = _word_starts(text, _COOKIE_RE, _SET_PREFIX_RE)
+    return _sub_at(_COOKIE_HEADER_RE, _redact_whole_value, text, starts)
+
+
 def _redact_quoted_pairs(text: str) -> str:
     return _sub_at(_QUOTED_PAIR_RE, _redact_value, text, _quoted_pair_starts(text))
 
@@ -657,8 +693,8 @@ def _is_basic_pair(run: str) -> bool:
 _RULES: tuple[tuple[str, re.Pattern[str] | Callable[[str], str], _Replacement], ...] = (
     ("-----begin", _PEM_RE, REDACTED),
     ("://", _URL_CREDENTIALS_RE, rf"\g<scheme>{REDACTED}@"),
-    ("authorization", _AUTH_HEADER_RE, _redact_whole_value),
-    ("cookie", _COOKIE_HEADER_RE, _redact_whole_value),
+    ("authorization", _redact_authorization_headers, REDACTED),
+    ("cookie", _redact_cookie_headers, REDACTED),
     ("bearer", _BEARER_RE, _redact_value),
     ("basic", _BASIC_RE, _redact_basic),
     ("</", _XML_ELEMENT_RE, _redact_value),
@@ -754,6 +790,15 @@ def _cut(text: str, limit: int, *, truncated: bool) -> str:
 _ENCODED_HINT_RE = re.compile(
     r"%[0-9A-Fa-f]{2}|\\{1,8}+[ux][0-9A-Fa-f]{2}|&#?\w{2,8};|[^\x00-\x7f…]"
 )
+
+
+def _has_encoding(text: str) -> bool:
+    # Every hint is non-ASCII or holds "%", "\\" or "&": plain text needs no regex.
+    if text.isascii() and "%" not in text and "\\" not in text and "&" not in text:
+        return False
+    return _ENCODED_HINT_RE.search(text) is not None
+
+
 _JSON_ESCAPE_RE = re.compile(r"\\{1,8}+u([0-9A-Fa-f]{4})|\\{1,8}+x([0-9A-Fa-f]{2})")
 # Letters that look Latin but are not (Unicode TR39 confusables, the common
 # Cyrillic and Greek ones): "pаsswоrd" with Cyrillic а and о is still a password.
@@ -816,7 +861,7 @@ def _redact_disguised(text: str) -> str:
     stays as written when nothing hides behind it.
     """
     plain = _redact(text)
-    if not _ENCODED_HINT_RE.search(text):
+    if not _has_encoding(text):
         return plain
     decoded = _strip_controls(_decoded(text))
     if decoded == text:

@@ -973,13 +973,20 @@ PAIR_PIECES = st.sampled_from(
         "***",
         "…",
         "x",
+        "Authorization",
+        "AUTHOR\u0130ZATION",
+        "Proxy-",
+        "Cookie",
+        "COO\u212aIE",
+        "Set-",
+        "Bearer",
     ]
 )
 
 
 @settings(max_examples=1500, deadline=None, database=None)
 @given(parts=st.lists(st.one_of(PAIR_PIECES, st.text(max_size=4)), max_size=16))
-def test_pair_rules_tried_from_their_separators_find_what_the_regex_finds(
+def test_rules_tried_from_their_anchors_find_what_the_regex_finds(
     parts: list[str],
 ) -> None:
     from operations import sanitize as module
@@ -989,6 +996,8 @@ def test_pair_rules_tried_from_their_separators_find_what_the_regex_finds(
         (module._QUOTED_PAIR_RE, module._redact_value, module._redact_quoted_pairs),
         (module._ASSIGN_PAIR_RE, module._redact_value, module._redact_assign_pairs),
         (module._COLON_PAIR_RE, module._redact_colon_value, module._redact_colon_pairs),
+        (module._AUTH_HEADER_RE, module._redact_whole_value, module._redact_authorization_headers),
+        (module._COOKIE_HEADER_RE, module._redact_whole_value, module._redact_cookie_headers),
     ]
     for pattern, replacement, fast in pairs:
         assert fast(text) == pattern.sub(replacement, text)
