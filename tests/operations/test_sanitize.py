@@ -980,8 +980,18 @@ PAIR_PIECES = st.sampled_from(
         "COO\u212aIE",
         "Set-",
         "Bearer",
+        "request-id",
+        "x-m\u017f-request-id",
+        "Activity ID",
+        "thumbprint",
+        REQ_ID,
+        "{" + REQ_ID + "}",
     ]
 )
+
+
+def _mark(match: re.Match[str]) -> str:
+    return f"<{match.group(0)}>"
 
 
 @settings(max_examples=1500, deadline=None, database=None)
@@ -1001,6 +1011,8 @@ def test_rules_tried_from_their_anchors_find_what_the_regex_finds(
     ]
     for pattern, replacement, fast in pairs:
         assert fast(text) == pattern.sub(replacement, text)
+    ids = module._SUPPORT_ID_RE
+    assert module._sub_at(ids, _mark, text, module._support_id_starts(text)) == ids.sub(_mark, text)
 
 
 def test_caseless_letters_are_the_ones_the_regex_engine_folds() -> None:
@@ -1013,3 +1025,35 @@ def test_caseless_letters_are_the_ones_the_regex_engine_folds() -> None:
         if not ("a" <= char.lower() <= "z" and char.isascii()) and folds.fullmatch(char)
     }
     assert found == module._CASELESS_LETTERS
+
+
+def test_str_split_splits_where_the_regex_whitespace_class_matches() -> None:
+    # _collapse relies on it: " ".join(text.split()) for re.sub(r"\s+", " ", text).strip()
+    space = re.compile(r"\s")
+    differ = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if bool(space.fullmatch(chr(code))) != chr(code).isspace()
+    ]
+    assert differ == []
+
+
+def test_support_id_labels_are_as_long_as_the_search_for_them_assumes() -> None:
+    from re import _parser  # type: ignore[attr-defined]
+
+    from operations import sanitize as module
+
+    pattern = module._SUPPORT_ID_RE.pattern
+    label = pattern[pattern.index("(?P<label>") + len("(?P<label>") : pattern.index(")[")]
+    assert _parser.parse(label).getwidth() == module._LABEL_LENGTHS
+    blank = re.compile(r"[^\S\n]")
+    assert {
+        chr(code) for code in range(sys.maxunicode + 1) if blank.fullmatch(chr(code))
+    } == module._BLANKS
+
+
+@pytest.mark.parametrize("label", ["REQUEST-\u0130D", "x-m\u017f-request-id", "Act\u0131vity ID"])
+def test_a_label_with_a_letter_the_regex_folds_keeps_its_id_and_the_message(label: str) -> None:
+    out = sanitize(f"{label}: {REQ_ID} GraphError: boom password=hunter2")
+    assert out.startswith(("request-id: " + REQ_ID, "Activity ID: " + REQ_ID))
+    assert out.endswith("GraphError: boom password=***")
