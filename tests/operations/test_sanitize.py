@@ -124,7 +124,7 @@ def straddling(secret_assignment: str, into: int) -> str:
     return " " * (WINDOW - into) + secret_assignment
 
 
-def case(text: object, secrets: list[str], kept: list[str] | None = None, *, id: str):
+def case(text: object, secrets: list[str], kept: list[str] | None = None, *, id: str) -> object:
     return pytest.param(text, secrets, kept or [], id=id)
 
 
