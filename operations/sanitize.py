@@ -39,9 +39,9 @@ import re
 import unicodedata
 import urllib.parse
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
-from operations.secret_rules import redact_provider_secrets, shannon_entropy
+from operations.secret_rules import redact_provider_secrets, shannon_entropy, woken
 
 __all__ = [
     "DEFAULT_MAX_LENGTH",
@@ -162,7 +162,14 @@ _INVISIBLE_RE = re.compile(
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
+# Anything the four patterns below could touch is outside printable ASCII, tab and
+# newline: most failure text has none, and one fast scan says so.
+_CONTROLS_HINT_RE = re.compile(r"[^\x20-\x7e\t\n]")
+
+
 def _strip_controls(text: str) -> str:
+    if _CONTROLS_HINT_RE.search(text) is None:
+        return text
     text = _ANSI_ESCAPE_RE.sub("", text)
     text = _LINE_BREAK_RE.sub("\n", text)
     text = _INVISIBLE_RE.sub("", text)  # removed, not spaced: "pass\0word=" is still caught
@@ -422,6 +429,140 @@ _COLON_PAIR_RE = re.compile(
     rf"{_NAME_START}(?P<name>{_NAME})\s*:(?!//)\s*(?:{_QUOTED_VALUE}|{_BARE_VALUE})"
 )
 
+# The three pair rules above are tried only where they can start, found from
+# their separator ("=" or ":", a fast literal search) backwards, instead of at
+# every position of the text: at each start of a word, _NAME backtracks through
+# the word and fifteen camelCase endings, which cost more than every other rule
+# together. The same compiled regex decides at each start, in the same order, so
+# the result is that of ``pattern.sub``.
+_ASCII_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+# Characters (?i) matches for an ASCII letter (İ ı ſ K): inside _NAME's words,
+# so a name may hold them ("toKen").
+_CASELESS_LETTERS = frozenset("\u0130\u0131\u017f\u212a")
+_NAME_CHARS = _ASCII_NAME_CHARS | _CASELESS_LETTERS
+_NAME_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+_NAME_BLOCKERS = _ASCII_NAME_CHARS | {"/"}  # _NAME_START's lookbehind
+_QUOTES = "\"'"
+
+
+def _separators(text: str, separators: str) -> Iterator[tuple[int, int]]:
+    """Each separator's position, with the position after the previous one.
+
+    Nothing a pair rule matches before its separator (name, quotes, spaces)
+    contains a separator, so the backward scans stop at the previous one and the
+    whole search stays linear.
+    """
+    found = sorted(i for sep in separators for i in _positions(text, sep))
+    floor = 0
+    for index in found:
+        yield index, floor
+        floor = index + 1
+
+
+def _positions(text: str, sep: str) -> Iterator[int]:
+    index = text.find(sep)
+    while index >= 0:
+        yield index
+        index = text.find(sep, index + 1)
+
+
+def _skip_back(text: str, end: int, floor: int, chars: frozenset[str] | str) -> int:
+    while end > floor and text[end - 1] in chars:
+        end -= 1
+    return end
+
+
+def _skip_space_back(text: str, end: int, floor: int) -> int:
+    while end > floor and text[end - 1].isspace():  # what \s matches
+        end -= 1
+    return end
+
+
+def _bare_pair_starts(text: str, separator: str) -> Iterator[int]:
+    """Where ``_NAME_START`` lets a ``name <separator>`` pair start."""
+    for index, floor in _separators(text, separator):
+        end = _skip_space_back(text, index, floor)
+        start = _skip_back(text, end, floor, _NAME_CHARS)
+        for position in range(start, end):
+            if text[position] in _NAME_FIRST and (
+                position == 0 or text[position - 1] not in _NAME_BLOCKERS
+            ):
+                yield position
+
+
+def _quoted_pair_starts(text: str) -> Iterator[int]:
+    """Where ``\\"name\\": …`` may start: the escapes before its opening quote."""
+    for index, floor in _separators(text, ":="):
+        close = _skip_space_back(text, index, floor) - 1
+        if close < floor or text[close] not in _QUOTES:
+            continue
+        name_end = _skip_back(text, close, floor, "\\")
+        name_start = _skip_back(text, name_end, floor, _NAME_CHARS)
+        opening = name_start - 1
+        if name_start == name_end or opening < floor or text[opening] not in _QUOTES:
+            continue
+        yield _skip_back(text, opening, floor, "\\")
+
+
+def _sub_at(
+    pattern: re.Pattern[str],
+    replacement: Callable[[re.Match[str]], str],
+    text: str,
+    starts: Iterable[int],
+) -> str:
+    """``pattern.sub(replacement, text)`` when matches can only start at ``starts`` (ascending)."""
+    parts, done = [], 0
+    for start in starts:
+        if start < done:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            parts += [text[done:start], replacement(match)]
+            done = match.end()
+    return "".join(parts) + text[done:] if parts else text
+
+
+# The header rules, likewise, from their (case-insensitive) word: a literal the
+# regex engine finds quickly, where the rules' leading lookarounds are tried at
+# every position.
+_AUTHORIZATION_RE = re.compile(r"(?i)authorization")
+_PROXY_PREFIX_RE = re.compile(r"(?i)proxy-")
+_COOKIE_RE = re.compile(r"(?i)cookie")
+_SET_PREFIX_RE = re.compile(r"(?i)set-")
+
+
+def _word_starts(text: str, word: re.Pattern[str], prefix: re.Pattern[str]) -> Iterator[int]:
+    """Where ``(?:prefix)?word`` starts: before each occurrence's prefix, if any, and at it."""
+    width = len(prefix.pattern) - len("(?i)")
+    for found in word.finditer(text):
+        start = found.start()
+        if start >= width and prefix.fullmatch(text, start - width, start):
+            yield start - width
+        yield start
+
+
+def _redact_authorization_headers(text: str) -> str:
+    starts = _word_starts(text, _AUTHORIZATION_RE, _PROXY_PREFIX_RE)
+    return _sub_at(_AUTH_HEADER_RE, _redact_whole_value, text, starts)
+
+
+def _redact_cookie_headers(text: str) -> str:
+    starts = _word_starts(text, _COOKIE_RE, _SET_PREFIX_RE)
+    return _sub_at(_COOKIE_HEADER_RE, _redact_whole_value, text, starts)
+
+
+def _redact_quoted_pairs(text: str) -> str:
+    return _sub_at(_QUOTED_PAIR_RE, _redact_value, text, _quoted_pair_starts(text))
+
+
+def _redact_assign_pairs(text: str) -> str:
+    return _sub_at(_ASSIGN_PAIR_RE, _redact_value, text, _bare_pair_starts(text, "="))
+
+
+def _redact_colon_pairs(text: str) -> str:
+    return _sub_at(_COLON_PAIR_RE, _redact_colon_value, text, _bare_pair_starts(text, ":"))
+
+
 # JWT/JWS/JWE: base64url JSON ("eyJ") and up to four more dot-separated parts;
 # one or two parts are enough (a fragment is still a credential).
 _JWT_RE = re.compile(r"(?=e)(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]+){0,4}")
@@ -552,15 +693,15 @@ def _is_basic_pair(run: str) -> bool:
 _RULES: tuple[tuple[str, re.Pattern[str] | Callable[[str], str], _Replacement], ...] = (
     ("-----begin", _PEM_RE, REDACTED),
     ("://", _URL_CREDENTIALS_RE, rf"\g<scheme>{REDACTED}@"),
-    ("authorization", _AUTH_HEADER_RE, _redact_whole_value),
-    ("cookie", _COOKIE_HEADER_RE, _redact_whole_value),
+    ("authorization", _redact_authorization_headers, REDACTED),
+    ("cookie", _redact_cookie_headers, REDACTED),
     ("bearer", _BEARER_RE, _redact_value),
     ("basic", _BASIC_RE, _redact_basic),
     ("</", _XML_ELEMENT_RE, _redact_value),
-    ("", _QUOTED_PAIR_RE, _redact_value),
+    ("", _redact_quoted_pairs, REDACTED),
     ("(", _TUPLE_PAIR_RE, _redact_value),
-    ("=", _ASSIGN_PAIR_RE, _redact_value),
-    (":", _COLON_PAIR_RE, _redact_colon_value),
+    ("=", _redact_assign_pairs, REDACTED),
+    (":", _redact_colon_pairs, REDACTED),
     ("***", _PASSWORD_TAIL_RE, r"\g<head>"),
     ("eyj", _JWT_RE, REDACTED),
     ("q~", _redact_entra_secrets, REDACTED),
@@ -575,6 +716,7 @@ def _redact(text: str) -> str:
     # letter blocked a lookbehind), so run the rules until nothing changes: the
     # output must come back unchanged when it is sanitized again. The second
     # round over already redacted text is cheap.
+    provider_rules = woken(text.lower())  # once: see woken()
     for _ in range(4):
         before = text
         folded = text.lower()
@@ -585,7 +727,7 @@ def _redact(text: str) -> str:
                     if isinstance(pattern, re.Pattern)
                     else pattern(text)
                 )
-        text = redact_provider_secrets(text, text.lower())
+        text = redact_provider_secrets(text, provider_rules)
         if text == before:
             break
     return text
@@ -593,14 +735,15 @@ def _redact(text: str) -> str:
 
 # --- 7. whitespace and length -------------------------------------------------
 
-_WHITESPACE_RE = re.compile(r"\s+")
 # Never end on a dangling "name=", an open quote or half a "***": fed back in,
 # those would be redacted differently (and they look broken).
 _CUT_TRAILING = " =:\"'\\,;&([{<"
 
 
 def _collapse(text: str) -> str:
-    return _WHITESPACE_RE.sub(" ", text).strip()
+    # str.split() splits on what a regex's \s matches (both ask Py_UNICODE_ISSPACE):
+    # the same as re.sub(r"\s+", " ", text).strip(), several times faster.
+    return " ".join(text.split())
 
 
 def _trim_end(head: str) -> str:
@@ -632,8 +775,12 @@ def _cut(text: str, limit: int, *, truncated: bool) -> str:
         # harmless word, a shorter run that now looks random, a quote the value
         # needed): trim and redact again until nothing changes, so the output
         # comes back unchanged when it is sanitized again.
-        head = _trim_end(_redact(_trim_end(head)))
-        if head == previous:
+        trimmed = _trim_end(head)
+        redacted = _redact(trimmed)
+        head = _trim_end(redacted)
+        # Nothing redacted in a head that fits: the next round would redact the
+        # same text again and find the same (the trim changes nothing twice).
+        if head == previous or (redacted == trimmed and len(head) <= room):
             break
     return head[:room] + ELLIPSIS
 
@@ -644,6 +791,15 @@ def _cut(text: str, limit: int, *, truncated: bool) -> str:
 _ENCODED_HINT_RE = re.compile(
     r"%[0-9A-Fa-f]{2}|\\{1,8}+[ux][0-9A-Fa-f]{2}|&#?\w{2,8};|[^\x00-\x7f…]"
 )
+
+
+def _has_encoding(text: str) -> bool:
+    # Every hint is non-ASCII or holds "%", "\\" or "&": plain text needs no regex.
+    if text.isascii() and "%" not in text and "\\" not in text and "&" not in text:
+        return False
+    return _ENCODED_HINT_RE.search(text) is not None
+
+
 _JSON_ESCAPE_RE = re.compile(r"\\{1,8}+u([0-9A-Fa-f]{4})|\\{1,8}+x([0-9A-Fa-f]{2})")
 # Letters that look Latin but are not (Unicode TR39 confusables, the common
 # Cyrillic and Greek ones): "pаsswоrd" with Cyrillic а and о is still a password.
@@ -661,7 +817,7 @@ def _decoded(text: str) -> str:
     """``text`` with every disguise undone: URL/JSON/HTML encodings, Unicode look-alikes."""
     for _ in range(3):  # double and triple encodings
         before = text
-        text = _JSON_ESCAPE_RE.sub(_unescape_json, text)
+        text = _JSON_ESCAPE_RE.sub(_unescape_json, text) if "\\" in text else text
         text = html.unescape(text) if "&" in text else text
         text = urllib.parse.unquote(text) if "%" in text else text
         if text == before:
@@ -670,11 +826,26 @@ def _decoded(text: str) -> str:
     text = unicodedata.normalize(
         "NFKD", unicodedata.normalize("NFKC", text.replace(ELLIPSIS, _KEEP))
     )
-    text = "".join(char for char in text if unicodedata.category(char) != "Mn")
-    return unicodedata.normalize("NFC", text).translate(_CONFUSABLES).replace(_KEEP, ELLIPSIS)
+    if text.isascii():
+        return text
+    # Marks and look-alikes are never ASCII: only the other characters are looked
+    # at (str.translate would look up every character of the text).
+    text = unicodedata.normalize("NFC", _NON_ASCII_RE.sub(_drop_combining_mark, text))
+    return _NON_ASCII_RE.sub(_unconfuse, text).replace(_KEEP, ELLIPSIS)
 
 
 _KEEP = "\ue000"  # a private-use character no normalisation touches
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
+def _drop_combining_mark(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return "" if unicodedata.category(char) == "Mn" else char
+
+
+def _unconfuse(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return chr(_CONFUSABLES.get(ord(char), ord(char)))
 
 
 def _removed(before: str, after: str) -> int:
@@ -691,7 +862,7 @@ def _redact_disguised(text: str) -> str:
     stays as written when nothing hides behind it.
     """
     plain = _redact(text)
-    if not _ENCODED_HINT_RE.search(text):
+    if not _has_encoding(text):
         return plain
     decoded = _strip_controls(_decoded(text))
     if decoded == text:
@@ -737,6 +908,9 @@ _SUPPORT_ID_RE = re.compile(
     r"|activity[-_ ]?id|trace[-_ ]?id|correlation[-_ ]?id|thumbprint)"
     rf"[\\\"']*[^\S\n]*[:=][^\S\n]*[\\\"']*(?P<id>{_ID_VALUE})(?![\w-])"
 )
+# The letters (?i) also takes for i, s and k: "REQUEST-İD" is still a request id
+# (and lower() would make "İ" two characters).
+_ASCII_FOLD = str.maketrans("\u0130\u0131\u017f\u212a", "iisk")
 _LABELS = {
     "clientrequestid": "client-request-id",
     "xmsrequestid": "request-id",
@@ -757,15 +931,33 @@ def _take_support_ids(text: str) -> tuple[list[str], str]:
     found: dict[str, str] = {}
 
     def take(match: re.Match[str]) -> str:
-        label = _LABELS[re.sub(r"[-_ ]", "", match.group("label").lower())]
+        written = match.group("label")
+        label = _LABELS.get(re.sub(r"[-_ ]", "", written.translate(_ASCII_FOLD).lower()), written)
         found.setdefault(match.group("id").strip("{}").lower(), f"{label}: {match.group('id')}")
         return match.group(0) if _QUOTING_RE.search(match.group(0)) else ""
 
-    rest = _SUPPORT_ID_RE.sub(take, text) if _ID_HINT_RE.search(text) else text
+    rest = _sub_at(_SUPPORT_ID_RE, take, text, _support_id_starts(text))
     return list(found.values()), rest
 
 
-_ID_HINT_RE = re.compile(r"(?i)id\b|thumbprint")
+# Where a support id's label may start, found back from its ":" or "=" like the
+# pair rules: after the label come quotes, then blanks, then the separator, and
+# a label is 7 to 17 characters that start with one of these letters.
+_LABEL_LENGTHS = (7, 17)
+_LABEL_FIRST = frozenset("cCrRxXaAtT")
+# [^\S\n]: every whitespace character but the line break (all are below U+3001).
+_BLANKS = frozenset(char for char in map(chr, range(0x3001)) if char.isspace()) - {"\n"}
+
+
+def _support_id_starts(text: str) -> Iterator[int]:
+    shortest, longest = _LABEL_LENGTHS
+    for index, floor in _separators(text, ":="):
+        end = _skip_back(text, _skip_back(text, index, floor, _BLANKS), floor, _QUOTES + "\\")
+        for position in range(max(floor, end - longest), end - shortest + 1):
+            if text[position] in _LABEL_FIRST:
+                yield position
+
+
 _QUOTING_RE = re.compile(r"[\"'\\]")
 
 
@@ -796,7 +988,10 @@ def sanitize(text: object, *, max_length: int = DEFAULT_MAX_LENGTH) -> str:
         limit = _coerce_limit(max_length)
         if limit == 0:
             return ""
-        out = _sanitize_once(_to_text(text), limit)
+        raw = _to_text(text)
+        out = _sanitize_once(raw, limit)
+        if out == raw:  # clean already (a stored entry, a plain message): stable
+            return out
         # Idempotent by construction: cutting to length or a redaction can leave
         # a tail that reads as a new secret shape (hypothesis found one after
         # NFKC folding), so repeat on the short result until nothing changes.

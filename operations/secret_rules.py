@@ -84,28 +84,31 @@ def shannon_entropy(text: str) -> float:
 
 
 @cache
-def _keyword_index() -> tuple[re.Pattern[str], dict[str, tuple[Rule, ...]]]:
-    """One regex finding every rule keyword at once, and the rules each keyword wakes."""
+def _keyword_index() -> dict[str, tuple[Rule, ...]]:
+    """Each rule keyword and the rules it wakes."""
     by_keyword: dict[str, list[Rule]] = {}
     for rule in rules():
         for keyword in rule.keywords or ("",):
             by_keyword.setdefault(keyword, []).append(rule)
-    return re.compile(""), {k: tuple(v) for k, v in by_keyword.items()}
+    return {keyword: tuple(woken) for keyword, woken in by_keyword.items()}
 
 
-def _woken(folded: str) -> list[Rule]:
-    _finder, by_keyword = _keyword_index()
-    present = {keyword for keyword in by_keyword if keyword in folded}  # C substring search
-    seen: dict[str, Rule] = {}
-    for keyword in present:
-        for rule in by_keyword.get(keyword, ()):
-            seen.setdefault(rule.id, rule)
-    return [rule for rule in rules() if rule.id in seen]  # the file's order
+def woken(folded: str) -> tuple[Rule, ...]:
+    """The rules (in the file's order) with a keyword in ``folded``, the lowercased text.
+
+    Redaction only ever puts ``***`` where text was, and no keyword holds a ``*``,
+    so the rules woken for a text are the ones to run on its redacted forms too.
+    """
+    seen: set[str] = set()
+    for keyword, rules_of_keyword in _keyword_index().items():
+        if keyword in folded:  # C substring search
+            seen.update(rule.id for rule in rules_of_keyword)
+    return tuple(rule for rule in rules() if rule.id in seen)
 
 
-def redact_provider_secrets(text: str, folded: str) -> str:
-    """``text`` with every gitleaks rule match's secret replaced by ``***``."""
-    for rule in _woken(folded):
+def redact_provider_secrets(text: str, rules_to_run: tuple[Rule, ...]) -> str:
+    """``text`` with every match of ``rules_to_run`` (see :func:`woken`) replaced by ``***``."""
+    for rule in rules_to_run:
         text = rule.pattern.sub(partial(_replace, rule=rule), text)
     return text
 

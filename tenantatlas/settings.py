@@ -323,8 +323,12 @@ ADMIN_CSP: dict[str, Any] = {
 # --- logging: every record through the sanitizer (issue #12) ----------------------------
 # The filter sits on every handler. RQ's and django-rq's loggers propagate to
 # the root's filtered handler; RQ's own set-up adds its unfiltered handlers only
-# to a logger without an effective handler, so it leaves them alone. A handler
-# added later must list "sanitize" in its filters too.
+# to a logger without an effective handler, so it leaves them alone. Django's
+# own defaults (applied before this) put unfiltered handlers on "django" (a
+# console when DEBUG, the admin e-mail) and "django.server" (runserver's request
+# lines, query strings included): naming those loggers here drops their handlers,
+# so they propagate to the root's filtered one too. A handler added later must
+# list "sanitize" in its filters.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 _SANITIZED_CONSOLE = {"level": LOG_LEVEL, "propagate": True}
 LOGGING: dict[str, Any] = {
@@ -333,6 +337,9 @@ LOGGING: dict[str, Any] = {
     "filters": {"sanitize": {"()": "operations.log_filter.SanitizingFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["sanitize"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {name: dict(_SANITIZED_CONSOLE) for name in ("rq", "rq.worker", "django_rq")},
+    "loggers": {
+        name: dict(_SANITIZED_CONSOLE)
+        for name in ("rq", "rq.worker", "django_rq", "django", "django.server")
+    },
 }
 # --- end logging ---------------------------------------------------------------------------

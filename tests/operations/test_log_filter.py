@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import logging
 import logging.config
+import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
@@ -84,3 +87,51 @@ def test_a_taxonomy_error_keeps_its_written_message() -> None:
 
     exc = GraphError("401 InvalidAuthenticationToken: Access token has expired.")
     assert describe_exception(exc) == "401 InvalidAuthenticationToken: Access token has expired."
+
+
+def _python(script: str) -> str:
+    """Run ``script`` in a fresh process configured by our settings (DEBUG on); its output."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tenantatlas.settings",
+        "DEBUG": "1",
+        "LOG_LEVEL": "INFO",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import django, logging; django.setup()\n" + script],
+        env=env, capture_output=True, text=True, timeout=120, check=True, cwd=settings.BASE_DIR,
+    )  # fmt: skip
+    return done.stdout + done.stderr
+
+
+def test_no_logger_has_a_handler_without_the_filter_after_rq_sets_up_its_own() -> None:
+    # Imports what rqworker and rqcron import, then RQ's own set-up for each of its
+    # loggers, as those commands and RQ's classes call it.
+    output = _python(
+        "import django_rq.management.commands.rqworker, django_rq.management.commands.rqcron\n"
+        "from rq.logutils import setup_loghandlers\n"
+        "from operations.log_filter import SanitizingFilter\n"
+        "for name in ('rq.worker', 'rq.cron', 'rq.scheduler', 'rq.worker_pool'):\n"
+        "    setup_loghandlers('DEBUG', name=name)\n"
+        "loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]\n"
+        "for logger in loggers:\n"
+        "    for h in getattr(logger, 'handlers', []):\n"
+        "        if not isinstance(h, logging.NullHandler) and not any(\n"
+        "            isinstance(f, SanitizingFilter) for f in h.filters):\n"
+        "            print('UNFILTERED', logger.name, h)\n"
+        "print('checked', len(loggers))\n"
+    )
+    assert "checked" in output
+    assert "UNFILTERED" not in output, output
+
+
+def test_djangos_own_loggers_go_through_the_filter_in_a_real_process() -> None:
+    # Django's defaults give "django" a console (DEBUG only) and "django.server"
+    # (runserver's request lines) handlers of their own, configured before LOGGING.
+    output = _python(
+        f"logging.getLogger('django.server').warning('GET /cb?code=%s HTTP/1.1', '{SECRET}')\n"
+        f"logging.getLogger('django.request').error('failed: password=%s', '{SECRET}')\n"
+    )
+    assert "GET /cb?code=*** HTTP/1.1" in output and "failed: password=***" in output
+    assert SECRET not in output
+    assert output.count("failed: password=***") == 1  # once, not again by a second handler

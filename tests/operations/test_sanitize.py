@@ -6,6 +6,8 @@ Pure Python: no database, no Django settings, no Redis needed to reason about it
 from __future__ import annotations
 
 import json
+import re
+import sys
 import time
 import unicodedata
 
@@ -122,7 +124,7 @@ def straddling(secret_assignment: str, into: int) -> str:
     return " " * (WINDOW - into) + secret_assignment
 
 
-def case(text: object, secrets: list[str], kept: list[str] | None = None, *, id: str):
+def case(text: object, secrets: list[str], kept: list[str] | None = None, *, id: str) -> object:
     return pytest.param(text, secrets, kept or [], id=id)
 
 
@@ -934,3 +936,124 @@ def test_an_odd_max_length_does_not_raise(odd: object) -> None:
     out = sanitize("password=hunter2 " + "word " * 200, max_length=odd)  # type: ignore[arg-type]
     assert "hunter2" not in out
     assert 0 < len(out) <= 500
+
+
+# --- the fast paths find what the plain regexes find --------------------------
+
+PAIR_PIECES = st.sampled_from(
+    [
+        "password",
+        "Password",
+        "apiKey",
+        "client_secret",
+        "code",
+        "to\u212aen",  # KELVIN SIGN: (?i) reads it as "k", so it is part of a name
+        "pa\u017f\u017fword",  # LATIN SMALL LETTER LONG S, the same
+        "\u0130",
+        "\u0131",
+        "=",
+        "==",
+        "=>",
+        ":",
+        "://",
+        " ",
+        "\t",
+        "\u3000",
+        "\n",
+        "\\",
+        '"',
+        "'",
+        "-",
+        "_",
+        ".",
+        "/",
+        "(",
+        ")",
+        ";",
+        "***",
+        "…",
+        "x",
+        "Authorization",
+        "AUTHOR\u0130ZATION",
+        "Proxy-",
+        "Cookie",
+        "COO\u212aIE",
+        "Set-",
+        "Bearer",
+        "request-id",
+        "x-m\u017f-request-id",
+        "Activity ID",
+        "thumbprint",
+        REQ_ID,
+        "{" + REQ_ID + "}",
+    ]
+)
+
+
+def _mark(match: re.Match[str]) -> str:
+    return f"<{match.group(0)}>"
+
+
+@settings(max_examples=1500, deadline=None, database=None)
+@given(parts=st.lists(st.one_of(PAIR_PIECES, st.text(max_size=4)), max_size=16))
+def test_rules_tried_from_their_anchors_find_what_the_regex_finds(
+    parts: list[str],
+) -> None:
+    from operations import sanitize as module
+
+    text = "".join(parts)
+    pairs = [
+        (module._QUOTED_PAIR_RE, module._redact_value, module._redact_quoted_pairs),
+        (module._ASSIGN_PAIR_RE, module._redact_value, module._redact_assign_pairs),
+        (module._COLON_PAIR_RE, module._redact_colon_value, module._redact_colon_pairs),
+        (module._AUTH_HEADER_RE, module._redact_whole_value, module._redact_authorization_headers),
+        (module._COOKIE_HEADER_RE, module._redact_whole_value, module._redact_cookie_headers),
+    ]
+    for pattern, replacement, fast in pairs:
+        assert fast(text) == pattern.sub(replacement, text)
+    ids = module._SUPPORT_ID_RE
+    assert module._sub_at(ids, _mark, text, module._support_id_starts(text)) == ids.sub(_mark, text)
+
+
+def test_caseless_letters_are_the_ones_the_regex_engine_folds() -> None:
+    from operations import sanitize as module
+
+    folds = re.compile("(?i)[a-z]")
+    found = {
+        char
+        for char in map(chr, range(sys.maxunicode + 1))
+        if not ("a" <= char.lower() <= "z" and char.isascii()) and folds.fullmatch(char)
+    }
+    assert found == module._CASELESS_LETTERS
+
+
+def test_str_split_splits_where_the_regex_whitespace_class_matches() -> None:
+    # _collapse relies on it: " ".join(text.split()) for re.sub(r"\s+", " ", text).strip()
+    space = re.compile(r"\s")
+    differ = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if bool(space.fullmatch(chr(code))) != chr(code).isspace()
+    ]
+    assert differ == []
+
+
+def test_support_id_labels_are_as_long_as_the_search_for_them_assumes() -> None:
+    from re import _parser  # type: ignore[attr-defined]
+
+    from operations import sanitize as module
+
+    pattern = module._SUPPORT_ID_RE.pattern
+    label = pattern[pattern.index("(?P<label>") + len("(?P<label>") : pattern.index(")[")]
+    assert _parser.parse(label).getwidth() == module._LABEL_LENGTHS
+    blank = re.compile(r"[^\S\n]")
+    assert {
+        chr(code) for code in range(sys.maxunicode + 1) if blank.fullmatch(chr(code))
+    } == module._BLANKS
+
+
+@pytest.mark.parametrize("label", ["REQUEST-\u0130D", "x-m\u017f-request-id", "Act\u0131vity ID"])
+def test_a_label_with_a_letter_the_regex_folds_keeps_its_id_and_the_message(label: str) -> None:
+    out = sanitize(f"{label}: {REQ_ID} GraphError: boom password=hunter2")
+    assert out.startswith(("request-id: " + REQ_ID, "Activity ID: " + REQ_ID))
+    assert out.endswith("GraphError: boom password=***")
