@@ -49,6 +49,10 @@ from typing import Any
 ODATA_TYPE = "@odata.type"
 
 # Keys whose value is Microsoft's description of the setting, never the configuration.
+# The display name the Graph source gives a target group the directory does not know
+# (deleted since it was assigned).
+UNKNOWN_GROUP = "unknown group"
+
 METADATA = frozenset(
     {
         "settingDefinitions",
@@ -204,6 +208,8 @@ def target_words(target: Any) -> str:
     if not member:
         return kind
     name = _get(target, "groupDisplayName") or member
+    if name == UNKNOWN_GROUP:  # deleted: its id is all that is left to tell it apart
+        name = f"{member} ({UNKNOWN_GROUP})"
     return f"{kind} {name}" + (" (include)" if mode == "include" else "")
 
 

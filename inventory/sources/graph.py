@@ -50,6 +50,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from inventory.identity import UNKNOWN_GROUP
 from inventory.sources.base import (
     POLICY_TYPES,
     WAIT_SLICE,
@@ -544,11 +545,6 @@ class GraphSource:
         self.__token: str | None = None
         self._msal_app: msal.ConfidentialClientApplication | None = None
         self._login_wait: WaitCallback | None = None  # on_wait of the token being acquired
-        # Names of assignment targets, learnt once per source (one source = one sync).
-        self._group_names: dict[str, str] = {}
-        self._groups_asked: set[str] = set()
-        self._filter_names: dict[str, str] = {}
-        self._filters_asked = False
         self.__sent: tuple[str, ...] = ()  # what msal last sent as proof (e.g. the assertion)
 
     def __repr__(self) -> str:
@@ -572,65 +568,82 @@ class GraphSource:
     def pages(
         self, *, on_wait: WaitCallback | None = None
     ) -> Iterator[list[SourcePolicy | ItemError]]:
-        for policy_type in self.policy_types:
-            url: str | None = self._urls.endpoints[policy_type]
-            while url:
-                body = self._get_json(url, on_wait)
-                page = [self._item(policy_type, raw, on_wait) for raw in self._values(body, url)]
-                if page:
-                    self._name_targets(page, on_wait)
-                    yield page
-                url = self._next_link(body, url)
+        """Every list page first, then the targets named, then each page completed and yielded.
 
-    # --- names of assignment targets (cached for the whole sync) ---------------------------
+        Assignments come with the list pages, so every group id of the sync is known before
+        any policy is completed: they are named in one directory call per sync (per 1,000
+        ids). The list bodies are held until then; the expensive part, each catalog
+        policy's settings and each template's values, is read page by page as it is yielded.
+        """
+        listed = [
+            (policy_type, raws)
+            for policy_type in self.policy_types
+            for raws in self._list_pages(policy_type, on_wait)
+        ]
+        self._name_targets([raw for _, raws in listed for raw in raws], on_wait)
+        for policy_type, raws in listed:
+            yield [self._item(policy_type, raw, on_wait) for raw in raws]
 
-    def _name_targets(
-        self, page: list[SourcePolicy | ItemError], on_wait: WaitCallback | None
-    ) -> None:
+    def _list_pages(self, policy_type: str, on_wait: WaitCallback | None) -> Iterator[list[Any]]:
+        url: str | None = self._urls.endpoints[policy_type]
+        while url:
+            body = self._get_json(url, on_wait)
+            raws = self._values(body, url)
+            if raws:
+                yield raws
+            url = self._next_link(body, url)
+
+    # --- names of assignment targets (looked up once per sync) -----------------------------
+
+    def _name_targets(self, raws: list[Any], on_wait: WaitCallback | None) -> None:
         """Add ``groupDisplayName``/``filterDisplayName`` beside the ids of every target.
 
         The names are metadata for people (inventory.identity.METADATA): drift compares
-        the ids. Unknown ids are looked up in one batched call per page that brings new
-        ones (usually one call per sync); without the directory permission the ids stay
-        unnamed and the sync goes on.
+        the ids. A group the directory no longer knows (deleted) keeps its id and is named
+        UNKNOWN_GROUP; without the directory permission the ids stay unnamed and the sync
+        goes on.
         """
         targets = [
             assignment["target"]
-            for item in page
-            if isinstance(item, SourcePolicy)
-            for assignment in item.settings.get("assignments") or ()
+            for raw in raws
+            if isinstance(raw, dict)
+            for assignment in raw.get("assignments") or ()
             if isinstance(assignment, dict) and isinstance(assignment.get("target"), dict)
         ]
-        self._learn_groups({str(t["groupId"]) for t in targets if t.get("groupId")}, on_wait)
+        groups = self._group_names({str(t["groupId"]) for t in targets if t.get("groupId")}, on_wait)
+        filters: dict[str, str] = {}
         if any(t.get("deviceAndAppManagementAssignmentFilterId") not in (None, "", NO_FILTER)
                for t in targets):  # fmt: skip
-            self._learn_filters(on_wait)
+            filters = self._filter_names(on_wait)
         for target in targets:
-            group = self._group_names.get(str(target.get("groupId") or ""))
-            if group:
-                target["groupDisplayName"] = group
-            name = self._filter_names.get(
-                str(target.get("deviceAndAppManagementAssignmentFilterId"))
-            )
+            group_id = str(target.get("groupId") or "")
+            if group_id and groups is not None:
+                target["groupDisplayName"] = groups.get(group_id, UNKNOWN_GROUP)
+            name = filters.get(str(target.get("deviceAndAppManagementAssignmentFilterId")))
             if name:
                 target["filterDisplayName"] = name
 
-    def _learn_groups(self, group_ids: set[str], on_wait: WaitCallback | None) -> None:
-        unknown = sorted(group_ids - self._groups_asked)
-        self._groups_asked.update(unknown)
-        for start in range(0, len(unknown), GROUPS_PER_CALL):
-            ids = unknown[start : start + GROUPS_PER_CALL]
+    def _group_names(
+        self, group_ids: set[str], on_wait: WaitCallback | None
+    ) -> dict[str, str] | None:
+        """Group id -> display name, in one getByIds call per 1,000 ids; None if refused."""
+        asked = sorted(group_ids)
+        names: dict[str, str] = {}
+        for start in range(0, len(asked), GROUPS_PER_CALL):
+            ids = asked[start : start + GROUPS_PER_CALL]
             body = self._optional_post(
                 self._urls.groups_by_ids, {"ids": ids, "types": ["group"]}, on_wait
             )
-            for group in (body or {}).get("value") or ():
+            if body is None:
+                return None
+            for group in body.get("value") or ():
                 if isinstance(group, dict) and group.get("id") and group.get("displayName"):
-                    self._group_names[str(group["id"])] = str(group["displayName"])
+                    names[str(group["id"])] = str(group["displayName"])
+        return names
 
-    def _learn_filters(self, on_wait: WaitCallback | None) -> None:
-        if self._filters_asked:
-            return
-        self._filters_asked = True
+    def _filter_names(self, on_wait: WaitCallback | None) -> dict[str, str]:
+        """Assignment filter id -> display name; empty if the filters cannot be read."""
+        names: dict[str, str] = {}
         url: str | None = self._urls.assignment_filters
         while url:
             try:
@@ -639,11 +652,12 @@ class GraphSource:
                 if exc.code not in ("permission_missing", "not_found", "bad_response"):
                     raise
                 log.info("graph assignment filters not readable: %s", exc.code)
-                return
+                return names
             for item in self._values(body, url):
                 if isinstance(item, dict) and item.get("id") and item.get("displayName"):
-                    self._filter_names[str(item["id"])] = str(item["displayName"])
+                    names[str(item["id"])] = str(item["displayName"])
             url = self._next_link(body, url)
+        return names
 
     def _optional_post(
         self, url: str, payload: dict[str, Any], on_wait: WaitCallback | None

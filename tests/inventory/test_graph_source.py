@@ -259,12 +259,13 @@ def test_a_next_link_to_another_host_is_refused(
     router.get(url__eq=DEVICE_CONFIGS).mock(
         return_value=graph_page([_config(1)], "https://evil.example.com/steal?$skiptoken=1")
     )
+    evil = router.get(host="evil.example.com")
     pages = _source(sleeps).pages()
 
-    assert len(next(pages)) == 1
     with pytest.raises(SourceError) as caught:
-        next(pages)
+        next(pages)  # every list page is read before the first is yielded
     assert caught.value.code == "bad_response"
+    assert evil.call_count == 0
 
 
 @pytest.mark.parametrize(
@@ -382,7 +383,7 @@ def test_repeated_429_beyond_max_retries_is_throttled(
     _assert_clean(caught.value)
 
 
-def test_a_500_on_page_two_yields_page_one_then_fails(
+def test_a_500_on_list_page_two_fails_before_any_page_is_yielded(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
     page2 = f"{DEVICE_CONFIGS}?$skiptoken=p2"
@@ -392,9 +393,8 @@ def test_a_500_on_page_two_yields_page_one_then_fails(
     )
     pages = _source(sleeps, max_retries=3).pages()
 
-    assert [p.external_id for p in next(pages)] == [_config(1)["id"]]
     with pytest.raises(SourceError) as caught:
-        next(pages)
+        next(pages)  # the list pages are all read (for the group names) before any is yielded
 
     assert caught.value.code == "graph_unavailable"
     assert failing.call_count == 4

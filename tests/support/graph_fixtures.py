@@ -42,6 +42,7 @@ GROUPS = {
     "3f8a1d2e-0000-4000-8000-00000000f003": "Sales-Phones",
 }
 FINANCE, PILOT, SALES = GROUPS
+DELETED_GROUP = "3f8a1d2e-0000-4000-8000-0000000dead0"  # assigned, then deleted in Entra
 FILTER_ID = "819818db-18db-8198-db18-9881db189881"  # the documented assignmentFilter's id
 FILTER_NAME = "Display Name value"  # ... and its documented displayName
 
@@ -79,6 +80,12 @@ def _target(kind: str, group: str | None = None, *, filtered: bool = False) -> d
         target.pop("deviceAndAppManagementAssignmentFilterId", None)
         target.pop("deviceAndAppManagementAssignmentFilterType", None)
     return target
+
+
+def group_assignment(template: str, group: str, number: int) -> dict[str, Any]:
+    """One more documented assignment, to ``group``."""
+    shape = fixture(template)["value"][0]
+    return {**shape, "id": f"extra-{number}", "target": _target("groupassignmenttarget", group)}
 
 
 def assignments(template: str) -> list[dict[str, Any]]:
@@ -187,14 +194,16 @@ def microsoft_tenant() -> dict[str, list[dict[str, Any]]]:
     return families
 
 
-def route_tenant(router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]]]) -> None:
-    """Answer the list endpoints, the definition values, the directory and the filters."""
+def route_tenant(
+    router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]]], *, page_size: int = 0
+) -> None:
+    """Answer the list endpoints (in pages of ``page_size`` items, linked by
+    ``@odata.nextLink`` as Graph does; 0: one page), the definition values, the
+    directory and the filters."""
     for policy_type, items in tenant.items():
         # As Graph lists them: settings and definition values are read per policy.
         answer = [{k: v for k, v in item.items() if k not in EXPANDED_APART} for item in items]
-        router.get(url__eq=ENDPOINTS[policy_type]).mock(
-            return_value=httpx.Response(200, json={"value": answer})
-        )
+        _route_pages(router, ENDPOINTS[policy_type], answer, page_size or len(answer) or 1)
         if policy_type == "settingsCatalog":
             for item in items:
                 router.get(url__eq=CATALOG_SETTINGS_URL.format(id=item["id"])).mock(
@@ -212,6 +221,27 @@ def route_tenant(router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]
             json=fixture("docs/beta/assignments/deviceandappmanagementassignmentfilter-list.json"),
         )
     )
+
+
+def _route_pages(
+    router: respx.MockRouter, url: str, items: list[dict[str, Any]], size: int
+) -> None:
+    pages = [items[start : start + size] for start in range(0, len(items), size)] or [[]]
+    urls = [url, *(f"{url}&$skiptoken=page{n}" for n in range(1, len(pages)))]
+    for n, (page_url, page) in enumerate(zip(urls, pages, strict=True)):
+        body: dict[str, Any] = {"value": page}
+        if n + 1 < len(pages):
+            body["@odata.nextLink"] = urls[n + 1]
+        router.get(url__eq=page_url).mock(return_value=httpx.Response(200, json=body))
+
+
+def directory_lookups(router: respx.MockRouter) -> list[list[str]]:
+    """The ids asked of directoryObjects/getByIds, one list per call."""
+    return [
+        json.loads(call.request.content)["ids"]
+        for call in router.calls
+        if str(call.request.url) == GROUPS_BY_IDS_URL
+    ]
 
 
 def _groups_answer(request: httpx.Request) -> httpx.Response:
