@@ -610,7 +610,8 @@ class GraphSource:
             for assignment in raw.get("assignments") or ()
             if isinstance(assignment, dict) and isinstance(assignment.get("target"), dict)
         ]
-        groups = self._group_names({str(t["groupId"]) for t in targets if t.get("groupId")}, on_wait)
+        group_ids = {str(t["groupId"]) for t in targets if t.get("groupId")}
+        groups = self._group_names(group_ids, on_wait)
         filters: dict[str, str] = {}
         if any(t.get("deviceAndAppManagementAssignmentFilterId") not in (None, "", NO_FILTER)
                for t in targets):  # fmt: skip
