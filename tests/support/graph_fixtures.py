@@ -9,14 +9,13 @@ value, definition and every presentation-value subtype. Each policy carries
 assignments of every documented target type. Only the ids of groups and filters
 are ours (the documents say ``"String"``), so that targets can be told apart.
 
-``shuffled`` reorders every array whose order means nothing (inventory.identity).
+``shuffled`` (inventory.identity) reorders every array whose order means nothing.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import random
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ from typing import Any
 import httpx
 import respx
 
-from inventory.identity import RULES
 from inventory.sources.graph import (
     ASSIGNMENT_FILTERS_URL,
     CATALOG_SETTINGS_URL,
@@ -70,7 +68,7 @@ def _listed(family: str) -> list[dict[str, Any]]:
 
 def _target(kind: str, group: str | None = None, *, filtered: bool = False) -> dict[str, Any]:
     """A documented target representation, its "String" placeholders filled in."""
-    target = fixture(f"docs/beta/resources/{kind}.json")
+    target: dict[str, Any] = fixture(f"docs/beta/resources/{kind}.json")
     if group is not None:
         target["groupId"] = group
     if filtered:
@@ -112,7 +110,7 @@ def _collections_policy() -> dict[str, Any]:
         "devicemanagementconfigurationgroupsettingcollectioninstance",
     ]
     policy = fixture("docs/beta/settingsCatalog/devicemanagementconfigurationpolicy-list.json")
-    body = policy["value"][0]
+    body: dict[str, Any] = policy["value"][0]
     body.update(id="5a1c0000-0000-4000-8000-00000000c011", name="Documented collections")
     body["settings"] = [
         {"id": str(n), "settingInstance": fixture(f"docs/beta/resources/{name}.json")}
@@ -162,7 +160,9 @@ def _definition_values() -> list[dict[str, Any]]:
 
 def _group_policy() -> list[dict[str, Any]]:
     """The documented template; its values are served apart (DEFINITION_VALUES_URL)."""
-    items = fixture("docs/beta/groupPolicy/grouppolicyconfiguration-list.json")["value"]
+    items: list[dict[str, Any]] = fixture(
+        "docs/beta/groupPolicy/grouppolicyconfiguration-list.json"
+    )["value"]
     for item in items:
         item["definitionValues"] = _definition_values()
     return items
@@ -254,18 +254,3 @@ def _groups_answer(request: httpx.Request) -> httpx.Response:
         if gid in GROUPS
     ]
     return httpx.Response(200, json={"@odata.context": shape["@odata.context"], "value": value})
-
-
-# --- reordering -----------------------------------------------------------------------------
-
-
-def shuffled(value: Any, rng: random.Random, key: str | None = None) -> Any:
-    """A copy with every array named in inventory.identity.RULES shuffled, at every depth."""
-    if isinstance(value, dict):
-        return {k: shuffled(v, rng, k) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [shuffled(v, rng, key) for v in value]
-        if key in RULES:
-            rng.shuffle(items)
-        return items
-    return value
