@@ -72,6 +72,10 @@ CLOUDS = {
     "china": ("login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"),
 }
 GROUPS_PER_CALL = 1000  # directoryObjects/getByIds takes up to 1,000 ids a call
+BATCH_SIZE = 20  # JSON batching takes up to 20 requests a call
+CATALOG_SETTINGS = (
+    "/deviceManagement/configurationPolicies('{id}')/settings?$expand=settingDefinitions"
+)
 
 
 class GraphUrls:
@@ -100,11 +104,11 @@ class GraphUrls:
             "groupPolicyConfiguration": (f"{manage}/groupPolicyConfigurations?$expand=assignments"),
         }
         # Each policy's settings with their definitions (displayName of the setting and of
-        # every child along its path): what findings name a setting by. A list cannot
-        # expand settings and their definitions both, so they are read per policy.
-        self.catalog_settings = (
-            f"{manage}/configurationPolicies('{{id}}')/settings?$expand=settingDefinitions"
-        )
+        # every child along its path): what findings name a setting by. No documented list
+        # call expands them, so they are read per policy, BATCH_SIZE policies per $batch
+        # call (docs/inventory.md); CATALOG_SETTINGS is the path inside a batch.
+        self.catalog_settings = f"{root}/beta{CATALOG_SETTINGS}"
+        self.batch = f"{root}/beta/$batch"
         # A list cannot expand two levels (definition values, then their presentation
         # values): each administrative template's values are read on their own.
         self.definition_values = (
@@ -126,6 +130,7 @@ CATALOG_SETTINGS_URL = _GLOBAL.catalog_settings
 DEFINITION_VALUES_URL = _GLOBAL.definition_values
 GROUPS_BY_IDS_URL = _GLOBAL.groups_by_ids
 ASSIGNMENT_FILTERS_URL = _GLOBAL.assignment_filters
+BATCH_URL = _GLOBAL.batch
 NO_FILTER = "00000000-0000-0000-0000-000000000000"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -582,6 +587,8 @@ class GraphSource:
         ]
         self._name_targets([raw for _, raws in listed for raw in raws], on_wait)
         for policy_type, raws in listed:
+            if policy_type == "settingsCatalog":
+                self._batch_catalog_settings(raws, on_wait)
             yield [self._item(policy_type, raw, on_wait) for raw in raws]
 
     def _list_pages(self, policy_type: str, on_wait: WaitCallback | None) -> Iterator[list[Any]]:
@@ -592,6 +599,58 @@ class GraphSource:
             if raws:
                 yield raws
             url = self._next_link(body, url)
+
+    # --- settings-catalog settings, BATCH_SIZE policies a call ------------------------------
+
+    def _batch_catalog_settings(self, raws: list[Any], on_wait: WaitCallback | None) -> None:
+        """Fill in the settings of the page's catalog policies through JSON batching.
+
+        Only an inner 200 is used (its ``@odata.nextLink`` is followed per policy later).
+        Any other answer, or none (a batch may answer part of its requests), leaves the
+        policy to ``_complete_catalog_settings``: one request with the source's retries
+        and error reporting, after the longest Retry-After an inner answer asked for.
+        """
+        pending = [
+            raw
+            for raw in raws
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]
+            and not isinstance(raw.get("settings"), list)
+            and not raw.get("settings@odata.nextLink")
+        ]  # fmt: skip
+        for start in range(0, len(pending), BATCH_SIZE):
+            chunk = pending[start : start + BATCH_SIZE]
+            requests = [
+                {"id": str(n), "method": "GET",
+                 "url": CATALOG_SETTINGS.format(id=quote(raw["id"], safe=""))}
+                for n, raw in enumerate(chunk)
+            ]  # fmt: skip
+            body = self._optional_post(self._urls.batch, {"requests": requests}, on_wait)
+            wait = self._fill_settings(chunk, (body or {}).get("responses"))
+            if wait:
+                self._wait(min(wait, self._retry_after_ceiling), on_wait, "$batch", "throttled")
+
+    def _fill_settings(self, chunk: list[dict[str, Any]], responses: Any) -> float:
+        """Settings from each inner 200; the longest Retry-After of the others."""
+        wait = 0.0
+        for answer in responses if isinstance(responses, list) else ():
+            if not isinstance(answer, dict) or not str(answer.get("id", "")).isdigit():
+                continue
+            index, body = int(answer["id"]), answer.get("body")
+            if index >= len(chunk):
+                continue
+            if answer.get("status") == 200 and isinstance(body, dict):
+                if isinstance(body.get("value"), list):
+                    chunk[index]["settings"] = body["value"]
+                    if body.get("@odata.nextLink"):
+                        chunk[index]["settings@odata.nextLink"] = body["@odata.nextLink"]
+                continue
+            headers = answer.get("headers")
+            status = answer.get("status")
+            if isinstance(headers, dict) and isinstance(status, int):
+                # An httpx response, so Retry-After is read as for any other answer.
+                inner = httpx.Response(status, headers={str(k): str(v) for k, v in headers.items()})
+                wait = max(wait, _retry_after(inner) or 0.0)
+        return wait
 
     # --- names of assignment targets (looked up once per sync) -----------------------------
 
@@ -663,12 +722,13 @@ class GraphSource:
     def _optional_post(
         self, url: str, payload: dict[str, Any], on_wait: WaitCallback | None
     ) -> dict[str, Any] | None:
-        """A POST whose refusal (no directory permission) leaves names out, nothing else."""
+        """A POST whose refusal costs nothing but what it would have saved: targets stay
+        unnamed (no directory permission), or a batch's requests are sent one by one."""
         headers = {"Authorization": f"Bearer {self._token(on_wait)}", "Accept": "application/json"}
         response = self._send("POST", url, on_wait, what=f"POST {_path(url)}", headers=headers,
                               json=payload)  # fmt: skip
         if response.status_code >= 400:
-            log.info("graph %s answered %s: targets stay unnamed", _path(url), response.status_code)
+            log.info("graph POST %s answered %s: done without it", _path(url), response.status_code)
             return None
         return self._parse(response, url)
 

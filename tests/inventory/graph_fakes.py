@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.models import InventorySync, SnapshotItem, TenantConnection
-from inventory.sources.graph import ENDPOINTS
+from inventory.sources.graph import BATCH_URL, ENDPOINTS
 from operations.models import Notification, OperationRun, RunFailure
 from tests.support.leaks import rows_containing
 
@@ -79,6 +79,24 @@ def graph_page(items: list[dict[str, Any]], next_link: str | None = None) -> htt
     if next_link:
         body["@odata.nextLink"] = next_link
     return httpx.Response(200, json=body, headers={"request-id": REQUEST_ID})
+
+
+def route_batch(router: respx.MockRouter, answers: dict[str, httpx.Response]) -> respx.Route:
+    """``POST /beta/$batch`` in the documented shape (docs/v1.0/batch/json-batching-response.json):
+    each inner request answered from ``answers`` by its relative URL, else 404, and the
+    responses in reverse order (the documentation: "might appear in a different order")."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        inner = []
+        for asked in json.loads(request.content)["requests"]:
+            answer = answers.get(asked["url"]) or graph_error(404, "ResourceNotFound", "Not found")
+            inner.append({
+                "id": asked["id"], "status": answer.status_code,
+                "headers": dict(answer.headers), "body": answer.json(),
+            })  # fmt: skip
+        return httpx.Response(200, json={"responses": inner[::-1]})
+
+    return router.post(url__eq=BATCH_URL).mock(side_effect=respond)
 
 
 def graph_error(status: int, code: str, message: str, **headers: str) -> httpx.Response:

@@ -10,7 +10,7 @@ import respx
 
 from inventory.identity import UNKNOWN_GROUP, target_words
 from inventory.sources.base import POLICY_TYPES, SourcePolicy
-from inventory.sources.graph import ENDPOINTS, GROUPS_BY_IDS_URL, GraphSource
+from inventory.sources.graph import BATCH_URL, ENDPOINTS, GROUPS_BY_IDS_URL, GraphSource
 from tests.inventory.graph_fakes import CLIENT, ENTRA_TENANT, SECRET
 from tests.support.graph_fixtures import (
     ASSIGNMENT_TEMPLATES,
@@ -111,6 +111,10 @@ def test_assignment_targets_are_named_in_one_directory_call_per_sync(
     lists = [c for c in router.calls if str(c.request.url).startswith(list_urls)]
     assert len(lists) == sum(-(-len(items) // 5) for items in tenant.values()) == 31
     assert [sorted(ids) for ids in directory_lookups(router)] == [sorted([*GROUPS, DELETED_GROUP])]
+    # The five catalog policies' settings: one $batch call, no request of their own.
+    urls = [str(c.request.url) for c in router.calls]
+    assert urls.count(BATCH_URL) == 1
+    assert not [u for u in urls if "/settings?" in u]
     for item in items:
         targets = [a["target"] for a in item.settings["assignments"]]
         kinds = {t["@odata.type"].rsplit(".", 1)[1] for t in targets}

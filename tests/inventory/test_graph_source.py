@@ -13,6 +13,8 @@ import respx
 
 from inventory.sources.base import TAXONOMY, ItemError, SourceError, SourcePolicy
 from inventory.sources.graph import (
+    CATALOG_SETTINGS,
+    CATALOG_SETTINGS_URL,
     ENDPOINTS,
     GraphSource,
     _retry_after,
@@ -31,6 +33,7 @@ from tests.inventory.graph_fakes import (
     TOKEN_ENDPOINT,
     graph_error,
     graph_page,
+    route_batch,
     token_ok,
 )
 from tests.support.graph_fixtures import FIXTURES
@@ -219,12 +222,8 @@ def test_a_page_of_settings_catalog_settings_is_completed(
     gone = {"id": "cat-3", "name": "Windows - Gone", "platforms": "windows10"}
     router.get(url__eq=CATALOG).mock(return_value=graph_page([cut_off, without, gone]))
     router.get(url__eq=more).mock(return_value=graph_page([{"id": "1"}]))
-    base = "https://graph.microsoft.com/beta/deviceManagement/configurationPolicies"
-    expand = "$expand=settingDefinitions"
-    router.get(url__eq=f"{base}('cat-2')/settings?{expand}").mock(
-        return_value=graph_page([{"id": "0"}])
-    )
-    router.get(url__eq=f"{base}('cat-3')/settings?{expand}").mock(
+    batch = route_batch(router, {CATALOG_SETTINGS.format(id="cat-2"): graph_page([{"id": "0"}])})
+    one_by_one = router.get(url__eq=CATALOG_SETTINGS_URL.format(id="cat-3")).mock(
         return_value=graph_error(404, "ResourceNotFound", "Not found")
     )
 
@@ -237,6 +236,58 @@ def test_a_page_of_settings_catalog_settings_is_completed(
     assert items[1].settings["settings"] == [{"id": "0"}]
     assert isinstance(items[2], ItemError)
     assert (items[2].external_id, items[2].code) == ("cat-3", "not_found")
+    # cat-2 and cat-3 asked in one batch (cat-1 came with its settings); the batch's 404
+    # for cat-3 is asked again on its own, with the source's retries and wording.
+    (call,) = batch.calls
+    assert [r["url"] for r in json.loads(call.request.content)["requests"]] == [
+        CATALOG_SETTINGS.format(id="cat-2"), CATALOG_SETTINGS.format(id="cat-3"),
+    ]  # fmt: skip
+    assert one_by_one.call_count == 1
+
+
+def test_catalog_settings_are_read_twenty_policies_a_batch(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    policies = [
+        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(45)
+    ]
+    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    batch = route_batch(
+        router,
+        {CATALOG_SETTINGS.format(id=p["id"]): graph_page([{"id": p["id"]}]) for p in policies},
+    )
+
+    items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
+
+    assert [len(json.loads(c.request.content)["requests"]) for c in batch.calls] == [20, 20, 5]
+    assert [i.settings["settings"] for i in items] == [[{"id": p["id"]}] for p in policies]
+    assert sleeps == []
+
+
+def test_a_throttled_answer_inside_a_batch_is_asked_again_after_its_retry_after(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    policies = [
+        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(2)
+    ]
+    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    throttled = graph_error(429, "TooManyRequests", "Slow down", **{"Retry-After": "9"})
+    route_batch(
+        router,
+        {
+            CATALOG_SETTINGS.format(id="cat-0"): graph_page([{"id": "a"}]),
+            CATALOG_SETTINGS.format(id="cat-1"): throttled,
+        },
+    )
+    again = router.get(url__eq=CATALOG_SETTINGS_URL.format(id="cat-1")).mock(
+        return_value=graph_page([{"id": "b"}])
+    )
+
+    items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
+
+    assert sleeps == [9.0]  # as the inner answer asked, before asking again
+    assert again.call_count == 1
+    assert [i.settings["settings"] for i in items] == [[{"id": "a"}], [{"id": "b"}]]
 
 
 def test_items_without_an_id_become_item_errors(

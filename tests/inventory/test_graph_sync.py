@@ -31,6 +31,7 @@ from tests.inventory.graph_fakes import (
     GraphSync,
     graph_error,
     graph_page,
+    route_batch,
 )
 from tests.inventory.graph_fakes import windows_config as _config
 
@@ -250,6 +251,7 @@ def test_a_policy_whose_settings_cannot_be_read_makes_the_run_partial(graph: Gra
     graph.serve(DEVICE_CONFIGS, graph_page([_config(1)]))
     gone = {"id": "cat-1", "name": "Windows - Gone", "platforms": "windows10"}
     graph.serve(CATALOG, graph_page([gone]))
+    route_batch(graph.router, {})  # the batch answers 404 for it; so does the request of its own
     graph.serve(
         CATALOG_SETTINGS_URL.format(id="cat-1"),
         graph_error(404, "ResourceNotFound", "Not found"),

@@ -25,11 +25,12 @@ import respx
 
 from inventory.sources.graph import (
     ASSIGNMENT_FILTERS_URL,
-    CATALOG_SETTINGS_URL,
+    CATALOG_SETTINGS,
     DEFINITION_VALUES_URL,
     ENDPOINTS,
     GROUPS_BY_IDS_URL,
 )
+from tests.inventory.graph_fakes import route_batch
 
 EXPANDED_APART = ("settings", "definitionValues")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "graph"
@@ -205,10 +206,15 @@ def route_tenant(
         answer = [{k: v for k, v in item.items() if k not in EXPANDED_APART} for item in items]
         _route_pages(router, ENDPOINTS[policy_type], answer, page_size or len(answer) or 1)
         if policy_type == "settingsCatalog":
-            for item in items:
-                router.get(url__eq=CATALOG_SETTINGS_URL.format(id=item["id"])).mock(
-                    return_value=httpx.Response(200, json={"value": item["settings"]})
-                )
+            route_batch(
+                router,
+                {
+                    CATALOG_SETTINGS.format(id=item["id"]): httpx.Response(
+                        200, json={"value": item["settings"]}
+                    )
+                    for item in items
+                },
+            )
         if policy_type == "groupPolicyConfiguration":
             for item in items:
                 router.get(url__eq=DEFINITION_VALUES_URL.format(id=item["id"])).mock(
