@@ -19,9 +19,13 @@ Quirks handled here:
 * 429/503 carry ``Retry-After`` (seconds, sometimes an HTTP date, sometimes
   nothing); Intune also answers transient 500/502/504. All are retried with
   capped backoff, reporting each wait through ``on_wait``.
-* Expanded settings-catalog settings can be cut off (``settings@odata.nextLink``)
-  or missing; then the rest is read from the policy's ``settings`` collection,
-  and a failure there fails only that policy.
+* Settings-catalog settings are read 20 policies per JSON batch (``$batch``); an
+  inner answer other than 200 is asked again on its own. Settings can be cut off
+  (``settings@odata.nextLink``); then the rest is read from the policy's
+  ``settings`` collection, and a failure there fails only that policy.
+* The group ids of all assignments are named in one ``directoryObjects/getByIds``
+  call per sync (per 1,000 ids): every list page is read before the first is
+  completed and yielded.
 * Intune answers tenants without a licence with 400/403 "Request not applicable
   to target tenant", which is not a permission problem.
 
