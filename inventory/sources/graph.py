@@ -734,7 +734,8 @@ class GraphSource:
         if response.status_code >= 400:
             log.info("graph POST %s answered %s: done without it", _path(url), response.status_code)
             return None
-        return self._parse(response, url)
+        body = _json_or_none(response)
+        return body if isinstance(body, dict) else None
 
     # --- items -----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import respx
 
 from inventory.sources.base import TAXONOMY, ItemError, SourceError, SourcePolicy
 from inventory.sources.graph import (
+    BATCH_URL,
     CATALOG_SETTINGS,
     CATALOG_SETTINGS_URL,
     ENDPOINTS,
@@ -262,6 +263,31 @@ def test_catalog_settings_are_read_twenty_policies_a_batch(
     assert [len(json.loads(c.request.content)["requests"]) for c in batch.calls] == [20, 20, 5]
     assert [i.settings["settings"] for i in items] == [[{"id": p["id"]}] for p in policies]
     assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [graph_error(400, "BadRequest", "Invalid batch payload"), httpx.Response(200, text="<html>")],
+)
+def test_a_refused_or_unreadable_batch_falls_back_to_one_request_per_policy(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder, refusal: httpx.Response
+) -> None:
+    policies = [
+        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(2)
+    ]
+    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    router.post(url__eq=BATCH_URL).mock(return_value=refusal)
+    singles = [
+        router.get(url__eq=CATALOG_SETTINGS_URL.format(id=p["id"])).mock(
+            return_value=graph_page([{"id": p["id"]}])
+        )
+        for p in policies
+    ]
+
+    items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
+
+    assert [route.call_count for route in singles] == [1, 1]
+    assert [i.settings["settings"] for i in items] == [[{"id": p["id"]}] for p in policies]
 
 
 def test_a_throttled_answer_inside_a_batch_is_asked_again_after_its_retry_after(
