@@ -246,6 +246,11 @@ def test_a_page_of_settings_catalog_settings_is_completed(
     assert one_by_one.call_count == 1
 
 
+def _settings_of(items: list[SourcePolicy | ItemError]) -> list[Any]:
+    assert all(isinstance(i, SourcePolicy) for i in items), items
+    return [i.settings["settings"] for i in items if isinstance(i, SourcePolicy)]
+
+
 def test_catalog_settings_are_read_twenty_policies_a_batch(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
@@ -261,7 +266,7 @@ def test_catalog_settings_are_read_twenty_policies_a_batch(
     items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
 
     assert [len(json.loads(c.request.content)["requests"]) for c in batch.calls] == [20, 20, 5]
-    assert [i.settings["settings"] for i in items] == [[{"id": p["id"]}] for p in policies]
+    assert _settings_of(items) == [[{"id": p["id"]}] for p in policies]
     assert sleeps == []
 
 
@@ -287,7 +292,7 @@ def test_a_refused_or_unreadable_batch_falls_back_to_one_request_per_policy(
     items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
 
     assert [route.call_count for route in singles] == [1, 1]
-    assert [i.settings["settings"] for i in items] == [[{"id": p["id"]}] for p in policies]
+    assert _settings_of(items) == [[{"id": p["id"]}] for p in policies]
 
 
 def test_a_throttled_answer_inside_a_batch_is_asked_again_after_its_retry_after(
@@ -313,7 +318,7 @@ def test_a_throttled_answer_inside_a_batch_is_asked_again_after_its_retry_after(
 
     assert sleeps == [9.0]  # as the inner answer asked, before asking again
     assert again.call_count == 1
-    assert [i.settings["settings"] for i in items] == [[{"id": "a"}], [{"id": "b"}]]
+    assert _settings_of(items) == [[{"id": "a"}], [{"id": "b"}]]
 
 
 def test_items_without_an_id_become_item_errors(
