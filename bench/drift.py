@@ -46,7 +46,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from drift.models import DriftFinding  # noqa: E402
-from inventory.identity import RULES  # noqa: E402
+from inventory.identity import shuffled  # noqa: E402
 from inventory.models import InventorySync, Policy  # noqa: E402
 from inventory.normalize import (  # noqa: E402
     MASKED_SECRET,
@@ -90,18 +90,6 @@ def _mutate(settings: dict[str, Any], serial: int) -> dict[str, Any]:
     return changed
 
 
-def reordered(value: Any, rng: random.Random, key: str | None = None) -> Any:
-    """Graph's sets in another order (inventory.identity.RULES): never drift."""
-    if isinstance(value, dict):
-        return {k: reordered(v, rng, k) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [reordered(v, rng, key) for v in value]
-        if key in RULES:
-            rng.shuffle(items)
-        return items
-    return value
-
-
 def _policies(size: int) -> list[SourcePolicy]:
     pages = DemoSource("bench-drift", 0, size=size, settings_bytes=SOURCE_BYTES).pages()
     return [item for page in pages for item in page if isinstance(item, SourcePolicy)]
@@ -128,7 +116,7 @@ def _snapshot_rows(
         if every and serial % every == every // 2:
             settings = _mutate(settings, serial)
         if changed_share:  # the current snapshot: every policy read back in another order
-            settings = reordered(settings, rng)
+            settings = shuffled(settings, rng)
         text = canonical_json(settings)
         key = (policy.policy_type, policy.external_id)
         yield (

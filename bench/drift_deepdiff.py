@@ -38,7 +38,7 @@ django.setup()
 from deepdiff import DeepDiff  # noqa: E402
 
 from drift.diff import compare_hashes, diff_settings  # noqa: E402
-from inventory.identity import CATALOG_OBJECTS, METADATA  # noqa: E402
+from inventory.identity import CATALOG_OBJECTS, METADATA, shuffled  # noqa: E402
 from inventory.normalize import content_hash, normalize_settings  # noqa: E402
 
 Key = tuple[str, str]
@@ -63,7 +63,7 @@ def data_set(size: int, share: float) -> tuple[dict[Key, Any], dict[Key, Any]]:
         settings = normalize_settings(policy.settings)
         baseline[key] = settings
         after = bench_drift._mutate(settings, serial) if serial % every == every // 2 else settings
-        current[key] = bench_drift.reordered(after, rng)
+        current[key] = shuffled(after, rng)
     return baseline, current
 
 

@@ -40,6 +40,7 @@ of ``definition``/``presentation``, which are their identities).
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,10 @@ from typing import Any
 ODATA_TYPE = "@odata.type"
 
 # Keys whose value is Microsoft's description of the setting, never the configuration.
+# The display name the Graph source gives a target group the directory does not know
+# (deleted since it was assigned).
+UNKNOWN_GROUP = "unknown group"
+
 METADATA = frozenset(
     {
         "settingDefinitions",
@@ -204,6 +209,8 @@ def target_words(target: Any) -> str:
     if not member:
         return kind
     name = _get(target, "groupDisplayName") or member
+    if name == UNKNOWN_GROUP:  # deleted: its id is all that is left to tell it apart
+        name = f"{member} ({UNKNOWN_GROUP})"
     return f"{kind} {name}" + (" (include)" if mode == "include" else "")
 
 
@@ -308,3 +315,16 @@ def assignment_summary(settings: Any) -> list[dict[str, str]]:
             }
         )
     return sorted(rows, key=lambda row: (row["kind"], row["target"]))
+
+
+def shuffled(value: Any, rng: random.Random, key: str | None = None) -> Any:
+    """A copy with every array RULES names reordered, at every depth: Graph answering the
+    same configuration in another order, which drift must never report (tests, bench)."""
+    if isinstance(value, dict):
+        return {k: shuffled(v, rng, k) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [shuffled(v, rng, key) for v in value]
+        if key in RULES:
+            rng.shuffle(items)
+        return items
+    return value

@@ -19,9 +19,13 @@ Quirks handled here:
 * 429/503 carry ``Retry-After`` (seconds, sometimes an HTTP date, sometimes
   nothing); Intune also answers transient 500/502/504. All are retried with
   capped backoff, reporting each wait through ``on_wait``.
-* Expanded settings-catalog settings can be cut off (``settings@odata.nextLink``)
-  or missing; then the rest is read from the policy's ``settings`` collection,
-  and a failure there fails only that policy.
+* Settings-catalog settings are read 20 policies per JSON batch (``$batch``); an
+  inner answer other than 200 is asked again on its own. Settings can be cut off
+  (``settings@odata.nextLink``); then the rest is read from the policy's
+  ``settings`` collection, and a failure there fails only that policy.
+* The group ids of all assignments are named in one ``directoryObjects/getByIds``
+  call per sync (per 1,000 ids): every list page is read before the first is
+  completed and yielded.
 * Intune answers tenants without a licence with 400/403 "Request not applicable
   to target tenant", which is not a permission problem.
 
@@ -50,6 +54,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from inventory.identity import UNKNOWN_GROUP
 from inventory.sources.base import (
     POLICY_TYPES,
     WAIT_SLICE,
@@ -71,6 +76,10 @@ CLOUDS = {
     "china": ("login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"),
 }
 GROUPS_PER_CALL = 1000  # directoryObjects/getByIds takes up to 1,000 ids a call
+BATCH_SIZE = 20  # JSON batching takes up to 20 requests a call
+CATALOG_SETTINGS = (
+    "/deviceManagement/configurationPolicies('{id}')/settings?$expand=settingDefinitions"
+)
 
 
 class GraphUrls:
@@ -99,11 +108,11 @@ class GraphUrls:
             "groupPolicyConfiguration": (f"{manage}/groupPolicyConfigurations?$expand=assignments"),
         }
         # Each policy's settings with their definitions (displayName of the setting and of
-        # every child along its path): what findings name a setting by. A list cannot
-        # expand settings and their definitions both, so they are read per policy.
-        self.catalog_settings = (
-            f"{manage}/configurationPolicies('{{id}}')/settings?$expand=settingDefinitions"
-        )
+        # every child along its path): what findings name a setting by. No documented list
+        # call expands them, so they are read per policy, BATCH_SIZE policies per $batch
+        # call (docs/inventory.md); CATALOG_SETTINGS is the path inside a batch.
+        self.catalog_settings = f"{root}/beta{CATALOG_SETTINGS}"
+        self.batch = f"{root}/beta/$batch"
         # A list cannot expand two levels (definition values, then their presentation
         # values): each administrative template's values are read on their own.
         self.definition_values = (
@@ -125,6 +134,7 @@ CATALOG_SETTINGS_URL = _GLOBAL.catalog_settings
 DEFINITION_VALUES_URL = _GLOBAL.definition_values
 GROUPS_BY_IDS_URL = _GLOBAL.groups_by_ids
 ASSIGNMENT_FILTERS_URL = _GLOBAL.assignment_filters
+BATCH_URL = _GLOBAL.batch
 NO_FILTER = "00000000-0000-0000-0000-000000000000"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -544,11 +554,6 @@ class GraphSource:
         self.__token: str | None = None
         self._msal_app: msal.ConfidentialClientApplication | None = None
         self._login_wait: WaitCallback | None = None  # on_wait of the token being acquired
-        # Names of assignment targets, learnt once per source (one source = one sync).
-        self._group_names: dict[str, str] = {}
-        self._groups_asked: set[str] = set()
-        self._filter_names: dict[str, str] = {}
-        self._filters_asked = False
         self.__sent: tuple[str, ...] = ()  # what msal last sent as proof (e.g. the assertion)
 
     def __repr__(self) -> str:
@@ -572,65 +577,137 @@ class GraphSource:
     def pages(
         self, *, on_wait: WaitCallback | None = None
     ) -> Iterator[list[SourcePolicy | ItemError]]:
-        for policy_type in self.policy_types:
-            url: str | None = self._urls.endpoints[policy_type]
-            while url:
-                body = self._get_json(url, on_wait)
-                page = [self._item(policy_type, raw, on_wait) for raw in self._values(body, url)]
-                if page:
-                    self._name_targets(page, on_wait)
-                    yield page
-                url = self._next_link(body, url)
+        """Every list page first, then the targets named, then each page completed and yielded.
 
-    # --- names of assignment targets (cached for the whole sync) ---------------------------
+        Assignments come with the list pages, so every group id of the sync is known before
+        any policy is completed: they are named in one directory call per sync (per 1,000
+        ids). The list bodies are held until then; the expensive part, each catalog
+        policy's settings and each template's values, is read page by page as it is yielded.
+        """
+        listed = [
+            (policy_type, raws)
+            for policy_type in self.policy_types
+            for raws in self._list_pages(policy_type, on_wait)
+        ]
+        self._name_targets([raw for _, raws in listed for raw in raws], on_wait)
+        for policy_type, raws in listed:
+            if policy_type == "settingsCatalog":
+                self._batch_catalog_settings(raws, on_wait)
+            yield [self._item(policy_type, raw, on_wait) for raw in raws]
 
-    def _name_targets(
-        self, page: list[SourcePolicy | ItemError], on_wait: WaitCallback | None
-    ) -> None:
+    def _list_pages(self, policy_type: str, on_wait: WaitCallback | None) -> Iterator[list[Any]]:
+        url: str | None = self._urls.endpoints[policy_type]
+        while url:
+            body = self._get_json(url, on_wait)
+            raws = self._values(body, url)
+            if raws:
+                yield raws
+            url = self._next_link(body, url)
+
+    # --- settings-catalog settings, BATCH_SIZE policies a call ------------------------------
+
+    def _batch_catalog_settings(self, raws: list[Any], on_wait: WaitCallback | None) -> None:
+        """Fill in the settings of the page's catalog policies through JSON batching.
+
+        Only an inner 200 is used (its ``@odata.nextLink`` is followed per policy later).
+        Any other answer, or none (a batch may answer part of its requests), leaves the
+        policy to ``_complete_catalog_settings``: one request with the source's retries
+        and error reporting, after the longest Retry-After an inner answer asked for.
+        """
+        pending = [
+            raw
+            for raw in raws
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]
+            and not isinstance(raw.get("settings"), list)
+            and not raw.get("settings@odata.nextLink")
+        ]  # fmt: skip
+        for start in range(0, len(pending), BATCH_SIZE):
+            chunk = pending[start : start + BATCH_SIZE]
+            requests = [
+                {"id": str(n), "method": "GET",
+                 "url": CATALOG_SETTINGS.format(id=quote(raw["id"], safe=""))}
+                for n, raw in enumerate(chunk)
+            ]  # fmt: skip
+            body = self._optional_post(self._urls.batch, {"requests": requests}, on_wait)
+            wait = self._fill_settings(chunk, (body or {}).get("responses"))
+            if wait:
+                self._wait(min(wait, self._retry_after_ceiling), on_wait, "$batch", "throttled")
+
+    def _fill_settings(self, chunk: list[dict[str, Any]], responses: Any) -> float:
+        """Settings from each inner 200; the longest Retry-After of the others."""
+        wait = 0.0
+        for answer in responses if isinstance(responses, list) else ():
+            if not isinstance(answer, dict) or not str(answer.get("id", "")).isdigit():
+                continue
+            index, body = int(answer["id"]), answer.get("body")
+            if index >= len(chunk):
+                continue
+            if answer.get("status") == 200 and isinstance(body, dict):
+                if isinstance(body.get("value"), list):
+                    chunk[index]["settings"] = body["value"]
+                    if body.get("@odata.nextLink"):
+                        chunk[index]["settings@odata.nextLink"] = body["@odata.nextLink"]
+                continue
+            headers = answer.get("headers")
+            status = answer.get("status")
+            if isinstance(headers, dict) and isinstance(status, int):
+                # An httpx response, so Retry-After is read as for any other answer.
+                inner = httpx.Response(status, headers={str(k): str(v) for k, v in headers.items()})
+                wait = max(wait, _retry_after(inner) or 0.0)
+        return wait
+
+    # --- names of assignment targets (looked up once per sync) -----------------------------
+
+    def _name_targets(self, raws: list[Any], on_wait: WaitCallback | None) -> None:
         """Add ``groupDisplayName``/``filterDisplayName`` beside the ids of every target.
 
         The names are metadata for people (inventory.identity.METADATA): drift compares
-        the ids. Unknown ids are looked up in one batched call per page that brings new
-        ones (usually one call per sync); without the directory permission the ids stay
-        unnamed and the sync goes on.
+        the ids. A group the directory no longer knows (deleted) keeps its id and is named
+        UNKNOWN_GROUP; without the directory permission the ids stay unnamed and the sync
+        goes on.
         """
         targets = [
             assignment["target"]
-            for item in page
-            if isinstance(item, SourcePolicy)
-            for assignment in item.settings.get("assignments") or ()
+            for raw in raws
+            if isinstance(raw, dict)
+            for assignment in raw.get("assignments") or ()
             if isinstance(assignment, dict) and isinstance(assignment.get("target"), dict)
         ]
-        self._learn_groups({str(t["groupId"]) for t in targets if t.get("groupId")}, on_wait)
+        group_ids = {str(t["groupId"]) for t in targets if t.get("groupId")}
+        groups = self._group_names(group_ids, on_wait)
+        filters: dict[str, str] = {}
         if any(t.get("deviceAndAppManagementAssignmentFilterId") not in (None, "", NO_FILTER)
                for t in targets):  # fmt: skip
-            self._learn_filters(on_wait)
+            filters = self._filter_names(on_wait)
         for target in targets:
-            group = self._group_names.get(str(target.get("groupId") or ""))
-            if group:
-                target["groupDisplayName"] = group
-            name = self._filter_names.get(
-                str(target.get("deviceAndAppManagementAssignmentFilterId"))
-            )
+            group_id = str(target.get("groupId") or "")
+            if group_id and groups is not None:
+                target["groupDisplayName"] = groups.get(group_id, UNKNOWN_GROUP)
+            name = filters.get(str(target.get("deviceAndAppManagementAssignmentFilterId")))
             if name:
                 target["filterDisplayName"] = name
 
-    def _learn_groups(self, group_ids: set[str], on_wait: WaitCallback | None) -> None:
-        unknown = sorted(group_ids - self._groups_asked)
-        self._groups_asked.update(unknown)
-        for start in range(0, len(unknown), GROUPS_PER_CALL):
-            ids = unknown[start : start + GROUPS_PER_CALL]
+    def _group_names(
+        self, group_ids: set[str], on_wait: WaitCallback | None
+    ) -> dict[str, str] | None:
+        """Group id -> display name, in one getByIds call per 1,000 ids; None if refused."""
+        asked = sorted(group_ids)
+        names: dict[str, str] = {}
+        for start in range(0, len(asked), GROUPS_PER_CALL):
+            ids = asked[start : start + GROUPS_PER_CALL]
             body = self._optional_post(
                 self._urls.groups_by_ids, {"ids": ids, "types": ["group"]}, on_wait
             )
-            for group in (body or {}).get("value") or ():
+            if body is None:
+                return None
+            for group in body.get("value") or ():
                 if isinstance(group, dict) and group.get("id") and group.get("displayName"):
-                    self._group_names[str(group["id"])] = str(group["displayName"])
+                    names[str(group["id"])] = str(group["displayName"])
+        return names
 
-    def _learn_filters(self, on_wait: WaitCallback | None) -> None:
-        if self._filters_asked:
-            return
-        self._filters_asked = True
+    def _filter_names(self, on_wait: WaitCallback | None) -> dict[str, str]:
+        """Assignment filter id -> display name; empty if the filters cannot be read."""
+        names: dict[str, str] = {}
         url: str | None = self._urls.assignment_filters
         while url:
             try:
@@ -639,23 +716,26 @@ class GraphSource:
                 if exc.code not in ("permission_missing", "not_found", "bad_response"):
                     raise
                 log.info("graph assignment filters not readable: %s", exc.code)
-                return
+                return names
             for item in self._values(body, url):
                 if isinstance(item, dict) and item.get("id") and item.get("displayName"):
-                    self._filter_names[str(item["id"])] = str(item["displayName"])
+                    names[str(item["id"])] = str(item["displayName"])
             url = self._next_link(body, url)
+        return names
 
     def _optional_post(
         self, url: str, payload: dict[str, Any], on_wait: WaitCallback | None
     ) -> dict[str, Any] | None:
-        """A POST whose refusal (no directory permission) leaves names out, nothing else."""
+        """A POST whose refusal costs nothing but what it would have saved: targets stay
+        unnamed (no directory permission), or a batch's requests are sent one by one."""
         headers = {"Authorization": f"Bearer {self._token(on_wait)}", "Accept": "application/json"}
         response = self._send("POST", url, on_wait, what=f"POST {_path(url)}", headers=headers,
                               json=payload)  # fmt: skip
         if response.status_code >= 400:
-            log.info("graph %s answered %s: targets stay unnamed", _path(url), response.status_code)
+            log.info("graph POST %s answered %s: done without it", _path(url), response.status_code)
             return None
-        return self._parse(response, url)
+        body = _json_or_none(response)
+        return body if isinstance(body, dict) else None
 
     # --- items -----------------------------------------------------------------------------
 

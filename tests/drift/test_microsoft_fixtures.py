@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from drift.models import DriftFinding
+from inventory.identity import shuffled
 from inventory.sources.base import POLICY_TYPES, SourcePolicy
 from inventory.sources.graph import GraphSource
 from operations.models import OperationRun
@@ -37,7 +38,6 @@ from tests.support.graph_fixtures import (
     fixture,
     microsoft_tenant,
     route_tenant,
-    shuffled,
 )
 from tests.support.snapshots import store_snapshot
 

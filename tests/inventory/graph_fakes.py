@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -17,9 +18,10 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.models import InventorySync, SnapshotItem, TenantConnection
-from inventory.sources.graph import ENDPOINTS
+from inventory.sources.graph import BATCH_URL, ENDPOINTS
 from monitoring.links import run_url
 from operations.models import Notification, OperationRun, RunFailure
+from tests.support.leaks import rows_containing
 
 ENTRA_TENANT = "7d3c1f0e-5a8b-4c2d-9e1f-0a1b2c3d4e5f"
 CLIENT = "c0ffee00-1111-2222-3333-444455556666"
@@ -80,6 +82,24 @@ def graph_page(items: list[dict[str, Any]], next_link: str | None = None) -> htt
     return httpx.Response(200, json=body, headers={"request-id": REQUEST_ID})
 
 
+def route_batch(router: respx.MockRouter, answers: dict[str, httpx.Response]) -> respx.Route:
+    """``POST /beta/$batch`` in the documented shape (docs/v1.0/batch/json-batching-response.json):
+    each inner request answered from ``answers`` by its relative URL, else 404, and the
+    responses in reverse order (the documentation: "might appear in a different order")."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        inner = []
+        for asked in json.loads(request.content)["requests"]:
+            answer = answers.get(asked["url"]) or graph_error(404, "ResourceNotFound", "Not found")
+            inner.append({
+                "id": asked["id"], "status": answer.status_code,
+                "headers": dict(answer.headers), "body": answer.json(),
+            })  # fmt: skip
+        return httpx.Response(200, json={"responses": inner[::-1]})
+
+    return router.post(url__eq=BATCH_URL).mock(side_effect=respond)
+
+
 def graph_error(status: int, code: str, message: str, **headers: str) -> httpx.Response:
     body = {
         "error": {
@@ -95,6 +115,20 @@ def graph_error(status: int, code: str, message: str, **headers: str) -> httpx.R
     return httpx.Response(status, json=body, headers=headers)
 
 
+def windows_config(n: int, **extra: Any) -> dict[str, Any]:
+    """A Windows 10 general configuration, as Graph lists it."""
+    return {
+        "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
+        "id": f"00000000-0000-0000-0000-{n:012d}",
+        "displayName": f"Windows 10 - Policy {n}",
+        "createdDateTime": "2025-01-01T08:00:00Z",
+        "lastModifiedDateTime": "2025-01-06T08:00:00Z",
+        "version": 3,
+        "passwordRequired": True,
+        **extra,
+    }
+
+
 def sync_via_page(
     login: Callable[[User], Client], user: User, work_queue: Callable[[], int]
 ) -> OperationRun:
@@ -107,10 +141,71 @@ def sync_via_page(
     return run
 
 
+class Sleeps(list[float]):
+    """Stands in for time.sleep in the worker; looks at the run while the job "waits"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.contexts: list[dict[str, Any]] = []
+        self.heartbeats: list[Any] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+        run = OperationRun.objects.order_by("-id").first()
+        self.contexts.append(dict(run.context) if run else {})
+        self.heartbeats.append(run.heartbeat_at if run else None)
+
+
+@dataclass
+class GraphSync:
+    """A tenant connected to Graph (respx answers), synced as a person would on a real worker.
+
+    ``serve`` routes the list endpoints; ``run`` posts the sync page and works the queue;
+    ``assert_no_secret`` looks for the client secret and the access token in every text
+    column of every table, on the pages about the run and in every log line.
+    """
+
+    router: respx.MockRouter
+    token_route: respx.Route
+    sleeps: Sleeps
+    login: Callable[[User], Client]
+    operator: User
+    owner: User
+    work_queue: Callable[[], int]
+    caplog: pytest.LogCaptureFixture
+
+    def serve(self, url: str, *answers: httpx.Response) -> respx.Route:
+        route = self.router.get(url__eq=url)
+        if len(answers) == 1:
+            return route.mock(return_value=answers[0])
+        return route.mock(side_effect=list(answers))
+
+    def serve_empty(self, *urls: str) -> None:
+        for url in urls:
+            self.serve(url, graph_page([]))
+
+    def run(self) -> OperationRun:
+        return sync_via_page(self.login, self.operator, self.work_queue)
+
+    def snapshot(self, run: OperationRun) -> InventorySync:
+        return InventorySync.objects.get(run=run)
+
+    def assert_no_secret(self, run: OperationRun) -> None:
+        needles = [SECRET, TOKEN, "ACCESS-TOKEN-BODY"]
+        assert rows_containing(needles) == {}
+        for text in [*self.pages(run), self.caplog.text]:
+            for needle in needles:
+                assert needle not in text
+
+    def pages(self, run: OperationRun) -> list[str]:
+        client = self.login(self.owner)
+        return [client.get(url).content.decode() for url in _pages_about(run)]
+
+
 def stored_and_shown(
     client: Client, run: OperationRun, caplog: pytest.LogCaptureFixture
 ) -> list[str]:
-    """Every place a secret could leak to: the rows, the pages about the run, the log."""
+    """The rows a credential could leak to (as one JSON text), the pages about the run, the log."""
     rows = [
         *OperationRun.objects.values(),
         *RunFailure.objects.values(),

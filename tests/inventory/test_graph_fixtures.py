@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 import httpx
 import respx
 
+from inventory.identity import UNKNOWN_GROUP, target_words
 from inventory.sources.base import POLICY_TYPES, SourcePolicy
-from inventory.sources.graph import GROUPS_BY_IDS_URL, GraphSource
+from inventory.sources.graph import BATCH_URL, ENDPOINTS, GROUPS_BY_IDS_URL, GraphSource
 from tests.inventory.graph_fakes import CLIENT, ENTRA_TENANT, SECRET
 from tests.support.graph_fixtures import (
+    ASSIGNMENT_TEMPLATES,
+    DELETED_GROUP,
     FILTER_NAME,
     FINANCE,
     GROUPS,
+    directory_lookups,
+    group_assignment,
     microsoft_tenant,
     route_tenant,
 )
 
 
-def read(router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]]]) -> list[Any]:
-    route_tenant(router, tenant)
+def read(
+    router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]]], page_size: int = 0
+) -> list[Any]:
+    route_tenant(router, tenant, page_size=page_size)
     source = GraphSource(
         ENTRA_TENANT, CLIENT, SECRET, http=httpx.Client(), sleep=lambda s: None,
         policy_types=POLICY_TYPES,
@@ -89,15 +95,26 @@ def test_group_policy_values_come_with_definitions_and_every_presentation_value(
     assert all("label" in p["presentation"] for p in value["presentationValues"])
 
 
-def test_assignment_targets_are_named_in_one_directory_call(
+def test_assignment_targets_are_named_in_one_directory_call_per_sync(
     router: respx.MockRouter, token_route: respx.Route
 ) -> None:
-    items = read(router, microsoft_tenant())
+    tenant = microsoft_tenant()
+    # A group only the last page of the last family names, and it was deleted in Entra.
+    template = ASSIGNMENT_TEMPLATES["groupPolicyConfiguration"]
+    tenant["groupPolicyConfiguration"][-1]["assignments"].append(
+        group_assignment(template, DELETED_GROUP, 1)
+    )
 
-    lookups = [c for c in router.calls if str(c.request.url) == GROUPS_BY_IDS_URL]
-    # One call per page that brings new group ids: here the first page of policies.
-    assert len(lookups) == 1
-    assert sorted(json.loads(lookups[0].request.content)["ids"]) == sorted(GROUPS)
+    items = read(router, tenant, page_size=5)
+
+    list_urls = tuple(ENDPOINTS.values())
+    lists = [c for c in router.calls if str(c.request.url).startswith(list_urls)]
+    assert len(lists) == sum(-(-len(items) // 5) for items in tenant.values()) == 31
+    assert [sorted(ids) for ids in directory_lookups(router)] == [sorted([*GROUPS, DELETED_GROUP])]
+    # The five catalog policies' settings: one $batch call, no request of their own.
+    urls = [str(c.request.url) for c in router.calls]
+    assert urls.count(BATCH_URL) == 1
+    assert not [u for u in urls if "/settings?" in u]
     for item in items:
         targets = [a["target"] for a in item.settings["assignments"]]
         kinds = {t["@odata.type"].rsplit(".", 1)[1] for t in targets}
@@ -106,9 +123,33 @@ def test_assignment_targets_are_named_in_one_directory_call(
             "allDevicesAssignmentTarget", "allLicensedUsersAssignmentTarget",
         }  # fmt: skip
         named = {t["groupId"]: t["groupDisplayName"] for t in targets if "groupId" in t}
-        assert named == GROUPS
+        assert {g: n for g, n in named.items() if g != DELETED_GROUP} == GROUPS
         (filtered,) = [t for t in targets if t.get("groupId") == FINANCE]
         assert filtered["filterDisplayName"] == FILTER_NAME
+    (template_policy,) = [i for i in items if i.policy_type == "groupPolicyConfiguration"]
+    (deleted,) = [
+        a["target"] for a in template_policy.settings["assignments"]
+        if a["target"].get("groupId") == DELETED_GROUP
+    ]  # fmt: skip
+    assert deleted["groupDisplayName"] == UNKNOWN_GROUP
+    assert target_words(deleted) == f"group {DELETED_GROUP} (unknown group) (include)"
+
+
+def test_more_than_a_thousand_group_ids_take_one_call_per_thousand(
+    router: respx.MockRouter, token_route: respx.Route
+) -> None:
+    tenant = microsoft_tenant()
+    template = ASSIGNMENT_TEMPLATES["compliancePolicy"]
+    many = [f"00000000-0000-4000-8000-{n:012d}" for n in range(1500)]
+    tenant["compliancePolicy"][0]["assignments"] += [
+        group_assignment(template, group, n) for n, group in enumerate(many)
+    ]
+
+    read(router, tenant)
+
+    lookups = directory_lookups(router)
+    assert [len(ids) for ids in lookups] == [1000, 503]
+    assert sorted(id_ for ids in lookups for id_ in ids) == sorted([*GROUPS, *many])
 
 
 def test_without_directory_permission_targets_stay_unnamed_and_the_sync_goes_on(

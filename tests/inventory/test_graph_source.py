@@ -13,6 +13,9 @@ import respx
 
 from inventory.sources.base import TAXONOMY, ItemError, SourceError, SourcePolicy
 from inventory.sources.graph import (
+    BATCH_URL,
+    CATALOG_SETTINGS,
+    CATALOG_SETTINGS_URL,
     ENDPOINTS,
     GraphSource,
     _retry_after,
@@ -31,6 +34,7 @@ from tests.inventory.graph_fakes import (
     TOKEN_ENDPOINT,
     graph_error,
     graph_page,
+    route_batch,
     token_ok,
 )
 from tests.support.graph_fixtures import FIXTURES
@@ -219,12 +223,8 @@ def test_a_page_of_settings_catalog_settings_is_completed(
     gone = {"id": "cat-3", "name": "Windows - Gone", "platforms": "windows10"}
     router.get(url__eq=CATALOG).mock(return_value=graph_page([cut_off, without, gone]))
     router.get(url__eq=more).mock(return_value=graph_page([{"id": "1"}]))
-    base = "https://graph.microsoft.com/beta/deviceManagement/configurationPolicies"
-    expand = "$expand=settingDefinitions"
-    router.get(url__eq=f"{base}('cat-2')/settings?{expand}").mock(
-        return_value=graph_page([{"id": "0"}])
-    )
-    router.get(url__eq=f"{base}('cat-3')/settings?{expand}").mock(
+    batch = route_batch(router, {CATALOG_SETTINGS.format(id="cat-2"): graph_page([{"id": "0"}])})
+    one_by_one = router.get(url__eq=CATALOG_SETTINGS_URL.format(id="cat-3")).mock(
         return_value=graph_error(404, "ResourceNotFound", "Not found")
     )
 
@@ -237,6 +237,88 @@ def test_a_page_of_settings_catalog_settings_is_completed(
     assert items[1].settings["settings"] == [{"id": "0"}]
     assert isinstance(items[2], ItemError)
     assert (items[2].external_id, items[2].code) == ("cat-3", "not_found")
+    # cat-2 and cat-3 asked in one batch (cat-1 came with its settings); the batch's 404
+    # for cat-3 is asked again on its own, with the source's retries and wording.
+    (call,) = batch.calls
+    assert [r["url"] for r in json.loads(call.request.content)["requests"]] == [
+        CATALOG_SETTINGS.format(id="cat-2"), CATALOG_SETTINGS.format(id="cat-3"),
+    ]  # fmt: skip
+    assert one_by_one.call_count == 1
+
+
+def _settings_of(items: list[SourcePolicy | ItemError]) -> list[Any]:
+    assert all(isinstance(i, SourcePolicy) for i in items), items
+    return [i.settings["settings"] for i in items if isinstance(i, SourcePolicy)]
+
+
+def test_catalog_settings_are_read_twenty_policies_a_batch(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    policies = [
+        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(45)
+    ]
+    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    batch = route_batch(
+        router,
+        {CATALOG_SETTINGS.format(id=p["id"]): graph_page([{"id": p["id"]}]) for p in policies},
+    )
+
+    items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
+
+    assert [len(json.loads(c.request.content)["requests"]) for c in batch.calls] == [20, 20, 5]
+    assert _settings_of(items) == [[{"id": p["id"]}] for p in policies]
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [graph_error(400, "BadRequest", "Invalid batch payload"), httpx.Response(200, text="<html>")],
+)
+def test_a_refused_or_unreadable_batch_falls_back_to_one_request_per_policy(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder, refusal: httpx.Response
+) -> None:
+    policies = [
+        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(2)
+    ]
+    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    router.post(url__eq=BATCH_URL).mock(return_value=refusal)
+    singles = [
+        router.get(url__eq=CATALOG_SETTINGS_URL.format(id=p["id"])).mock(
+            return_value=graph_page([{"id": p["id"]}])
+        )
+        for p in policies
+    ]
+
+    items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
+
+    assert [route.call_count for route in singles] == [1, 1]
+    assert _settings_of(items) == [[{"id": p["id"]}] for p in policies]
+
+
+def test_a_throttled_answer_inside_a_batch_is_asked_again_after_its_retry_after(
+    router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
+) -> None:
+    policies = [
+        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(2)
+    ]
+    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    throttled = graph_error(429, "TooManyRequests", "Slow down", **{"Retry-After": "9"})
+    route_batch(
+        router,
+        {
+            CATALOG_SETTINGS.format(id="cat-0"): graph_page([{"id": "a"}]),
+            CATALOG_SETTINGS.format(id="cat-1"): throttled,
+        },
+    )
+    again = router.get(url__eq=CATALOG_SETTINGS_URL.format(id="cat-1")).mock(
+        return_value=graph_page([{"id": "b"}])
+    )
+
+    items = _collect(_source(sleeps, policy_types=("settingsCatalog",)))
+
+    assert sleeps == [9.0]  # as the inner answer asked, before asking again
+    assert again.call_count == 1
+    assert _settings_of(items) == [[{"id": "a"}], [{"id": "b"}]]
 
 
 def test_items_without_an_id_become_item_errors(
@@ -259,12 +341,13 @@ def test_a_next_link_to_another_host_is_refused(
     router.get(url__eq=DEVICE_CONFIGS).mock(
         return_value=graph_page([_config(1)], "https://evil.example.com/steal?$skiptoken=1")
     )
+    evil = router.get(host="evil.example.com")
     pages = _source(sleeps).pages()
 
-    assert len(next(pages)) == 1
     with pytest.raises(SourceError) as caught:
-        next(pages)
+        next(pages)  # every list page is read before the first is yielded
     assert caught.value.code == "bad_response"
+    assert evil.call_count == 0
 
 
 @pytest.mark.parametrize(
@@ -382,7 +465,7 @@ def test_repeated_429_beyond_max_retries_is_throttled(
     _assert_clean(caught.value)
 
 
-def test_a_500_on_page_two_yields_page_one_then_fails(
+def test_a_500_on_list_page_two_fails_before_any_page_is_yielded(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
     page2 = f"{DEVICE_CONFIGS}?$skiptoken=p2"
@@ -392,9 +475,8 @@ def test_a_500_on_page_two_yields_page_one_then_fails(
     )
     pages = _source(sleeps, max_retries=3).pages()
 
-    assert [p.external_id for p in next(pages)] == [_config(1)["id"]]
     with pytest.raises(SourceError) as caught:
-        next(pages)
+        next(pages)  # the list pages are all read (for the group names) before any is yielded
 
     assert caught.value.code == "graph_unavailable"
     assert failing.call_count == 4

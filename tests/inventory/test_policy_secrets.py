@@ -11,34 +11,28 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import respx
-from cryptography.fernet import Fernet
 from django.contrib.auth.models import User
 from django.test import Client
-from pytest_django.fixtures import Settings
 
 from backups.models import BackupSet
 from drift.models import DriftFinding
 from inventory import secrets
-from inventory.connections import set_secret
-from inventory.models import ConnectionKind, InventorySync, Policy, TenantConnection
+from inventory.models import InventorySync, Policy
 from inventory.normalize import normalize
 from monitoring.links import run_url
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
 from tests.inventory.graph_fakes import (
     CATALOG,
-    CLIENT,
     COMPLIANCE,
     DEVICE_CONFIGS,
-    ENTRA_TENANT,
     GROUP_POLICY,
-    SECRET,
+    GraphSync,
     graph_page,
 )
 from tests.support.leaks import rows_containing, zip_texts
@@ -68,6 +62,8 @@ DOCUMENTED_SECRETS: dict[str, list[str]] = {
     ],
     "windows10-compliance.v1.json": [],
     "group-policy-text-value.beta.json": [],
+    # Derived (SOURCES.md): no documented e-mail profile has a password property.
+    "ios-eas-email-password.derived.json": ["Password value"],
 }
 # Values that are not secrets and must stay readable (the rule must not over-reach).
 KEPT = {
@@ -144,17 +140,6 @@ def test_withholding_is_idempotent_on_stored_settings() -> None:
 # --- a whole sync, pages, drift and export ----------------------------------------------------
 
 
-@pytest.fixture
-def graph_tenant(tenant: Tenant, settings: Settings) -> Tenant:
-    settings.CREDENTIALS_KEY = Fernet.generate_key().decode()
-    tenant.entra_tenant_id = ENTRA_TENANT
-    tenant.save()
-    connection = TenantConnection(tenant=tenant, kind=ConnectionKind.GRAPH, client_id=CLIENT)
-    set_secret(connection, SECRET)
-    connection.save()
-    return tenant
-
-
 def _serve(
     router: respx.MockRouter, wifi_key: str = "Pre Shared Key value", token: str = ""
 ) -> None:
@@ -172,11 +157,9 @@ def _serve(
     router.get(url__eq=GROUP_POLICY).mock(return_value=graph_page([]))
 
 
-def _sync(client: Client, work_queue: Callable[[], int]) -> InventorySync:
-    assert client.post("/t/acme/inventory/sync/").status_code == 302
-    assert work_queue() == 1
-    sync = InventorySync.objects.order_by("-id").first()
-    assert sync is not None and sync.is_complete, sync and sync.run and sync.run.failures.all()
+def _sync(graph: GraphSync) -> InventorySync:
+    sync = graph.snapshot(graph.run())
+    assert sync.is_complete, sync.run and sync.run.failures.all()
     return sync
 
 
@@ -188,25 +171,19 @@ def _pages(client: Client, sync: InventorySync) -> list[str]:
 
 
 def test_a_sync_of_the_documented_payloads_stores_shows_and_exports_no_secret(
-    graph_tenant: Tenant,
-    router: respx.MockRouter,
-    token_route: respx.Route,
-    login: Callable[[User], Client],
-    operator: User,
-    owner: User,
-    work_queue: Callable[[], int],
+    graph: GraphSync, graph_tenant: Tenant, owner: User
 ) -> None:
-    _serve(router)
-    client = login(operator)
-    sync = _sync(client, work_queue)
+    _serve(graph.router)
+    client = graph.login(graph.operator)
+    sync = _sync(graph)
     assert sync.item_count == len(DEVICE_CONFIG_FILES) + 2
     assert sync.items.filter(has_masked_secrets=True).count() == len(DEVICE_CONFIG_FILES) + 1
 
     backup_set = BackupSet.objects.create(tenant=graph_tenant, name="All", created_by=owner)
     ids = [str(pk) for pk in Policy.objects.for_tenant(graph_tenant).values_list("pk", flat=True)]
-    owner_client = login(owner)
+    owner_client = graph.login(owner)
     owner_client.post(f"/t/acme/backups/{backup_set.pk}/add-policies/", {"policies": ids})
-    assert work_queue() == 1
+    assert graph.work_queue() == 1
     export = owner_client.get(f"/t/acme/backups/{backup_set.pk}/export/")
     assert export.status_code == 200
     files = zip_texts(export.getvalue())
@@ -220,26 +197,22 @@ def test_a_sync_of_the_documented_payloads_stores_shows_and_exports_no_secret(
     assert withheld["windows-wifi.beta.json"] == ["preSharedKey"]
     assert withheld["windows10-custom-oma.v1.json"] == ["omaSettings[0].value"]
     assert withheld["compliance"] == []  # its password* settings are requirements, not secrets
+    assert withheld["ios-eas-email-password.derived.json"] == ["password"]
     assert manifest["withheld_settings_count"] == sum(map(len, withheld.values()))
 
 
 def test_drift_over_a_changed_secret_says_secret_changed_and_shows_no_value(
-    graph_tenant: Tenant,
-    router: respx.MockRouter,
-    token_route: respx.Route,
-    login: Callable[[User], Client],
-    operator: User,
-    work_queue: Callable[[], int],
+    graph: GraphSync,
 ) -> None:
-    client = login(operator)
-    _serve(router, wifi_key="first-psk-Value-1")
-    _sync(client, work_queue)
+    client = graph.login(graph.operator)
+    _serve(graph.router, wifi_key="first-psk-Value-1")
+    _sync(graph)
     # The same routes answer again: a new Wi-Fi key, and a token Graph re-issued.
-    _serve(router, wifi_key="second-psk-Value-2", token="0b1d0b1d-0000-4000-8000-re-issued")
-    current = _sync(client, work_queue)
+    _serve(graph.router, wifi_key="second-psk-Value-2", token="0b1d0b1d-0000-4000-8000-re-issued")
+    current = _sync(graph)
 
     client.post("/t/acme/drift/generate/", {"scope_key": current.scope_key})
-    assert work_queue() == 1
+    assert graph.work_queue() == 1
     run = OperationRun.objects.of_type("drift.generate").get()
     findings = list(DriftFinding.objects.filter(run=run))
     # Only the Wi-Fi key changed; the catalog's re-issued tokens are not drift.

@@ -9,14 +9,13 @@ value, definition and every presentation-value subtype. Each policy carries
 assignments of every documented target type. Only the ids of groups and filters
 are ours (the documents say ``"String"``), so that targets can be told apart.
 
-``shuffled`` reorders every array whose order means nothing (inventory.identity).
+``shuffled`` (inventory.identity) reorders every array whose order means nothing.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import random
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,14 +23,14 @@ from typing import Any
 import httpx
 import respx
 
-from inventory.identity import RULES
 from inventory.sources.graph import (
     ASSIGNMENT_FILTERS_URL,
-    CATALOG_SETTINGS_URL,
+    CATALOG_SETTINGS,
     DEFINITION_VALUES_URL,
     ENDPOINTS,
     GROUPS_BY_IDS_URL,
 )
+from tests.inventory.graph_fakes import route_batch
 
 EXPANDED_APART = ("settings", "definitionValues")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "graph"
@@ -42,6 +41,7 @@ GROUPS = {
     "3f8a1d2e-0000-4000-8000-00000000f003": "Sales-Phones",
 }
 FINANCE, PILOT, SALES = GROUPS
+DELETED_GROUP = "3f8a1d2e-0000-4000-8000-0000000dead0"  # assigned, then deleted in Entra
 FILTER_ID = "819818db-18db-8198-db18-9881db189881"  # the documented assignmentFilter's id
 FILTER_NAME = "Display Name value"  # ... and its documented displayName
 
@@ -69,7 +69,7 @@ def _listed(family: str) -> list[dict[str, Any]]:
 
 def _target(kind: str, group: str | None = None, *, filtered: bool = False) -> dict[str, Any]:
     """A documented target representation, its "String" placeholders filled in."""
-    target = fixture(f"docs/beta/resources/{kind}.json")
+    target: dict[str, Any] = fixture(f"docs/beta/resources/{kind}.json")
     if group is not None:
         target["groupId"] = group
     if filtered:
@@ -79,6 +79,12 @@ def _target(kind: str, group: str | None = None, *, filtered: bool = False) -> d
         target.pop("deviceAndAppManagementAssignmentFilterId", None)
         target.pop("deviceAndAppManagementAssignmentFilterType", None)
     return target
+
+
+def group_assignment(template: str, group: str, number: int) -> dict[str, Any]:
+    """One more documented assignment, to ``group``."""
+    shape = fixture(template)["value"][0]
+    return {**shape, "id": f"extra-{number}", "target": _target("groupassignmenttarget", group)}
 
 
 def assignments(template: str) -> list[dict[str, Any]]:
@@ -105,7 +111,7 @@ def _collections_policy() -> dict[str, Any]:
         "devicemanagementconfigurationgroupsettingcollectioninstance",
     ]
     policy = fixture("docs/beta/settingsCatalog/devicemanagementconfigurationpolicy-list.json")
-    body = policy["value"][0]
+    body: dict[str, Any] = policy["value"][0]
     body.update(id="5a1c0000-0000-4000-8000-00000000c011", name="Documented collections")
     body["settings"] = [
         {"id": str(n), "settingInstance": fixture(f"docs/beta/resources/{name}.json")}
@@ -155,7 +161,9 @@ def _definition_values() -> list[dict[str, Any]]:
 
 def _group_policy() -> list[dict[str, Any]]:
     """The documented template; its values are served apart (DEFINITION_VALUES_URL)."""
-    items = fixture("docs/beta/groupPolicy/grouppolicyconfiguration-list.json")["value"]
+    items: list[dict[str, Any]] = fixture(
+        "docs/beta/groupPolicy/grouppolicyconfiguration-list.json"
+    )["value"]
     for item in items:
         item["definitionValues"] = _definition_values()
     return items
@@ -187,19 +195,26 @@ def microsoft_tenant() -> dict[str, list[dict[str, Any]]]:
     return families
 
 
-def route_tenant(router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]]]) -> None:
-    """Answer the list endpoints, the definition values, the directory and the filters."""
+def route_tenant(
+    router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]]], *, page_size: int = 0
+) -> None:
+    """Answer the list endpoints (in pages of ``page_size`` items, linked by
+    ``@odata.nextLink`` as Graph does; 0: one page), the definition values, the
+    directory and the filters."""
     for policy_type, items in tenant.items():
         # As Graph lists them: settings and definition values are read per policy.
         answer = [{k: v for k, v in item.items() if k not in EXPANDED_APART} for item in items]
-        router.get(url__eq=ENDPOINTS[policy_type]).mock(
-            return_value=httpx.Response(200, json={"value": answer})
-        )
+        _route_pages(router, ENDPOINTS[policy_type], answer, page_size or len(answer) or 1)
         if policy_type == "settingsCatalog":
-            for item in items:
-                router.get(url__eq=CATALOG_SETTINGS_URL.format(id=item["id"])).mock(
-                    return_value=httpx.Response(200, json={"value": item["settings"]})
-                )
+            route_batch(
+                router,
+                {
+                    CATALOG_SETTINGS.format(id=item["id"]): httpx.Response(
+                        200, json={"value": item["settings"]}
+                    )
+                    for item in items
+                },
+            )
         if policy_type == "groupPolicyConfiguration":
             for item in items:
                 router.get(url__eq=DEFINITION_VALUES_URL.format(id=item["id"])).mock(
@@ -214,6 +229,27 @@ def route_tenant(router: respx.MockRouter, tenant: dict[str, list[dict[str, Any]
     )
 
 
+def _route_pages(
+    router: respx.MockRouter, url: str, items: list[dict[str, Any]], size: int
+) -> None:
+    pages = [items[start : start + size] for start in range(0, len(items), size)] or [[]]
+    urls = [url, *(f"{url}&$skiptoken=page{n}" for n in range(1, len(pages)))]
+    for n, (page_url, page) in enumerate(zip(urls, pages, strict=True)):
+        body: dict[str, Any] = {"value": page}
+        if n + 1 < len(pages):
+            body["@odata.nextLink"] = urls[n + 1]
+        router.get(url__eq=page_url).mock(return_value=httpx.Response(200, json=body))
+
+
+def directory_lookups(router: respx.MockRouter) -> list[list[str]]:
+    """The ids asked of directoryObjects/getByIds, one list per call."""
+    return [
+        json.loads(call.request.content)["ids"]
+        for call in router.calls
+        if str(call.request.url) == GROUPS_BY_IDS_URL
+    ]
+
+
 def _groups_answer(request: httpx.Request) -> httpx.Response:
     """directoryObjects/getByIds in the documented shape, for the ids asked."""
     shape = fixture("docs/v1.0/directory/directoryobject-getbyids.json")
@@ -224,18 +260,3 @@ def _groups_answer(request: httpx.Request) -> httpx.Response:
         if gid in GROUPS
     ]
     return httpx.Response(200, json={"@odata.context": shape["@odata.context"], "value": value})
-
-
-# --- reordering -----------------------------------------------------------------------------
-
-
-def shuffled(value: Any, rng: random.Random, key: str | None = None) -> Any:
-    """A copy with every array named in inventory.identity.RULES shuffled, at every depth."""
-    if isinstance(value, dict):
-        return {k: shuffled(v, rng, k) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [shuffled(v, rng, key) for v in value]
-        if key in RULES:
-            rng.shuffle(items)
-        return items
-    return value
