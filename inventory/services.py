@@ -153,7 +153,7 @@ def perform_sync(run: OperationRun, recorder: RunRecorder) -> None:
     except BaseException:
         _fail_sync(sync, waits)
         raise
-    connections.advance_demo(connection)
+    connections.after_sync(connection)
     # Flushing first means the run is still ours (RunLost otherwise) when the
     # snapshot is declared complete.
     recorder.flush()

@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from demo.source import DemoSource
 from drift.diff import SettingChange
 from drift.models import DriftFinding
 from drift.services import SnapshotPair, perform_generate
 from inventory.normalize import MASKED_SECRET
-from inventory.sources.demo import DemoSource
 from operations.models import OperationRun, RunStatus
 from operations.recorder import RunRecorder
 from operations.services import run_inline

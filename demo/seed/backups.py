@@ -5,8 +5,8 @@ from __future__ import annotations
 from backups.models import BackupSet
 from backups.selectors import ADD_POLICIES, current_items
 from backups.services import add_policies_context
+from demo.seed.cast import DemoCast
 from operations.services import run_inline
-from tenantatlas.demo import DemoCast
 
 DEMO_SET = "Baseline before change freeze"
 DESCRIPTION = "Every policy as it stood before the December change freeze."

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from demo.seed.cast import DemoCast
 from inventory.models import ConnectionKind, InventorySync, TenantConnection
 from inventory.services import RUN_TYPE
 from operations import rollup
 from operations.models import Notification, OperationRun, RunFailure
 from operations.services import run_inline
-from tenantatlas.demo import DemoCast
 from tenantatlas.models import Tenant
 
 SIZES = {"contoso": 60, "fabrikam": 40}
