@@ -34,7 +34,9 @@ NOT_CONFIGURED_HINT = (
 )
 
 
-NOT_CONNECTED = "Not connected: add a Microsoft Graph connection to sync this tenant's policies."
+NOT_CONNECTED = (
+    "Not connected: add a Microsoft Graph connection on Inventory → Connection to sync this tenant."
+)
 NOT_CONNECTED_HINT = (
     "An owner or manager can add one on Inventory → Connection (Entra tenant id, "
     "client id and client secret or certificate)."
