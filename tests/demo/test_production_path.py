@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from django.conf import settings
@@ -56,7 +57,13 @@ print(json.dumps({{
 """
 
 
-def _import_everything(demo_enabled: str) -> dict[str, object]:
+class Seen(TypedDict):
+    modules: list[str]  # the demo's and fakeredis's modules that got imported
+    apps: list[str]
+    seed_demo: bool
+
+
+def _import_everything(demo_enabled: str) -> Seen:
     env = {
         **os.environ,
         "DEMO_ENABLED": demo_enabled,
@@ -76,8 +83,8 @@ def _import_everything(demo_enabled: str) -> dict[str, object]:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    seen: Seen = json.loads(done.stdout.strip().splitlines()[-1])
+    return seen
 
 
 def test_with_the_demo_off_no_production_module_imports_the_demo_or_fakeredis() -> None:
@@ -93,8 +100,8 @@ def test_with_the_demo_on_the_same_check_sees_the_demo_app() -> None:
     seen = _import_everything("1")
 
     assert "demo" in seen["apps"] and seen["seed_demo"] is True
-    assert {"demo.apps", "demo.plug", "demo.source"} <= set(seen["modules"])  # type: ignore[arg-type]
-    assert not any(str(m).startswith("fakeredis") for m in seen["modules"])  # type: ignore[attr-defined]
+    assert {"demo.apps", "demo.plug", "demo.source"} <= set(seen["modules"])
+    assert not any(m.startswith("fakeredis") for m in seen["modules"])
 
 
 def test_the_test_settings_enable_the_demo() -> None:
