@@ -18,14 +18,18 @@ venv:
 
 PORT ?= 8000
 
-run: venv
+# The demo dependency group (fakeredis) and the demo app (DEMO_ENABLED) are for `make run`
+# only; `make venv` / `make test` / production leave them out (docs/decisions.md).
+run:
+	@scripts/bootstrap --group demo
 	@PORT="$(PORT)" scripts/run-demo
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls from such tests need DJANGO_ALLOW_ASYNC_UNSAFE (see STACK-NOTES).
 TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-	SECRET_KEY="$${SECRET_KEY:-insecure-test-only-key}" DEBUG=0 DJANGO_ALLOW_ASYNC_UNSAFE=true
+	SECRET_KEY="$${SECRET_KEY:-insecure-test-only-key}" DEBUG=0 DJANGO_ALLOW_ASYNC_UNSAFE=true \
+	DEMO_ENABLED="$${DEMO_ENABLED:-1}"
 
 test: venv
 	@$(TEST_ENV) scripts/check-services

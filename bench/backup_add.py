@@ -53,13 +53,13 @@ from rq import Queue, SimpleWorker  # noqa: E402
 import operations.lifecycle  # noqa: E402
 from backups.models import BackupSet  # noqa: E402
 from backups.services import add_policies_context  # noqa: E402
+from demo.source import DemoSource  # noqa: E402
 from inventory.models import InventorySync, Policy, SnapshotItem  # noqa: E402
 from inventory.normalize import (  # noqa: E402
     canonical_json,
     scope_key,
 )
 from inventory.sources.base import POLICY_TYPES, SourcePolicy  # noqa: E402
-from inventory.sources.demo import DemoSource  # noqa: E402
 from operations import rollup  # noqa: E402
 from operations.jobs import run_job  # noqa: E402
 from operations.models import OperationRun, RunStatus  # noqa: E402

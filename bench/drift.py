@@ -45,6 +45,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from demo.source import DemoSource  # noqa: E402
 from drift.models import DriftFinding  # noqa: E402
 from inventory.identity import shuffled  # noqa: E402
 from inventory.models import InventorySync, Policy  # noqa: E402
@@ -56,7 +57,6 @@ from inventory.normalize import (  # noqa: E402
     scope_key,
 )
 from inventory.sources.base import POLICY_TYPES, SourcePolicy  # noqa: E402
-from inventory.sources.demo import DemoSource  # noqa: E402
 from operations.lifecycle import run_inline  # noqa: E402
 from operations.models import OperationRun, RunStatus  # noqa: E402
 from tenantatlas.models import Tenant  # noqa: E402

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import httpx
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone
 
+from inventory import source_registry
 from inventory.crypto import (
     CredentialsUnavailable,
     decrypt_certificate,
@@ -18,7 +18,6 @@ from inventory.crypto import (
 )
 from inventory.models import AuthMethod, ConnectionKind, TenantConnection
 from inventory.sources.base import POLICY_TYPES, PolicySource
-from inventory.sources.demo import DemoSource
 from inventory.sources.graph import (
     CertificateBundle,
     CertificateBundleError,
@@ -27,13 +26,21 @@ from inventory.sources.graph import (
     GraphSource,
     SecretCredential,
 )
-from inventory.sources.paced import PacedSource
 from operations.errors import RunError
 from tenantatlas.models import Tenant
 
 NOT_CONFIGURED_HINT = (
     "An owner or manager can set the Entra tenant id, client id and client secret "
     "(or certificate) on Inventory → Connection."
+)
+
+
+NOT_CONNECTED = (
+    "Not connected: add a Microsoft Graph connection on Inventory → Connection to sync this tenant."
+)
+NOT_CONNECTED_HINT = (
+    "An owner or manager can add one on Inventory → Connection (Entra tenant id, "
+    "client id and client secret or certificate)."
 )
 
 
@@ -44,20 +51,48 @@ class ConnectionNotConfigured(RunError):
     hint = NOT_CONFIGURED_HINT
 
 
+class NotConnected(ConnectionNotConfigured):
+    """The tenant has no connection (and no plugged-in source is given to new tenants)."""
+
+    code = "not_connected"
+    hint = NOT_CONNECTED_HINT
+
+    def __init__(self) -> None:
+        super().__init__(NOT_CONNECTED)
+
+
 def connection_for(tenant: Tenant) -> TenantConnection:
-    """The tenant's connection; a tenant without one gets the demo source on first use."""
-    connection, _ = TenantConnection.objects.get_or_create(
-        tenant=tenant, defaults={"kind": ConnectionKind.DEMO, "demo_seed": tenant.slug}
-    )
+    """The tenant's connection: NotConnected without one, unless a plugged-in source (the
+    demo, when enabled) is given to new tenants, which then gets it on first use."""
+    default = source_registry.default_for_new_tenants()
+    if default is None:
+        connection = TenantConnection.objects.for_tenant(tenant).first()
+        if connection is None:
+            raise NotConnected
+    else:
+        connection, _ = TenantConnection.objects.get_or_create(
+            tenant=tenant, defaults={"kind": default.kind}
+        )
     connection.tenant = tenant  # spare a query wherever tenant is read next
     return connection
 
 
+def is_connected(tenant: Tenant) -> bool:
+    """Whether a sync of this tenant has something to read (without creating anything)."""
+    return (
+        source_registry.default_for_new_tenants() is not None
+        or TenantConnection.objects.for_tenant(tenant).exists()
+    )
+
+
 def connection_or_default(tenant: Tenant) -> TenantConnection:
-    """The stored connection, or an unsaved demo one (for a form: reading creates nothing)."""
+    """The stored connection, or an unsaved new one (for a form: reading creates nothing)."""
     stored = TenantConnection.objects.for_tenant(tenant).first()
     if stored is None:
-        stored = TenantConnection(tenant=tenant, kind=ConnectionKind.DEMO, demo_seed=tenant.slug)
+        default = source_registry.default_for_new_tenants()
+        stored = TenantConnection(
+            tenant=tenant, kind=default.kind if default else ConnectionKind.GRAPH
+        )
     stored.tenant = tenant
     return stored
 
@@ -93,16 +128,17 @@ def source_for(
     """The policy source a sync of this connection reads (tests pass ``http`` and ``sleep``)."""
     if connection.kind == ConnectionKind.GRAPH:
         return _graph_source(connection, policy_types, http=http, sleep=sleep)
-    demo = DemoSource(
-        connection.demo_seed or connection.tenant.slug,
-        connection.demo_generation,
-        size=connection.demo_size,
-        fail_every=connection.demo_fail_every,
-        policy_types=policy_types,
-    )
-    if settings.DEMO_SYNC_SECONDS > 0:
-        return PacedSource(demo, seconds=settings.DEMO_SYNC_SECONDS, sleep=sleep)
-    return demo
+    return _plugged(connection).build(connection, policy_types, sleep)
+
+
+def _plugged(connection: TenantConnection) -> source_registry.PluggedSource:
+    plugged = source_registry.plugged(connection.kind)
+    if plugged is None:  # e.g. a demo connection kept from a trial, the demo now off
+        raise ConnectionNotConfigured(
+            f"The {connection.get_kind_display().lower()} is not enabled on this installation: "
+            "choose Microsoft Graph on Inventory → Connection."
+        )
+    return plugged
 
 
 def _graph_source(
@@ -157,11 +193,9 @@ def _credential(connection: TenantConnection) -> ClientCredential:
         ) from None
 
 
-def advance_demo(connection: TenantConnection) -> None:
-    """Move the demo tenant one generation on, so the next sync sees a changed inventory."""
-    if connection.kind != ConnectionKind.DEMO:
-        return
-    # F(): two syncs of different scopes may finish at once; neither step is lost.
-    TenantConnection.objects.filter(pk=connection.pk).update(
-        demo_generation=F("demo_generation") + 1
-    )
+def after_sync(connection: TenantConnection) -> None:
+    """A sync of this connection succeeded: let a plugged-in source move on (the demo's
+    next generation); Microsoft Graph keeps no state of its own here."""
+    plugged = source_registry.plugged(connection.kind)
+    if plugged is not None:
+        plugged.after_sync(connection)

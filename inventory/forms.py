@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 
+from inventory import source_registry
 from inventory.connections import clear_certificate, set_certificate, set_secret
 from inventory.crypto import CredentialsUnavailable
 from inventory.models import AuthMethod, ConnectionKind, TenantConnection
@@ -98,6 +99,15 @@ class ConnectionForm(_ModelForm):
         # Omitted (scripts, older clients): keep the stored method, see clean_auth_method.
         self.fields["auth_method"].required = False
         self.fields["cloud"].required = False
+        self._offer_plugged_kinds()
+
+    def _offer_plugged_kinds(self) -> None:
+        """Microsoft Graph, and a plugged-in kind (the demo) only while it is enabled."""
+        offered = {ConnectionKind.GRAPH, *source_registry.kinds()}
+        kind: forms.ChoiceField = self.fields["kind"]  # type: ignore[assignment]
+        kind.choices = [(v, label) for v, label in ConnectionKind.choices if v in offered]
+        if ConnectionKind.DEMO not in offered:
+            del self.fields["demo_size"], self.fields["demo_fail_every"]
 
     def clean_auth_method(self) -> str:
         value: str = self.cleaned_data.get("auth_method") or ""

@@ -131,7 +131,7 @@ def perform_sync(run: OperationRun, recorder: RunRecorder) -> None:
     except BaseException:
         waits.clear_quietly()  # the hub must not go on saying "waiting" for a failed run
         raise
-    connections.advance_demo(connection)
+    connections.after_sync(connection)
     # Flushing first means the run is still ours (RunLost otherwise) when the
     # snapshot is declared complete.
     recorder.flush()

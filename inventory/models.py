@@ -214,7 +214,8 @@ class CertificateState(models.TextChoices):
 
 
 class TenantConnection(models.Model):
-    """Where a tenant's inventory syncs read from: the demo generator or Microsoft Graph.
+    """Where a tenant's inventory syncs read from: Microsoft Graph, or the demo generator
+    (a kind the demo app plugs in when it is enabled; inventory never imports it).
 
     The Graph client secret and the certificate's PEM (private key + certificate)
     are stored only encrypted (inventory.crypto); they are write-only for people:
@@ -224,7 +225,7 @@ class TenantConnection(models.Model):
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="connection")
     kind = models.CharField(
-        max_length=16, choices=ConnectionKind.choices, default=ConnectionKind.DEMO
+        max_length=16, choices=ConnectionKind.choices, default=ConnectionKind.GRAPH
     )
     # The demo source: a deterministic tenant of demo_size policies that moves
     # one generation forward after each sync that read it.

@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from inventory.connections import connection_or_default
+from inventory import source_registry
+from inventory.connections import NOT_CONNECTED, connection_or_default, is_connected
 from inventory.filters import SnapshotItemFilter
 from inventory.forms import ConnectionForm
-from inventory.models import InventorySync, SnapshotItem, TenantConnection
+from inventory.models import ConnectionKind, InventorySync, SnapshotItem, TenantConnection
 from inventory.selectors import (
     latest_snapshot,
     latest_snapshots,
@@ -48,12 +49,20 @@ def index(request: TenantRequest) -> HttpResponse:
         "snapshot": snapshot,
         "snapshot_scope": scope_label(snapshot.scope_key) if snapshot else "",
         "connection": getattr(tenant, "connection", None),
+        "new_tenant_source": _new_tenant_source_label(),
+        "not_connected": NOT_CONNECTED,
         "can_sync": request.membership.has_role(Role.OPERATOR),
         "can_manage": request.membership.has_role(Role.MANAGER),
     }
     if snapshot is not None:
         context.update(_items_page(request, snapshot_items(snapshot)))
     return render(request, "inventory/index.html", context)
+
+
+def _new_tenant_source_label() -> str:
+    """What a tenant without a connection syncs from: a plugged-in source (the demo), or ""."""
+    default = source_registry.default_for_new_tenants()
+    return ConnectionKind(default.kind).label if default else ""
 
 
 @role_required(Role.READONLY)
@@ -68,6 +77,10 @@ def sync_detail(request: TenantRequest, sync_id: int) -> HttpResponse:
 @role_required(Role.OPERATOR)
 @require_POST
 def sync_now(request: TenantRequest) -> HttpResponse:
+    if not is_connected(request.tenant):
+        # Refused before any run exists: nothing to read, so nothing to queue or fail.
+        messages.error(request, NOT_CONNECTED)
+        return redirect("inventory:index", tenant_slug=request.tenant.slug)
     result = inventory_sync_start(tenant=request.tenant, user=request.user)
     return redirect(run_url(result.run))
 

@@ -74,6 +74,12 @@ INSTALLED_APPS = [
     "backups",
     "monitoring",
 ]
+# The zero-set-up demo (`make run`, the tests): the demo policy source, its pacing and
+# `seed_demo`, all in the demo app. Off by default: production never imports it, and a
+# tenant without a connection is "not connected" instead of getting generated policies.
+DEMO_ENABLED = env_bool("DEMO_ENABLED", default=TESTING)
+if DEMO_ENABLED:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -230,6 +236,7 @@ GRAPH_RETRY_AFTER_MAX = env_int("GRAPH_RETRY_AFTER_MAX", 300)
 
 # Seconds a demo-source inventory sync spreads its work over, so that its
 # progress can be watched (`make run` sets 15); 0 = as fast as it goes (tests).
+# Read by the demo app only (DEMO_ENABLED).
 DEMO_SYNC_SECONDS = float(env_str("DEMO_SYNC_SECONDS", "0") or 0)
 
 # Fernet key that encrypts tenant Graph client secrets at rest. In DEBUG a key

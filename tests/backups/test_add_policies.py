@@ -10,8 +10,8 @@ from django.test import Client
 
 from backups.models import BackupItem, BackupSet
 from backups.selectors import current_items
+from demo.source import DemoSource
 from inventory.models import Policy
-from inventory.sources.demo import DemoSource
 from monitoring.links import notification_target, run_url
 from operations.models import Notification, OperationRun, StatusBucket
 from tenantatlas.models import Tenant

@@ -1,13 +1,13 @@
-"""backups/demo.py: a filled backup set per demo tenant, seeded once, only terminal runs."""
+"""demo/seed/backups.py: a filled backup set per demo tenant, seeded once, only terminal runs."""
 
 from __future__ import annotations
 
 import pytest
 
-from backups.demo import DEMO_SET, seed
 from backups.models import BackupSet
+from demo.seed.backups import DEMO_SET, seed
+from demo.seed.cast import seed_cast
 from operations.models import OperationRun
-from tenantatlas.demo import seed_cast
 from tests.backups.conftest import TakeSnapshot, demo_policies
 
 pytestmark = pytest.mark.django_db

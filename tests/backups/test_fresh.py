@@ -10,11 +10,11 @@ from django.test import Client
 
 from backups.models import BackupSet
 from backups.services import add_policies_context
+from demo.source import DemoSource
 from inventory import secrets
 from inventory.models import ConnectionKind, TenantConnection
 from inventory.normalize import content_hash, normalize
 from inventory.sources.base import SourcePolicy
-from inventory.sources.demo import DemoSource
 from operations.lifecycle import run_inline
 from operations.models import OperationRun, StatusBucket
 from tenantatlas.models import Tenant

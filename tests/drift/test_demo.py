@@ -1,13 +1,13 @@
-"""drift/demo.py: one finished drift run per demo tenant, idempotent."""
+"""demo/seed/drift.py: one finished drift run per demo tenant, idempotent."""
 
 from __future__ import annotations
 
 import pytest
 
-from drift import demo
+from demo.seed import drift as drift_seed
+from demo.seed.cast import DemoCast, seed_cast
 from drift.models import DriftFinding
 from operations.models import OperationRun
-from tenantatlas.demo import DemoCast, seed_cast
 from tests.support.snapshots import demo_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def drift_runs() -> list[OperationRun]:
 
 
 def test_it_leaves_one_finished_drift_run_per_tenant_with_findings(cast: DemoCast) -> None:
-    demo.seed(cast)
+    drift_seed.seed(cast)
 
     runs = drift_runs()
     assert [run.tenant.slug for run in runs] == ["contoso", "fabrikam"]
@@ -40,7 +40,7 @@ def test_it_leaves_one_finished_drift_run_per_tenant_with_findings(cast: DemoCas
 def test_it_compares_the_two_latest_usable_syncs_and_keys_the_run_by_that_pair(
     cast: DemoCast,
 ) -> None:
-    demo.seed(cast)
+    drift_seed.seed(cast)
 
     contoso = drift_runs()[0]
     latest = list(contoso.tenant.inventory_syncs.order_by("-taken_at").values_list("pk", flat=True))
@@ -51,10 +51,10 @@ def test_it_compares_the_two_latest_usable_syncs_and_keys_the_run_by_that_pair(
 
 
 def test_seeding_again_changes_nothing(cast: DemoCast) -> None:
-    demo.seed(cast)
+    drift_seed.seed(cast)
     before = [(run.pk, run.succeeded) for run in drift_runs()]
 
-    demo.seed(cast)
+    drift_seed.seed(cast)
 
     assert [(run.pk, run.succeeded) for run in drift_runs()] == before
 
@@ -63,6 +63,6 @@ def test_a_tenant_with_fewer_than_two_usable_syncs_gets_no_drift_run() -> None:
     cast = seed_cast("demo-password-1")
     demo_snapshot(cast.tenants["contoso"], "contoso", 0, size=10)
 
-    demo.seed(cast)
+    drift_seed.seed(cast)
 
     assert drift_runs() == []

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from demo.source import DemoSource
 from drift.models import DriftFinding
 from inventory.models import InventorySync, TenantConnection
-from inventory.sources.demo import DemoSource
 from monitoring.links import run_url
 from operations.models import OperationRun
 from tenantatlas.models import Tenant

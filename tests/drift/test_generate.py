@@ -8,12 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from demo.source import DemoSource
 from drift.diff import SettingChange
 from drift.jobs import perform_generate
 from drift.models import DriftFinding
 from drift.services import SnapshotPair
 from inventory.normalize import MASKED_SECRET
-from inventory.sources.demo import DemoSource
 from operations.lifecycle import run_inline
 from operations.models import OperationRun, RunStatus
 from operations.recorder import RunRecorder

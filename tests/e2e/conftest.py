@@ -52,6 +52,7 @@ def _worker_env() -> dict[str, str]:
     env["REDIS_URL"] = settings.REDIS_URL  # already the tests' own database number
     env["DJANGO_SETTINGS_MODULE"] = "tenantatlas.settings"
     env["DEMO_SYNC_SECONDS"] = PACED_SECONDS
+    env["DEMO_ENABLED"] = "1"  # the journeys sync seed_demo's tenants from the demo source
     return env
 
 

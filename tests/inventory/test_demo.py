@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inventory.demo import seed
+from demo.seed.cast import DemoCast, seed_cast
+from demo.seed.inventory import seed
 from inventory.models import ConnectionKind, InventorySync, TenantConnection
 from operations.models import OperationRun, StatusBucket
-from tenantatlas.demo import DemoCast, seed_cast
 
 pytestmark = pytest.mark.django_db
 

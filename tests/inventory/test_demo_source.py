@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from demo.source import DemoSource
 from inventory.normalize import MASKED_SECRET, content_hash, normalize_settings
 from inventory.sources.base import POLICY_TYPES, ItemError, PolicySource, SourcePolicy
-from inventory.sources.demo import DemoSource
 
 Key = tuple[str, str]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from demo.paced import PacedSource
+from demo.source import DemoSource
 from inventory.connections import source_for
 from inventory.models import ConnectionKind, TenantConnection
-from inventory.sources.demo import DemoSource
-from inventory.sources.paced import PacedSource
 
 
 def _items(pages):

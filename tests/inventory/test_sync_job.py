@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.source import DemoSource
 from inventory.jobs import RUN_TYPE
 from inventory.models import (
     ConnectionKind,
@@ -27,7 +28,6 @@ from inventory.models import (
 )
 from inventory.normalize import scope_key
 from inventory.sources.base import POLICY_TYPES, TAXONOMY, ItemError, SourcePolicy
-from inventory.sources.demo import DemoSource
 from monitoring.links import run_url
 from operations.lifecycle import run_claim, run_fail, run_inline, run_start
 from operations.models import OperationRun, RunFailure, StatusBucket
@@ -140,7 +140,7 @@ def test_a_second_sync_keeps_one_policy_row_per_policy(
 def test_a_partial_failure_ends_partially_succeeded_and_the_snapshot_is_incomplete(
     tenant: Tenant, operator: User, login: Callable[[User], Client], work_queue: Callable[[], int]
 ) -> None:
-    TenantConnection.objects.create(tenant=tenant, demo_fail_every=7)
+    TenantConnection.objects.create(tenant=tenant, kind=ConnectionKind.DEMO, demo_fail_every=7)
 
     run = _sync_via_worker(login(operator), work_queue)
 
@@ -207,7 +207,7 @@ def test_the_run_links_to_its_snapshot(tenant: Tenant) -> None:
 
 def _queries_for_sync(size: int) -> int:
     tenant = TenantFactory.create()
-    TenantConnection.objects.create(tenant=tenant, demo_size=size)
+    TenantConnection.objects.create(tenant=tenant, kind=ConnectionKind.DEMO, demo_size=size)
     with CaptureQueriesContext(db_connection) as queries:
         run = run_inline(tenant=tenant, run_type=RUN_TYPE)
     assert run.succeeded == size

@@ -19,6 +19,7 @@ from typing import Any
 
 import django_rq
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from operations.models import OperationRun
@@ -64,7 +65,8 @@ class Processes:
 
     def env(self, **extra: str) -> dict[str, str]:
         db = connection.settings_dict
-        env = {**os.environ, **FAST, **extra}
+        # The processes see the demo as this test process does (settings.DEMO_ENABLED).
+        env = {**os.environ, "DEMO_ENABLED": str(int(settings.DEMO_ENABLED)), **FAST, **extra}
         env["DATABASE_URL"] = extra.get(
             "DATABASE_URL", f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
         )

@@ -15,10 +15,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from demo.source import DemoSource
 from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus
 from inventory.normalize import scope_key
 from inventory.sources.base import POLICY_TYPES, SourcePolicy
-from inventory.sources.demo import DemoSource
 from operations import rollup
 from operations.models import OperationRun, RunStatus
 from tenantatlas.models import Tenant

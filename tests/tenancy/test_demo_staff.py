@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tenantatlas.demo import STAFF_USERNAME, seed_cast
+from demo.seed.cast import STAFF_USERNAME, seed_cast
 from tenantatlas.models import Membership
 
 pytestmark = pytest.mark.django_db

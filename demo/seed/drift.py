@@ -1,6 +1,6 @@
 """Demo drift: one finished drift run per demo tenant, between its two latest usable syncs.
 
-Runs after inventory's demo seed (INSTALLED_APPS order), really performs the
+Runs after inventory's demo seed (demo.seed.PRODUCERS order), really performs the
 job (``run_inline``) so its findings and counts are true, and is idempotent: a
 tenant that already has a drift run for that pair is left alone.
 """
@@ -11,13 +11,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from demo.seed.cast import DemoCast
 from drift.jobs import RUN_TYPE, DriftError
 from drift.services import SnapshotPair, drift_pair_latest
 from inventory.models import InventorySync
 from operations import rollup
 from operations.lifecycle import run_inline
 from operations.models import Notification, OperationRun
-from tenantatlas.demo import DemoCast
 from tenantatlas.models import Tenant
 
 STARTERS = {"contoso": "operator", "fabrikam": "owner"}

@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from tenantatlas.demo import PEOPLE, STAFF_USERNAME, seed_apps, seed_cast
+from demo.seed import seed_history
+from demo.seed.cast import PEOPLE, STAFF_USERNAME, seed_cast
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 cast = seed_cast(password)
-                seeded = seed_apps(cast)
+                seeded = seed_history(cast)
         finally:
             lifecycle.setLevel(level)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -6,8 +6,8 @@ from backups.jobs import RUN_TYPE
 from backups.models import BackupSet
 from backups.selectors import current_items
 from backups.services import add_policies_context
+from demo.seed.cast import DemoCast
 from operations.lifecycle import run_inline
-from tenantatlas.demo import DemoCast
 
 DEMO_SET = "Baseline before change freeze"
 DESCRIPTION = "Every policy as it stood before the December change freeze."

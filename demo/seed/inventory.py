@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from demo.seed.cast import DemoCast
 from inventory.jobs import RUN_TYPE
 from inventory.models import ConnectionKind, InventorySync, TenantConnection
 from operations import rollup
 from operations.lifecycle import run_inline
 from operations.models import Notification, OperationRun, RunFailure
-from tenantatlas.demo import DemoCast
 from tenantatlas.models import Tenant
 
 SIZES = {"contoso": 60, "fabrikam": 40}

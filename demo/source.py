@@ -11,6 +11,14 @@ from a spec only when pages are read, and the large nested blocks ("padding"
 to reach ``settings_bytes``) come from cached JSON templates, so 10,000
 policies of ~7 KB each generate in about a second.
 
+The Intune bodies themselves are data, not code: ``data/<policy type>.json``
+holds each template's body as Graph returns it, with ``{knob}`` placeholders
+for the settings that drift, the knobs' choices and how its padding list grows.
+Only the generator (which knob flips, padding items, assignments) is Python.
+
+The demo app (``demo.apps``) plugs this source into inventory; production code
+never imports it (docs/decisions.md).
+
 ``size`` is the size of the whole demo tenant across all policy types; a source
 restricted to some ``policy_types`` yields the matching subset, as a Graph sync
 of a narrower scope would.
@@ -22,11 +30,13 @@ import hashlib
 import json
 import math
 import random
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from inventory.sources.base import (
@@ -201,11 +211,6 @@ def _catalog_simple(definition: str, value: Any) -> Any:
     }
 
 
-def _catalog_settings(instances: list[Any]) -> list[Any]:
-    # Graph numbers the expanded settings "0", "1", ... (normalisation drops the ids).
-    return [{"id": str(i), "settingInstance": inst} for i, inst in enumerate(instances)]
-
-
 def _catalog_pad(prefix: str) -> PadItem:
     def item(i: int, rng: random.Random) -> Any:
         definition = f"{prefix}_setting{i}"
@@ -241,524 +246,68 @@ def _gp_pad(category: str) -> PadItem:
     return item
 
 
-# --- templates --------------------------------------------------------------------------------
+# --- templates (data/<policy type>.json) -------------------------------------------------------
 
-BOOL = (True, False)
-DEFENDER_LEVELS = ("unavailable", "secured", "low", "medium", "high")
-
-
-def _win_general(k: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "passwordRequired": k["passwordRequired"],
-        "passwordRequiredType": "alphanumeric",
-        "passwordMinimumLength": k["passwordMinimumLength"],
-        "passwordMinutesOfInactivityBeforeScreenTimeout": 15,
-        "defenderRequireRealTimeMonitoring": True,
-        "defenderScanType": k["defenderScanType"],
-        "defenderScheduledScanTime": "02:00:00.0000000",
-        "defenderCloudBlockLevel": k["defenderCloudBlockLevel"],
-        "defenderDetectedMalwareActions": {
-            "lowSeverity": "clean",
-            "moderateSeverity": "quarantine",
-            "highSeverity": k["highSeverity"],
-            "severeSeverity": "block",
-        },
-        "edgeBlockPopups": True,
-        "edgeCookiePolicy": k["edgeCookiePolicy"],
-        "edgeSearchEngine": {
-            "@odata.type": "#microsoft.graph.edgeSearchEngine",
-            "edgeSearchEngineType": "default",
-        },
-        "privacyAccessControls": [],
-    }
+DATA = Path(__file__).resolve().parent / "data"
+# A padding list's items, by the name a template's "pad" gives.
+PAD_ITEMS: dict[str, Callable[[dict[str, Any]], PadItem]] = {
+    "privacy": lambda _: _privacy_item,
+    "firewall_rule": lambda _: _firewall_rule,
+    "oma": lambda _: _oma_item,
+    "app": lambda _: _app_item,
+    "android_app": lambda _: _android_app_item,
+    "os_range": lambda _: _os_range,
+    "catalog": lambda pad: _catalog_pad(pad["prefix"]),
+    "group_policy": lambda pad: _gp_pad(pad["category"]),
+}
+_PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 
 
-def _win_endpoint(k: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "bitLockerEncryptDevice": True,
-        "bitLockerSystemDrivePolicy": {
-            "encryptionMethod": k["encryptionMethod"],
-            "startupAuthenticationRequired": k["startupAuthenticationRequired"],
-            "startupAuthenticationBlockWithoutTpmChip": False,
-            "minimumPinLength": 6,
-            "recoveryOptions": {
-                "blockDataRecoveryAgent": True,
-                "recoveryPasswordUsage": k["recoveryPasswordUsage"],
-                "recoveryKeyUsage": "allowed",
-                "hideRecoveryOptions": True,
-                "enableRecoveryInformationSaveToStore": True,
-                "recoveryInformationToStore": "passwordAndKey",
-            },
-        },
-        "bitLockerFixedDrivePolicy": {
-            "encryptionMethod": "xtsAes128",
-            "requireEncryptionForWriteAccess": True,
-        },
-        "firewallBlockStatefulFTP": k["firewallBlockStatefulFTP"],
-        "firewallProfileDomain": {
-            "firewallEnabled": "allowed",
-            "inboundConnectionsBlocked": True,
-            "outboundConnectionsRequired": True,
-            "stealthModeBlocked": False,
-        },
-        "smartScreenEnableInShell": k["smartScreenEnableInShell"],
-        "firewallRules": [],
-    }
+def _fill(value: Any, knobs: dict[str, Any]) -> Any:
+    """The body with each ``{knob}`` replaced: a whole-string placeholder keeps the choice's
+    type (``"{passwordRequired}"`` becomes ``true``), one inside a string is formatted in."""
+    if isinstance(value, dict):
+        return {key: _fill(item, knobs) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, knobs) for item in value]
+    if not isinstance(value, str) or "{" not in value:
+        return value
+    whole = _PLACEHOLDER_RE.fullmatch(value)
+    if whole and whole[1] in knobs:
+        return knobs[whole[1]]
+    return _PLACEHOLDER_RE.sub(lambda m: str(knobs[m[1]]) if m[1] in knobs else m[0], value)
 
 
-def _win_custom(k: dict[str, Any]) -> dict[str, Any]:
-    # The encrypted entry's value and secretReferenceValueId are filled per generation.
-    return {
-        "omaSettings": [
-            {
-                "@odata.type": "#microsoft.graph.omaSettingInteger",
-                "displayName": "Allow Cortana",
-                "description": None,
-                "omaUri": "./Device/Vendor/MSFT/Policy/Config/Experience/AllowCortana",
-                "value": k["allowCortana"],
-                "isReadOnly": False,
-                "isEncrypted": False,
-            },
-            {
-                "@odata.type": "#microsoft.graph.omaSettingString",
-                "displayName": "VPN pre-shared key",
-                "description": "Always-on VPN profile",
-                "omaUri": "./Vendor/MSFT/VPNv2/ContosoVPN/NativeProfile/Authentication/PSK",
-                "value": "****",
-                "isReadOnly": False,
-                "isEncrypted": True,
-                "secretReferenceValueId": None,
-            },
-            {
-                "@odata.type": "#microsoft.graph.omaSettingString",
-                "displayName": "Proxy server",
-                "description": None,
-                "omaUri": "./Vendor/MSFT/NetworkProxy/ProxySettingsPerUser",
-                "value": k["proxy"],
-                "isReadOnly": False,
-                "isEncrypted": False,
-            },
-        ]
-    }
+def _builder(body: dict[str, Any]) -> Builder:
+    # Round-tripped through JSON so that no two bodies ever share a nested list.
+    text = json.dumps(body)
+    return lambda knobs: _fill(json.loads(text), knobs)
 
 
-def _ios_general(k: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "passcodeRequired": k["passcodeRequired"],
-        "passcodeBlockSimple": True,
-        "passcodeMinimumLength": k["passcodeMinimumLength"],
-        "passcodeRequiredType": k["passcodeRequiredType"],
-        "passcodeMinutesOfInactivityBeforeLock": k["passcodeMinutesOfInactivityBeforeLock"],
-        "passcodeSignInFailureCountBeforeWipe": 10,
-        "appStoreBlockInAppPurchases": k["appStoreBlockInAppPurchases"],
-        "cameraBlocked": k["cameraBlocked"],
-        "iCloudBlockBackup": True,
-        "safariCookieSettings": "browserDefault",
-        "compliantAppListType": "appsInListCompliant",
-        "compliantAppsList": [],
-    }
+def _load_templates() -> tuple[_Template, ...]:
+    """Every template, in POLICY_TYPES order then file order: a template's index seeds
+    the generator, so reordering a file changes every demo tenant."""
+    templates = []
+    for policy_type in POLICY_TYPES:
+        for raw in json.loads((DATA / f"{policy_type}.json").read_text(encoding="utf-8")):
+            pad = raw["pad"]
+            templates.append(
+                _Template(
+                    policy_type,
+                    raw["odata_type"],
+                    raw["platform"],
+                    raw["label"],
+                    tuple(raw["topics"]),
+                    tuple((name, tuple(choices)) for name, choices in raw["knobs"].items()),
+                    _builder(raw["body"]),
+                    pad["key"],
+                    PAD_ITEMS[pad["item"]](pad),
+                )
+            )
+    return tuple(templates)
 
 
-def _android_general(k: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "passwordRequired": k["passwordRequired"],
-        "passwordMinimumLength": k["passwordMinimumLength"],
-        "passwordRequiredType": k["passwordRequiredType"],
-        "passwordBlockFingerprintUnlock": k["passwordBlockFingerprintUnlock"],
-        "cameraBlocked": k["cameraBlocked"],
-        "storageRequireDeviceEncryption": True,
-        "securityRequireVerifyApps": True,
-        "compliantAppListType": "appsInListCompliant",
-        "compliantAppsList": [],
-    }
-
-
-def _macos_general(k: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "passwordRequired": k["passwordRequired"],
-        "passwordMinimumLength": k["passwordMinimumLength"],
-        "passwordMinutesOfInactivityBeforeScreenTimeout": k["screenTimeout"],
-        "passwordBlockSimple": True,
-        "gatekeeperAllowedAppSource": k["gatekeeperAllowedAppSource"],
-        "airDropBlocked": k["airDropBlocked"],
-        "compliantAppListType": "none",
-        "compliantAppsList": [],
-    }
-
-
-def _compliance(extra: dict[str, Any], pad_key: str) -> Builder:
-    def build(k: dict[str, Any]) -> dict[str, Any]:
-        body = dict(extra)
-        body.update(k)
-        body[pad_key] = []
-        return body
-
-    return build
-
-
-def _catalog_defender(k: dict[str, Any]) -> dict[str, Any]:
-    p = "device_vendor_msft_policy_config_defender"
-    return {
-        "platforms": "windows10",
-        "technologies": "mdm,microsoftSense",
-        "templateReference": {"templateId": "", "templateFamily": "none"},
-        "settings": _catalog_settings(
-            [
-                _catalog_choice(f"{p}_allowrealtimemonitoring", k["realtime"]),
-                _catalog_choice(f"{p}_allowcloudprotection", "1"),
-                _catalog_choice(f"{p}_cloudblocklevel", k["cloudblocklevel"]),
-                _catalog_choice(f"{p}_submitsamplesconsent", k["submitsamples"]),
-                _catalog_simple(f"{p}_daysbeforedeletingquarantinedmalware", k["quarantineDays"]),
-            ]
-        ),
-    }
-
-
-def _catalog_edge(k: dict[str, Any]) -> dict[str, Any]:
-    p = "device_vendor_msft_policy_config_microsoft_edgev117~policy~microsoft_edge"
-    home = _catalog_simple(f"{p}_homepagelocation_homepagelocation", k["homepage"])
-    return {
-        "platforms": "windows10",
-        "technologies": "mdm",
-        "templateReference": {"templateId": "", "templateFamily": "none"},
-        "settings": _catalog_settings(
-            [
-                _catalog_choice(f"{p}_homepagelocation", "1", [home]),
-                _catalog_choice(f"{p}_passwordmanagerenabled", k["passwordManager"]),
-                _catalog_choice(f"{p}_smartscreenenabled", "1"),
-                _catalog_choice(f"{p}_syncdisabled", k["syncDisabled"]),
-            ]
-        ),
-    }
-
-
-def _catalog_macos(k: dict[str, Any]) -> dict[str, Any]:
-    fv = _catalog_simple("com.apple.mcx.filevault2_deferforceatuserloginmaxbypassattempts", 0)
-    return {
-        "platforms": "macOS",
-        "technologies": "mdm,appleRemoteManagement",
-        "templateReference": {"templateId": "", "templateFamily": "none"},
-        "settings": _catalog_settings(
-            [
-                _catalog_choice("com.apple.mcx.filevault2_enable", k["filevault"], [fv]),
-                _catalog_choice(
-                    "com.apple.softwareupdate_automaticallyinstallmacosupdates", k["autoUpdate"]
-                ),
-                _catalog_simple("com.apple.screensaver_idletime", k["idleTime"]),
-            ]
-        ),
-    }
-
-
-def _catalog_ios(k: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "platforms": "iOS",
-        "technologies": "mdm",
-        "templateReference": {"templateId": "", "templateFamily": "none"},
-        "settings": _catalog_settings(
-            [
-                _catalog_choice("com.apple.applicationaccess_allowcamera", k["camera"]),
-                _catalog_choice("com.apple.applicationaccess_allowscreenshot", k["screenshot"]),
-                _catalog_simple("com.apple.applicationaccess_forceddelayedsoftwareupdates", 30),
-            ]
-        ),
-    }
-
-
-def _group_policy(category: str, names: tuple[str, ...]) -> Builder:
-    def build(k: dict[str, Any]) -> dict[str, Any]:
-        values = [_gp_value(n, category, k[f"enabled{i}"]) for i, n in enumerate(names)]
-        return {"policyConfigurationIngestionType": "builtIn", "definitionValues": values}
-
-    return build
-
-
-def _gp_knobs(count: int) -> tuple[Knob, ...]:
-    return tuple((f"enabled{i}", BOOL) for i in range(count))
-
-
-_ONEDRIVE = (
-    "Silently move Windows known folders to OneDrive",
-    "Prevent users from redirecting their Windows known folders to their PC",
-    "Use OneDrive Files On-Demand",
-)
-_OFFICE = (
-    "Block macros from running in Office files from the Internet",
-    "VBA Macro Notification Settings",
-    "Disable all trust bar notifications for security issues",
-)
-_EDGE_GP = (
-    "Configure Microsoft Defender SmartScreen",
-    "Allow download restrictions",
-    "Enable site isolation for every site",
-)
-
-TEMPLATES: tuple[_Template, ...] = (
-    _Template(
-        "deviceConfiguration",
-        "#microsoft.graph.windows10GeneralConfiguration",
-        "windows10",
-        "Windows 10",
-        ("Device restrictions", "Defender Antivirus", "Edge and privacy"),
-        (
-            ("passwordRequired", BOOL),
-            ("passwordMinimumLength", (6, 8, 10, 12, 14)),
-            ("defenderScanType", ("userDefined", "disabled", "quick", "full")),
-            ("defenderCloudBlockLevel", ("notConfigured", "high", "highPlus", "zeroTolerance")),
-            ("highSeverity", ("clean", "quarantine", "remove", "block")),
-            ("edgeCookiePolicy", ("userDefined", "allow", "blockThirdParty", "blockAll")),
-        ),
-        _win_general,
-        "privacyAccessControls",
-        _privacy_item,
-    ),
-    _Template(
-        "deviceConfiguration",
-        "#microsoft.graph.windows10EndpointProtectionConfiguration",
-        "windows10",
-        "Windows 10",
-        ("BitLocker baseline", "Firewall", "Attack surface reduction"),
-        (
-            ("encryptionMethod", ("aesCbc128", "aesCbc256", "xtsAes128", "xtsAes256")),
-            ("startupAuthenticationRequired", BOOL),
-            ("recoveryPasswordUsage", ("allowed", "required", "notAllowed")),
-            ("firewallBlockStatefulFTP", BOOL),
-            ("smartScreenEnableInShell", BOOL),
-        ),
-        _win_endpoint,
-        "firewallRules",
-        _firewall_rule,
-    ),
-    _Template(
-        "deviceConfiguration",
-        "#microsoft.graph.windows10CustomConfiguration",
-        "windows10",
-        "Windows 10",
-        ("Custom OMA-URI", "Always-on VPN", "Proxy settings"),
-        (
-            ("allowCortana", (0, 1)),
-            ("proxy", ("proxy.contoso.com:8080", "proxy2.contoso.com:3128", "")),
-        ),
-        _win_custom,
-        "omaSettings",
-        _oma_item,
-    ),
-    _Template(
-        "deviceConfiguration",
-        "#microsoft.graph.iosGeneralDeviceConfiguration",
-        "iOS",
-        "iOS",
-        ("Passcode", "Device restrictions", "App Store and iCloud"),
-        (
-            ("passcodeRequired", BOOL),
-            ("passcodeMinimumLength", (4, 6, 8)),
-            ("passcodeRequiredType", ("deviceDefault", "alphanumeric", "numeric")),
-            ("passcodeMinutesOfInactivityBeforeLock", (1, 2, 5, 15)),
-            ("appStoreBlockInAppPurchases", BOOL),
-            ("cameraBlocked", BOOL),
-        ),
-        _ios_general,
-        "compliantAppsList",
-        _app_item,
-    ),
-    _Template(
-        "deviceConfiguration",
-        "#microsoft.graph.androidGeneralDeviceConfiguration",
-        "android",
-        "Android",
-        ("Passcode", "Device restrictions"),
-        (
-            ("passwordRequired", BOOL),
-            ("passwordMinimumLength", (4, 6, 8)),
-            ("passwordRequiredType", ("deviceDefault", "numeric", "alphanumeric", "any")),
-            ("passwordBlockFingerprintUnlock", BOOL),
-            ("cameraBlocked", BOOL),
-        ),
-        _android_general,
-        "compliantAppsList",
-        _android_app_item,
-    ),
-    _Template(
-        "deviceConfiguration",
-        "#microsoft.graph.macOSGeneralDeviceConfiguration",
-        "macOS",
-        "macOS",
-        ("Gatekeeper", "Password", "Device restrictions"),
-        (
-            ("passwordRequired", BOOL),
-            ("passwordMinimumLength", (8, 10, 12, 14)),
-            ("screenTimeout", (5, 10, 15)),
-            (
-                "gatekeeperAllowedAppSource",
-                ("notConfigured", "macAppStore", "macAppStoreAndIdentifiedDevelopers"),
-            ),
-            ("airDropBlocked", BOOL),
-        ),
-        _macos_general,
-        "compliantAppsList",
-        _app_item,
-    ),
-    _Template(
-        "compliancePolicy",
-        "#microsoft.graph.windows10CompliancePolicy",
-        "windows10",
-        "Windows 10",
-        ("Compliance baseline", "BitLocker and Secure Boot compliance"),
-        (
-            ("osMinimumVersion", ("10.0.19045", "10.0.22621", "10.0.22631", "10.0.26100")),
-            ("bitLockerEnabled", BOOL),
-            ("secureBootEnabled", BOOL),
-            ("deviceThreatProtectionRequiredSecurityLevel", DEFENDER_LEVELS),
-            ("passwordMinimumLength", (6, 8, 12)),
-        ),
-        _compliance(
-            {"passwordRequired": True, "codeIntegrityEnabled": True, "tpmRequired": True},
-            "validOperatingSystemBuildRanges",
-        ),
-        "validOperatingSystemBuildRanges",
-        _os_range,
-    ),
-    _Template(
-        "compliancePolicy",
-        "#microsoft.graph.iosCompliancePolicy",
-        "iOS",
-        "iOS",
-        ("Compliance", "Jailbreak and OS version"),
-        (
-            ("osMinimumVersion", ("16.0", "17.0", "17.4", "18.0")),
-            ("securityBlockJailbrokenDevices", BOOL),
-            ("passcodeRequired", BOOL),
-            ("passcodeMinimumLength", (4, 6)),
-            ("deviceThreatProtectionRequiredSecurityLevel", DEFENDER_LEVELS),
-        ),
-        _compliance({"managedEmailProfileRequired": False}, "restrictedApps"),
-        "restrictedApps",
-        _app_item,
-    ),
-    _Template(
-        "compliancePolicy",
-        "#microsoft.graph.androidWorkProfileCompliancePolicy",
-        "android",
-        "Android",
-        ("Work profile compliance", "Device health"),
-        (
-            ("osMinimumVersion", ("11.0", "12.0", "13.0", "14.0")),
-            ("securityBlockJailbrokenDevices", BOOL),
-            ("storageRequireEncryption", BOOL),
-            ("securityRequireSafetyNetAttestationBasicIntegrity", BOOL),
-            ("passwordRequiredType", ("deviceDefault", "numeric", "alphanumeric")),
-        ),
-        _compliance({"passwordRequired": True}, "restrictedApps"),
-        "restrictedApps",
-        _android_app_item,
-    ),
-    _Template(
-        "compliancePolicy",
-        "#microsoft.graph.macOSCompliancePolicy",
-        "macOS",
-        "macOS",
-        ("Compliance - FileVault", "Compliance baseline"),
-        (
-            ("osMinimumVersion", ("13.0", "14.0", "15.0")),
-            ("storageRequireEncryption", BOOL),
-            ("firewallEnabled", BOOL),
-            ("systemIntegrityProtectionEnabled", BOOL),
-        ),
-        _compliance({"passwordRequired": True}, "validOperatingSystemBuildRanges"),
-        "validOperatingSystemBuildRanges",
-        _os_range,
-    ),
-    _Template(
-        "settingsCatalog",
-        None,
-        "windows10",
-        "Windows",
-        ("Defender Antivirus", "Microsoft Defender baseline"),
-        (
-            ("realtime", ("0", "1")),
-            ("cloudblocklevel", ("0", "2", "4", "6")),
-            ("submitsamples", ("0", "1", "2", "3")),
-            ("quarantineDays", (7, 14, 30, 90)),
-        ),
-        _catalog_defender,
-        "settings",
-        _catalog_pad("device_vendor_msft_policy_config_defender"),
-    ),
-    _Template(
-        "settingsCatalog",
-        None,
-        "windows10",
-        "Windows",
-        ("Microsoft Edge", "Edge security"),
-        (
-            ("homepage", ("https://intranet.contoso.com", "https://www.office.com", "about:blank")),
-            ("passwordManager", ("0", "1")),
-            ("syncDisabled", ("0", "1")),
-        ),
-        _catalog_edge,
-        "settings",
-        _catalog_pad("device_vendor_msft_policy_config_microsoft_edge"),
-    ),
-    _Template(
-        "settingsCatalog",
-        None,
-        "macOS",
-        "macOS",
-        ("FileVault", "Software update"),
-        (
-            ("filevault", ("0", "1")),
-            ("autoUpdate", ("false", "true")),
-            ("idleTime", (300, 600, 900)),
-        ),
-        _catalog_macos,
-        "settings",
-        _catalog_pad("com.apple.mcx"),
-    ),
-    _Template(
-        "settingsCatalog",
-        None,
-        "iOS",
-        "iOS",
-        ("Restrictions", "Camera and screenshots"),
-        (("camera", ("false", "true")), ("screenshot", ("false", "true"))),
-        _catalog_ios,
-        "settings",
-        _catalog_pad("com.apple.applicationaccess"),
-    ),
-    _Template(
-        "groupPolicyConfiguration",
-        None,
-        "windows10",
-        "Windows 10",
-        ("OneDrive - Known folder move", "OneDrive"),
-        _gp_knobs(len(_ONEDRIVE)),
-        _group_policy("\\OneDrive", _ONEDRIVE),
-        "definitionValues",
-        _gp_pad("\\OneDrive"),
-    ),
-    _Template(
-        "groupPolicyConfiguration",
-        None,
-        "windows10",
-        "Windows 10",
-        ("Office - Macro settings", "Office - Trust Center"),
-        _gp_knobs(len(_OFFICE)),
-        _group_policy("\\Microsoft Office 2016\\Security Settings\\Trust Center", _OFFICE),
-        "definitionValues",
-        _gp_pad("\\Microsoft Office 2016\\Security Settings\\Trust Center"),
-    ),
-    _Template(
-        "groupPolicyConfiguration",
-        None,
-        "windows10",
-        "Windows 10",
-        ("Edge - Security", "Edge - Downloads"),
-        _gp_knobs(len(_EDGE_GP)),
-        _group_policy("\\Microsoft Edge", _EDGE_GP),
-        "definitionValues",
-        _gp_pad("\\Microsoft Edge"),
-    ),
-)
+TEMPLATES = _load_templates()
 TEMPLATES_BY_TYPE: dict[str, tuple[int, ...]] = {
     t: tuple(i for i, tpl in enumerate(TEMPLATES) if tpl.policy_type == t) for t in POLICY_TYPES
 }

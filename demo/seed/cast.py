@@ -1,14 +1,11 @@
-"""The demo cast: tenants, people and roles. Other apps add their data in their own demo.py."""
+"""The demo cast: tenants, people and roles; demo.seed's other modules add their history."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.utils.module_loading import module_has_submodule
 
 from tenantatlas.models import Membership, Role, Tenant
 
@@ -63,13 +60,3 @@ def seed_staff(password: str) -> User:
     staff.is_staff = staff.is_superuser = True
     staff.save()
     return staff
-
-
-def seed_apps(cast: DemoCast) -> list[str]:
-    """Run every installed app's ``demo.seed(cast)``, in INSTALLED_APPS order."""
-    seeded = []
-    for config in apps.get_app_configs():
-        if config.name != "tenantatlas" and module_has_submodule(config.module, "demo"):
-            import_module(f"{config.name}.demo").seed(cast)
-            seeded.append(config.name)
-    return seeded

@@ -14,8 +14,8 @@ import math
 import time
 from collections.abc import Callable, Iterator
 
+from demo.source import DemoSource
 from inventory.sources.base import ItemError, SourcePolicy, WaitCallback
-from inventory.sources.demo import DemoSource
 
 Page = list[SourcePolicy | ItemError]
 
