@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tenantatlas.models import Membership, Tenant
+from tenantatlas.models import Membership, Preferences, Tenant
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,3 +23,10 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "tenant"]
     search_fields = ["user__username", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
+
+
+@admin.register(Preferences)
+class PreferencesAdmin(admin.ModelAdmin):
+    list_display = ["user", "time_zone", "updated_at"]
+    search_fields = ["user__username", "time_zone"]
+    autocomplete_fields = ["user"]
