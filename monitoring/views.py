@@ -35,7 +35,7 @@ ROWS = "monitoring/run_list.html#run-rows"
 def render_hub(
     request: TenantRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    """Render with every time shown in the person's zone (``request.time_zone``; the page names it)."""
+    """Render with every time in the person's zone (``request.time_zone``), which the page names."""
     tz = request.time_zone
     with timezone.override(tz):
         return render(request, template, {"tz": tz, **context}, status=status)

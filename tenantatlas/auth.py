@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 
 
 class PreferencesBackend(ModelBackend):
@@ -16,10 +15,9 @@ class PreferencesBackend(ModelBackend):
     query to each of them, the hub's included (its query count is guarded).
     """
 
-    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
-        users = get_user_model()._default_manager.select_related("preferences")
+    def get_user(self, user_id: Any) -> User | None:
         try:
-            user = users.get(pk=user_id)
-        except get_user_model().DoesNotExist:
+            user = User._default_manager.select_related("preferences").get(pk=user_id)
+        except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

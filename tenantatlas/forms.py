@@ -23,7 +23,7 @@ def time_zone_choices() -> list[tuple[str, Any]]:
     return [("", FOLLOW_TENANT), *plain, *regions.items()]
 
 
-class PreferencesForm(forms.ModelForm):
+class PreferencesForm(forms.ModelForm[Preferences]):
     time_zone = forms.ChoiceField(
         label="Time zone",
         required=False,

@@ -74,10 +74,15 @@ def _first_zone(*names: str) -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
+# In the tz database's files but no place's zone: "localtime" is whatever the
+# server runs in, "Factory" the "-00" of a machine nobody set up.
+NOT_A_PLACE = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @cache
 def time_zone_names() -> frozenset[str]:
     """The IANA names this server's tz database knows (read from disk once)."""
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - NOT_A_PLACE
 
 
 def validate_time_zone(name: str) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -26,8 +27,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "tenant_chooser.html", {"memberships": memberships})
 
 
+class SignedInRequest(HttpRequest):
+    """What a ``login_required`` view receives (for type checkers)."""
+
+    user: User
+
+
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: SignedInRequest) -> HttpResponse:
     """The person's own settings (their time zone); saving goes back where they came from."""
     saved: Preferences | None = getattr(request.user, "preferences", None)
     form = PreferencesForm(request.POST or None, instance=saved or Preferences(user=request.user))
