@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
 from tenantatlas.models import Preferences, time_zone_names
+
+if TYPE_CHECKING:
+    _ModelForm = forms.ModelForm[Preferences]
+else:  # ModelForm is generic only in the type stubs
+    _ModelForm = forms.ModelForm
 
 FOLLOW_TENANT = "Each tenant's own time zone"
 
@@ -23,7 +28,7 @@ def time_zone_choices() -> list[tuple[str, Any]]:
     return [("", FOLLOW_TENANT), *plain, *regions.items()]
 
 
-class PreferencesForm(forms.ModelForm[Preferences]):
+class PreferencesForm(_ModelForm):
     time_zone = forms.ChoiceField(
         label="Time zone",
         required=False,
