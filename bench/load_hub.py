@@ -95,7 +95,7 @@ def _run(tenant: Tenant, user: User, created: object, rng: random.Random) -> Ope
 def _session_for(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "tenantatlas.auth.PreferencesBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     assert session.session_key

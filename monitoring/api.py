@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from monitoring import selectors
 from monitoring.filters import RunFilterSet
-from monitoring.timerange import tenant_zone
 from operations.models import OperationRun, RunFailure
 from operations.sanitize import sanitize
 from tenantatlas.models import Role, Tenant
@@ -115,7 +114,7 @@ def run_detail_json(run: OperationRun, request: HttpRequest) -> dict[str, Any]:
 def run_list(request: TenantRequest) -> JsonResponse:
     runs = selectors.api_list_runs(request.tenant)
     filters = RunFilterSet(
-        request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now(), tenant=request.tenant
+        request.GET, runs, tz=request.time_zone, now=timezone.now(), tenant=request.tenant
     )
     if not filters.is_valid():
         fields = filters.error_fields()

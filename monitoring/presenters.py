@@ -21,7 +21,7 @@ from monitoring.progress import Progress, progress_for
 from monitoring.templatetags.hub import duration
 from operations.models import OperationRun, StatusBucket
 from operations.registry import label_for
-from tenantatlas.models import Tenant, tenant_zone
+from tenantatlas.models import Tenant
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,9 @@ def detail_prefix(tenant: Tenant) -> str:
     return reverse("monitoring:run_list", kwargs={"tenant_slug": tenant.slug})
 
 
-def run_rows(runs: list[OperationRun], tenant: Tenant) -> list[RunRow]:
-    """The rows, with times in the tenant's zone (they are built before the page renders)."""
+def run_rows(runs: list[OperationRun], tenant: Tenant, tz: ZoneInfo) -> list[RunRow]:
+    """The rows, with times in the person's zone (they are built before the page renders)."""
     prefix = detail_prefix(tenant)
-    tz = tenant_zone(tenant)
     return [run_row(run, prefix, tz) for run in runs]
 
 

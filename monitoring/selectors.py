@@ -30,7 +30,7 @@ from operations.models import (
     split_run_type,
 )
 from operations.registry import RelatedLink, get_run_type, run_types
-from tenantatlas.models import Tenant
+from tenantatlas.models import Tenant, tenant_zone
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ class RunStats:
 
     window: Window
     per_day: dict[date, dict[str, int]] = field(default_factory=dict)
+    days_zone: str = "UTC"  # whose midnights divide the days (the rollup's are the tenant's)
 
     def bucket_total(self, bucket: str) -> int:
         return sum(day.get(bucket, 0) for day in self.per_day.values())
@@ -115,7 +116,8 @@ def run_stats(tenant: Tenant, window: Window, *, run_type: str = "") -> RunStats
         resource, action = split_run_type(run_type)
         counts = counts.filter(resource=resource, action=action)
     rows = counts.order_by().values_list("day", "bucket").annotate(n=Sum("count"))
-    return RunStats(window, _per_day((day, bucket, n) for day, bucket, n in rows))
+    per_day = _per_day((day, bucket, n) for day, bucket, n in rows)
+    return RunStats(window, per_day, days_zone=tenant_zone(tenant).key)
 
 
 def run_stats_from_runs(runs: QuerySet[OperationRun], window: Window, tz: ZoneInfo) -> RunStats:
@@ -132,7 +134,8 @@ def run_stats_from_runs(runs: QuerySet[OperationRun], window: Window, tz: ZoneIn
         .values_list("day", "status_bucket")
         .annotate(n=Count("pk"))
     )
-    return RunStats(window, _per_day((_as_date(day), bucket, n) for day, bucket, n in rows))
+    per_day = _per_day((_as_date(day), bucket, n) for day, bucket, n in rows)
+    return RunStats(window, per_day, days_zone=tz.key)
 
 
 def _per_day(rows: Iterable[tuple[date, str, int]]) -> dict[date, dict[str, int]]:

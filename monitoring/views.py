@@ -23,7 +23,6 @@ from monitoring.filters import RunFilterSet
 from monitoring.keyset import Cursor, CursorError
 from monitoring.links import notification_target
 from monitoring.tabs import bucket_tabs
-from monitoring.timerange import tenant_zone
 from operations.models import Notification
 from tenantatlas.models import Role
 from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
@@ -37,8 +36,8 @@ ROWS = "monitoring/run_list.html#run-rows"
 def render_hub(
     request: TenantRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    """Render with every time shown in the tenant's time zone (which the page names)."""
-    tz = tenant_zone(request.tenant)
+    """Render with every time in the person's zone (``request.time_zone``), which the page names."""
+    tz = request.time_zone
     with timezone.override(tz):
         return render(request, template, {"tz": tz, **context}, status=status)
 
@@ -48,12 +47,12 @@ def render_hub(
 def run_list(request: TenantRequest) -> HttpResponse:
     runs = selectors.list_runs(request.tenant)
     filters = RunFilterSet(
-        request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now(), tenant=request.tenant
+        request.GET, runs, tz=request.time_zone, now=timezone.now(), tenant=request.tenant
     )
     if not filters.is_valid():
         return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)
     page = selectors.run_page(filters.qs, filters.cursor, tenant=request.tenant)
-    rows = presenters.run_rows(page.rows, request.tenant)
+    rows = presenters.run_rows(page.rows, request.tenant, request.time_zone)
     # Rows poll while one of them is active; the poll needs neither chart nor tabs.
     live = any(row.is_active for row in rows)
     if request.GET.get("partial") == "rows":

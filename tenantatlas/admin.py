@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from tenantatlas.generics import ModelAdmin, TabularInline
-from tenantatlas.models import Membership, Tenant
+from tenantatlas.models import Membership, Preferences, Tenant
 
 
 class MembershipInline(TabularInline[Membership, Tenant]):
@@ -24,3 +24,10 @@ class MembershipAdmin(ModelAdmin[Membership]):
     list_filter = ["role", "tenant"]
     search_fields = ["user__username", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
+
+
+@admin.register(Preferences)
+class PreferencesAdmin(ModelAdmin[Preferences]):
+    list_display = ["user", "time_zone", "updated_at"]
+    search_fields = ["user__username", "time_zone"]
+    autocomplete_fields = ["user"]

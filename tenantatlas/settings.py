@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenantatlas.tenancy.TenantMiddleware",
+    "tenantatlas.timezones.TimeZoneMiddleware",  # after the tenant: its zone is the fallback
 ]
 
 ROOT_URLCONF = "tenantatlas.urls"
@@ -273,7 +274,8 @@ INSTALLED_APPS += ["axes"]
 # on their name; the lock lifts by itself after the cool-off.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the person's preferences with the user.
+    "tenantatlas.auth.PreferencesBackend",
 ]
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

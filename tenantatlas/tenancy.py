@@ -19,6 +19,8 @@ from django.template.loader import render_to_string
 from tenantatlas.models import Membership, Role, Tenant
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from django.contrib.auth.models import User
     from django_htmx.middleware import HtmxDetails
 
@@ -39,6 +41,7 @@ class TenantRequest(HttpRequest):
     membership: Membership
     memberships: list[Membership]
     htmx: HtmxDetails
+    time_zone: ZoneInfo  # the person's, else the tenant's (tenantatlas.timezones)
 
 
 class TenantForbidden(Exception):

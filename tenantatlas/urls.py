@@ -17,7 +17,7 @@ account_patterns: list[URLPattern | URLResolver] = [
     if isinstance(p, URLPattern) and p.name in PASSWORD_RESET_VIEWS
     else p
     for p in auth_urls.urlpatterns
-]
+] + [path("preferences/", views.preferences, name="preferences")]
 
 # Every tenant page lives under t/<tenant_slug>/; TenantMiddleware resolves
 # the slug into request.tenant and request.membership before a view runs.

@@ -59,6 +59,16 @@
     });
   }
 
+  // Preferences: offer the browser's own zone when the list knows it.
+  function offerBrowserZone(button) {
+    var select = document.getElementById(button.getAttribute("data-browser-zone"));
+    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!select || !zone || !select.querySelector('option[value="' + zone + '"]')) return;
+    button.textContent = "Use this browser's zone (" + zone + ")";
+    button.hidden = false;
+    button.addEventListener("click", function () { select.value = zone; });
+  }
+
   function bind(root) {
     root.querySelectorAll("[data-tenant-switcher]").forEach(function (el) {
       el.addEventListener("change", switchTenant);
@@ -69,6 +79,7 @@
     root.querySelectorAll("[data-select-all]").forEach(function (el) {
       el.addEventListener("change", selectAll);
     });
+    root.querySelectorAll("[data-browser-zone]").forEach(offerBrowserZone);
     relativeTimes(root);
   }
 
