@@ -63,7 +63,7 @@ class OperationRunFactory(factory.django.DjangoModelFactory[OperationRun]):
     status = RunStatus.COMPLETED
 
     @factory.post_generation
-    def _counted(obj, create, extracted, **kwargs):
+    def _counted(obj, create, extracted, **kwargs) -> None:
         # A run made here stands for one the lifecycle made: the rollup counts it.
         if create:
             rollup.add(obj)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
@@ -24,6 +25,14 @@ from monitoring.keyset import Cursor
 from operations import rollup
 from operations.models import OperationRun, RunDayCount
 from tests.factories import TenantFactory
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
 
 # EXPLAIN plans are PostgreSQL's; the suite always runs on PostgreSQL (make test).
 assert connection.vendor == "postgresql"
@@ -54,7 +63,7 @@ FROM generate_series(1, %(rows)s) AS g
 """
 
 
-def _fill(tenant, rows, days):
+def _fill(tenant, rows, days) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             FILL, {"tenant": tenant.pk, "now": timezone.now(), "rows": rows,
@@ -63,13 +72,13 @@ def _fill(tenant, rows, days):
 
 
 @pytest.fixture
-def big_table(tenant):
+def big_table(tenant: Tenant) -> None:
     _fill(tenant, 60_000, days=400)
     for slug in ("globex", "initech"):
-        _fill(TenantFactory(slug=slug), 20_000, days=120)
+        _fill(TenantFactory.create(slug=slug), 20_000, days=120)
     # An MSP's many small tenants: acme's days are a small share of the rollup, as in production.
     for n in range(100):
-        _fill(TenantFactory(slug=f"small-{n}"), 500, days=90)
+        _fill(TenantFactory.create(slug=f"small-{n}"), 500, days=90)
     rollup.reconcile()
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {RUN_TABLE}")
@@ -110,7 +119,9 @@ FILTERS = {
 }
 
 
-def test_every_filter_combination_uses_a_run_index(login, reader, tenant, big_table):
+def test_every_filter_combination_uses_a_run_index(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, big_table: None
+) -> None:
     client = login(reader)
     today = timezone.now().date()
     middle = OperationRun.objects.for_tenant(tenant).order_by("-created_at")[30_000]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,12 +14,20 @@ from monitoring.timerange import day_end, day_start, local_midnight
 from operations.models import RunStatus
 from tests.factories import OperationRunFactory
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
+
 PARIS = ZoneInfo("Europe/Paris")
 URL = "/t/acme/monitoring/operations/"
 
 
 @pytest.fixture
-def paris(tenant):
+def paris(tenant: Tenant) -> Tenant:
     tenant.time_zone = "Europe/Paris"
     tenant.save()
     return tenant
@@ -33,7 +42,7 @@ def run(tenant, *, at=None, run_type="hubtest.alpha", bucket="succeeded"):
         "running": (RunStatus.RUNNING, 0, 0),
         "queued": (RunStatus.QUEUED, 0, 0),
     }[bucket]
-    return OperationRunFactory(
+    return OperationRunFactory.create(
         tenant=tenant, resource=resource, action=action, status=status,
         failed=failed, succeeded=succeeded, created_at=at or timezone.now(),
     )  # fmt: skip
@@ -43,21 +52,36 @@ def today_in_paris():
     return timezone.now().astimezone(PARIS).date()
 
 
-def test_it_lists_newest_first(login, reader, tenant, listed):
+def test_it_lists_newest_first(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     old = run(tenant, at=timezone.now() - timedelta(days=2))
     new = run(tenant)
 
     assert listed(login(reader), URL) == [new.pk, old.pk]
 
 
-def test_run_type_filter(login, reader, tenant, listed):
+def test_run_type_filter(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     alpha = run(tenant, run_type="hubtest.alpha")
     run(tenant, run_type="hubtest.beta")
 
     assert listed(login(reader), URL + "?run_type=hubtest.alpha") == [alpha.pk]
 
 
-def test_status_bucket_filter(login, reader, tenant, listed):
+def test_status_bucket_filter(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     run(tenant, bucket="succeeded")
     partial = run(tenant, bucket="partially_succeeded")
     run(tenant, bucket="failed")
@@ -65,7 +89,12 @@ def test_status_bucket_filter(login, reader, tenant, listed):
     assert listed(login(reader), URL + "?status_bucket=partially_succeeded") == [partial.pk]
 
 
-def test_24h_is_rolling(login, reader, paris, listed):
+def test_24h_is_rolling(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     now = timezone.now()
     inside = run(paris, at=now - timedelta(hours=23, minutes=59))
     run(paris, at=now - timedelta(hours=24, minutes=1))
@@ -74,7 +103,14 @@ def test_24h_is_rolling(login, reader, paris, listed):
 
 
 @pytest.mark.parametrize(("preset", "days"), [("7d", 7), ("30d", 30)])
-def test_day_presets_start_at_local_midnight(login, reader, paris, listed, preset, days):
+def test_day_presets_start_at_local_midnight(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+    preset: str,
+    days: int,
+) -> None:
     first_midnight = local_midnight(today_in_paris() - timedelta(days=days - 1), PARIS)
     at_midnight = run(paris, at=first_midnight)
     run(paris, at=first_midnight - timedelta(microseconds=1))
@@ -82,7 +118,12 @@ def test_day_presets_start_at_local_midnight(login, reader, paris, listed, prese
     assert listed(login(reader), URL + f"?range={preset}") == [at_midnight.pk]
 
 
-def test_created_after_includes_its_whole_first_day(login, reader, paris, listed):
+def test_created_after_includes_its_whole_first_day(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     day = today_in_paris() - timedelta(days=40)
     first = run(paris, at=day_start(day, PARIS))
     run(paris, at=day_start(day, PARIS) - timedelta(microseconds=1))
@@ -92,7 +133,12 @@ def test_created_after_includes_its_whole_first_day(login, reader, paris, listed
     assert ids == [first.pk]
 
 
-def test_created_before_includes_its_whole_last_day(login, reader, paris, listed):
+def test_created_before_includes_its_whole_last_day(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     day = today_in_paris() - timedelta(days=40)
     last_moment = run(paris, at=day_end(day, PARIS) - timedelta(microseconds=1))
     run(paris, at=day_end(day, PARIS))
@@ -102,7 +148,12 @@ def test_created_before_includes_its_whole_last_day(login, reader, paris, listed
     assert ids == [last_moment.pk]
 
 
-def test_one_day_from_and_to_is_that_local_day(login, reader, paris, listed):
+def test_one_day_from_and_to_is_that_local_day(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     day = today_in_paris() - timedelta(days=3)
     morning = run(paris, at=day_start(day, PARIS) + timedelta(hours=1))
     run(paris, at=day_start(day, PARIS) - timedelta(hours=1))
@@ -138,7 +189,13 @@ def _expected(row, choice):
     )  # fmt: skip
 
 
-def test_every_combination_of_filters_intersects(login, reader, paris, other_tenant, listed):
+def test_every_combination_of_filters_intersects(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    other_tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     now = timezone.now()
     rows = []
     for run_type, bucket, age in itertools.product(
@@ -167,7 +224,9 @@ def test_every_combination_of_filters_intersects(login, reader, paris, other_ten
         assert listed(client, f"{URL}?{query}") == [r.pk for r in expected], query
 
 
-def test_filters_stay_in_the_page_links(login, reader, tenant):
+def test_filters_stay_in_the_page_links(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     for _ in range(51):
         run(tenant, bucket="failed")
 
@@ -178,7 +237,12 @@ def test_filters_stay_in_the_page_links(login, reader, tenant):
     assert "cursor=" in next_link
 
 
-def test_empty_values_mean_no_filter(login, reader, tenant, listed):
+def test_empty_values_mean_no_filter(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     one = run(tenant)
 
     query = "?run_type=&status_bucket=&range=&created_after=&created_before=&cursor="
@@ -203,7 +267,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("query", "field"), BAD)
-def test_a_bad_filter_shows_a_clear_message_and_no_rows(login, reader, tenant, query, field):
+def test_a_bad_filter_shows_a_clear_message_and_no_rows(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, query, field
+) -> None:
     run(tenant)
 
     response = login(reader).get(f"{URL}?{query}")
@@ -215,7 +281,9 @@ def test_a_bad_filter_shows_a_clear_message_and_no_rows(login, reader, tenant, q
     assert 'data-run="' not in body
 
 
-def test_a_bad_filter_message_escapes_the_value(login, reader, tenant):
+def test_a_bad_filter_message_escapes_the_value(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     response = login(reader).get(URL + "?status_bucket=<script>alert(1)</script>")
 
     assert response.status_code == 400
@@ -223,7 +291,9 @@ def test_a_bad_filter_message_escapes_the_value(login, reader, tenant):
     assert b"&lt;script&gt;" in response.content
 
 
-def test_no_filter_or_cursor_shows_another_tenants_runs(login, reader, tenant, other_tenant):
+def test_no_filter_or_cursor_shows_another_tenants_runs(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, other_tenant: Tenant
+) -> None:
     theirs = run(other_tenant)
     mine = run(tenant)
     client = login(reader)

@@ -1,6 +1,9 @@
 """Keyset pages: opaque cursors, every row exactly once, no OFFSET, ties broken by id."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -8,10 +11,13 @@ from monitoring.keyset import Cursor, CursorError, keyset_page
 from operations.models import OperationRun
 from tests.factories import OperationRunFactory
 
+if TYPE_CHECKING:
+    from tenantatlas.models import Tenant
+
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def test_a_cursor_survives_the_round_trip():
+def test_a_cursor_survives_the_round_trip() -> None:
     cursor = Cursor(T0, 42, backwards=True)
 
     token = cursor.encode()
@@ -33,7 +39,7 @@ def test_a_cursor_survives_the_round_trip():
         "//8=",  # not UTF-8
     ],
 )
-def test_a_malformed_cursor_is_a_cursor_error(token):
+def test_a_malformed_cursor_is_a_cursor_error(token) -> None:
     with pytest.raises(CursorError):
         Cursor.decode(token)
 
@@ -53,10 +59,10 @@ def _walk(queryset, size):
 
 
 @pytest.mark.django_db
-def test_pages_visit_every_row_once_newest_first_with_ties_broken_by_id(tenant):
+def test_pages_visit_every_row_once_newest_first_with_ties_broken_by_id(tenant: Tenant) -> None:
     # Groups of runs share one timestamp: only the id keeps the order total.
     runs = [
-        OperationRunFactory(tenant=tenant, created_at=T0 + timedelta(minutes=n // 4))
+        OperationRunFactory.create(tenant=tenant, created_at=T0 + timedelta(minutes=n // 4))
         for n in range(23)
     ]
     expected = sorted(runs, key=lambda r: (r.created_at, r.pk), reverse=True)
@@ -67,9 +73,9 @@ def test_pages_visit_every_row_once_newest_first_with_ties_broken_by_id(tenant):
 
 
 @pytest.mark.django_db
-def test_previous_pages_walk_back_to_the_first(tenant):
+def test_previous_pages_walk_back_to_the_first(tenant: Tenant) -> None:
     for n in range(12):
-        OperationRunFactory(tenant=tenant, created_at=T0 + timedelta(minutes=n))
+        OperationRunFactory.create(tenant=tenant, created_at=T0 + timedelta(minutes=n))
     runs = OperationRun.objects.for_tenant(tenant)
     first = keyset_page(runs, None, 5)
     second = keyset_page(runs, Cursor.decode(first.next_cursor), 5)
@@ -85,9 +91,9 @@ def test_previous_pages_walk_back_to_the_first(tenant):
 
 
 @pytest.mark.django_db
-def test_new_runs_arriving_between_pages_never_repeat_or_skip_a_row(tenant):
+def test_new_runs_arriving_between_pages_never_repeat_or_skip_a_row(tenant: Tenant) -> None:
     for n in range(30):
-        OperationRunFactory(tenant=tenant, created_at=T0 + timedelta(seconds=n))
+        OperationRunFactory.create(tenant=tenant, created_at=T0 + timedelta(seconds=n))
     before = set(OperationRun.objects.values_list("pk", flat=True))
     runs = OperationRun.objects.for_tenant(tenant)
 
@@ -97,7 +103,7 @@ def test_new_runs_arriving_between_pages_never_repeat_or_skip_a_row(tenant):
         seen += _ids(page)
         # Another worker starts runs while the person reads this page.
         for _ in range(3):
-            OperationRunFactory(tenant=tenant)
+            OperationRunFactory.create(tenant=tenant)
             inserted += 1
         if page.next_cursor is None:
             break

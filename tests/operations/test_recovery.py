@@ -1,5 +1,7 @@
 """Recover: nothing stays queued or running forever, and a lost worker's late writes are refused."""
 
+from __future__ import annotations
+
 import os
 import signal
 import subprocess
@@ -7,6 +9,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import django_rq
 import pytest
@@ -21,6 +24,13 @@ from operations.models import Notification, OperationRun, RunStatus
 from operations.recorder import RunLost, RunRecorder
 from operations.recovery import recover_runs
 from operations.services import run_complete, run_start
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+
+    from tenantatlas.models import Tenant
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +68,9 @@ def wait_for(predicate, timeout=30.0):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_sigkilled_worker_is_declared_lost_and_its_late_writes_are_refused(tenant, operator):
+def test_a_sigkilled_worker_is_declared_lost_and_its_late_writes_are_refused(
+    tenant: Tenant, operator: User
+) -> None:
     run = start(tenant, "test.slow", operator, seconds=60)
     worker = subprocess.Popen(
         [sys.executable, str(ROOT / "tests/support/worker.py")],
@@ -93,7 +105,7 @@ def test_a_sigkilled_worker_is_declared_lost_and_its_late_writes_are_refused(ten
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_queued_run_whose_job_vanished_is_failed(tenant):
+def test_a_queued_run_whose_job_vanished_is_failed(tenant: Tenant) -> None:
     run = start(tenant, "test.slow")
     django_rq.get_queue("default").fetch_job(run.job_id).delete()
 
@@ -106,7 +118,7 @@ def test_a_queued_run_whose_job_vanished_is_failed(tenant):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_whose_job_failed_in_rq_is_failed(tenant):
+def test_a_run_whose_job_failed_in_rq_is_failed(tenant: Tenant) -> None:
     run = start(tenant, "test.slow")
     job = django_rq.get_queue("default").fetch_job(run.job_id)
     job.set_status(JobStatus.FAILED)
@@ -118,7 +130,7 @@ def test_a_run_whose_job_failed_in_rq_is_failed(tenant):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_that_times_out_fails_its_run(tenant, work_queue):
+def test_a_job_that_times_out_fails_its_run(tenant: Tenant, work_queue: Callable[[], int]) -> None:
     run = start(tenant, "test.timeout", seconds=30)
 
     work_queue()
@@ -130,7 +142,7 @@ def test_a_job_that_times_out_fails_its_run(tenant, work_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_recovery_leaves_healthy_runs_alone(tenant, work_queue):
+def test_recovery_leaves_healthy_runs_alone(tenant: Tenant, work_queue: Callable[[], int]) -> None:
     run = start(tenant, "test.slow")
 
     assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 0
@@ -139,7 +151,9 @@ def test_recovery_leaves_healthy_runs_alone(tenant, work_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_recovery_still_checks_heartbeats_when_redis_is_down(tenant, monkeypatch):
+def test_recovery_still_checks_heartbeats_when_redis_is_down(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = start(tenant, "test.slow")
     OperationRun.objects.filter(pk=run.pk).update(
         status=RunStatus.RUNNING, heartbeat_at=timezone.now()

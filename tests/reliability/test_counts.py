@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
@@ -21,6 +22,12 @@ from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus, Te
 from inventory.services import sync_start
 from operations.models import OperationRun, RunStatus
 from tests.reliability.conftest import children, log_of, status_of, wait_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from tenantatlas.models import Tenant
+    from tests.reliability.conftest import Processes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +70,9 @@ def watch(run, sample, *, kill_when, horse_of):
     return samples, killed
 
 
-def test_counts_equal_stored_rows_at_every_instant_and_after_a_kill(tenant, owner, processes):
+def test_counts_equal_stored_rows_at_every_instant_and_after_a_kill(
+    tenant: Tenant, owner: User, processes: Processes
+) -> None:
     TenantConnection.objects.create(tenant=tenant, kind="demo", demo_seed="acme", demo_size=SIZE)
     worker = processes.worker()
 

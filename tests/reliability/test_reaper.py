@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import django_rq
 import pytest
@@ -25,6 +26,15 @@ from operations.recovery import recover_runs
 from operations.services import StartResult, run_job_timeout, run_start
 from tests.reliability.conftest import ROOT, children, log_of, status_of, wait_for
 from tests.support.pgproxy import PgProxy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pytest_django import Settings
+
+    from tenantatlas.models import Tenant
+    from tests.reliability.conftest import Processes
+    from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,7 +69,9 @@ def failed_soon(run, timeout=15.0):
     return wait_for(lambda: status_of(run) == RunStatus.FAILED, timeout)
 
 
-def test_the_reaper_survives_a_redis_outage_and_logs_it_once(tenant, processes, private_redis):
+def test_the_reaper_survives_a_redis_outage_and_logs_it_once(
+    tenant: Tenant, processes: Processes, private_redis: RedisServer
+) -> None:
     reaper = processes.reaper()
     assert wait_for(lambda: private_redis.client().exists(ALIVE_KEY)), log_of(reaper)
     assert 0 < private_redis.client().ttl(ALIVE_KEY) <= 5
@@ -78,8 +90,8 @@ def test_the_reaper_survives_a_redis_outage_and_logs_it_once(tenant, processes, 
 
 
 def test_the_reaper_keeps_checking_heartbeats_while_redis_is_frozen(
-    tenant, processes, private_redis
-):
+    tenant: Tenant, processes: Processes, private_redis: RedisServer
+) -> None:
     reaper = processes.reaper()
     assert wait_for(lambda: private_redis.client().exists(ALIVE_KEY)), log_of(reaper)
 
@@ -96,7 +108,9 @@ def test_the_reaper_keeps_checking_heartbeats_while_redis_is_frozen(
     assert reaper.poll() is None
 
 
-def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(tenant, processes):
+def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(
+    tenant: Tenant, processes: Processes
+) -> None:
     db = connection.settings_dict
     with PgProxy.start(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)) as proxy:
         via_proxy = f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}"
@@ -119,12 +133,12 @@ def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(tenant, proces
         assert db["NAME"] not in log and str(proxy.port) not in log  # class names, not addresses
 
 
-def test_two_reapers_fail_a_lost_run_once(tenant):
+def test_two_reapers_fail_a_lost_run_once(tenant: Tenant) -> None:
     run = silent_running_run(tenant)
     barrier = threading.Barrier(2)
     results = []
 
-    def reap():
+    def reap() -> None:
         barrier.wait()
         results.append(Reaper().run_pass())
         connection.close()
@@ -142,8 +156,8 @@ def test_two_reapers_fail_a_lost_run_once(tenant):
 
 
 def test_runs_queued_when_redis_restarted_are_failed_as_lost_by_redis(
-    tenant, processes, private_redis, work_queue
-):
+    tenant: Tenant, processes: Processes, private_redis: RedisServer, work_queue: Callable[[], int]
+) -> None:
     recover_runs()  # the reaper has marked this Redis as holding its data
     runs = [
         run_start(tenant=tenant, run_type="test.items", initiated_by=None, dedupe_key=str(n)).run
@@ -165,8 +179,8 @@ def test_runs_queued_when_redis_restarted_are_failed_as_lost_by_redis(
 
 
 def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_over(
-    tenant, processes
-):
+    tenant: Tenant, processes: Processes
+) -> None:
     recover_runs()  # the reaper has marked this Redis as holding its data
     script = (
         "import os, signal, django; django.setup()\n"
@@ -191,11 +205,13 @@ def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_ov
     assert run.failure_reason.startswith("The run was never handed to the queue")
 
 
-def test_twenty_concurrent_identical_starts_make_one_run_and_one_job(tenant, private_redis):
+def test_twenty_concurrent_identical_starts_make_one_run_and_one_job(
+    tenant: Tenant, private_redis: RedisServer
+) -> None:
     barrier = threading.Barrier(20)
     results: list[StartResult] = []
 
-    def click():
+    def click() -> None:
         barrier.wait()
         try:
             results.append(
@@ -217,7 +233,9 @@ def test_twenty_concurrent_identical_starts_make_one_run_and_one_job(tenant, pri
     assert django_rq.get_queue("default").count == 1
 
 
-def test_run_job_timeout_is_a_ceiling_over_the_run_types_own(tenant, settings, work_queue):
+def test_run_job_timeout_is_a_ceiling_over_the_run_types_own(
+    tenant: Tenant, settings: Settings, work_queue: Callable[[], int]
+) -> None:
     settings.RUN_JOB_TIMEOUT = 1
     assert run_job_timeout("test.slow") == 1  # its own is 120 s
     run = start(tenant, "test.slow", seconds=30)
@@ -232,7 +250,9 @@ def test_run_job_timeout_is_a_ceiling_over_the_run_types_own(tenant, settings, w
     assert run_job_timeout("test.slow") == 120  # under the ceiling a type keeps its own
 
 
-def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason(tenant, processes):
+def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason(
+    tenant: Tenant, processes: Processes
+) -> None:
     run = start(tenant, "test.slow", seconds=60)
     worker = processes.worker()  # and no reaper: RQ's own cleanup finds the job
     assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)
@@ -252,8 +272,8 @@ def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason
 
 
 def test_a_running_run_whose_rq_worker_is_gone_is_failed_without_waiting_for_silence(
-    tenant, processes
-):
+    tenant: Tenant, processes: Processes
+) -> None:
     run = start(tenant, "test.slow", seconds=60)
     worker = processes.worker()
     assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)

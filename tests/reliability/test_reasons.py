@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import django_rq
 import pytest
@@ -17,6 +18,9 @@ from operations.jobs import on_job_failure
 from operations.models import OperationRun, RunStatus
 from operations.reaper import MAX_BACKOFF, Reaper
 from operations.services import run_claim, run_fail, run_start
+
+if TYPE_CHECKING:
+    from tenantatlas.models import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +38,9 @@ def queued(tenant):
         (AbandonedJobError(), "worker_lost", "Worker lost: its RQ worker died before the job"),
     ],
 )  # fmt: skip
-def test_rqs_failure_callback_never_leaves_an_empty_reason(tenant, exc, code, reason):
+def test_rqs_failure_callback_never_leaves_an_empty_reason(
+    tenant: Tenant, exc, code: str, reason: str
+) -> None:
     run, job = queued(tenant)
 
     on_job_failure(job, job.connection, type(exc), exc, None)
@@ -44,7 +50,7 @@ def test_rqs_failure_callback_never_leaves_an_empty_reason(tenant, exc, code, re
     assert run.failure_reason.startswith(reason)
 
 
-def test_the_heartbeat_thread_beats_while_the_block_runs_and_stops_with_it(tenant):
+def test_the_heartbeat_thread_beats_while_the_block_runs_and_stops_with_it(tenant: Tenant) -> None:
     run = run_claim(queued(tenant)[0].pk)
     first = run.heartbeat_at
 
@@ -58,7 +64,7 @@ def test_the_heartbeat_thread_beats_while_the_block_runs_and_stops_with_it(tenan
     assert heartbeat.beats == beats  # stopped with the block
 
 
-def test_the_heartbeat_stops_once_the_run_was_ended_elsewhere(tenant):
+def test_the_heartbeat_stops_once_the_run_was_ended_elsewhere(tenant: Tenant) -> None:
     run = run_claim(queued(tenant)[0].pk)
     run_fail(run.pk, code="worker_lost", message="recovered")
     ended = OperationRun.objects.get(pk=run.pk).heartbeat_at
@@ -71,7 +77,7 @@ def test_the_heartbeat_stops_once_the_run_was_ended_elsewhere(tenant):
     assert (after.status, after.heartbeat_at) == (RunStatus.FAILED, ended)
 
 
-def test_the_reaper_backs_off_only_while_the_database_is_down():
+def test_the_reaper_backs_off_only_while_the_database_is_down() -> None:
     reaper = Reaper(interval=1.0)
     reaper.down, reaper.failed_passes = {"redis"}, 4
     assert reaper.pause() == 1.0  # the heartbeat check needs no Redis: same pace
@@ -83,7 +89,7 @@ def test_the_reaper_backs_off_only_while_the_database_is_down():
     assert pauses == [2.0, 4.0, 8.0, MAX_BACKOFF]
 
 
-def test_a_cause_wrapped_by_the_producer_keeps_its_class(tenant):
+def test_a_cause_wrapped_by_the_producer_keeps_its_class(tenant: Tenant) -> None:
 
     try:
         try:
