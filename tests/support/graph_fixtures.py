@@ -69,7 +69,7 @@ def _listed(family: str) -> list[dict[str, Any]]:
 
 def _target(kind: str, group: str | None = None, *, filtered: bool = False) -> dict[str, Any]:
     """A documented target representation, its "String" placeholders filled in."""
-    target = fixture(f"docs/beta/resources/{kind}.json")
+    target: dict[str, Any] = fixture(f"docs/beta/resources/{kind}.json")
     if group is not None:
         target["groupId"] = group
     if filtered:
@@ -105,7 +105,7 @@ def _collections_policy() -> dict[str, Any]:
         "devicemanagementconfigurationgroupsettingcollectioninstance",
     ]
     policy = fixture("docs/beta/settingsCatalog/devicemanagementconfigurationpolicy-list.json")
-    body = policy["value"][0]
+    body: dict[str, Any] = policy["value"][0]
     body.update(id="5a1c0000-0000-4000-8000-00000000c011", name="Documented collections")
     body["settings"] = [
         {"id": str(n), "settingInstance": fixture(f"docs/beta/resources/{name}.json")}
@@ -155,7 +155,9 @@ def _definition_values() -> list[dict[str, Any]]:
 
 def _group_policy() -> list[dict[str, Any]]:
     """The documented template; its values are served apart (DEFINITION_VALUES_URL)."""
-    items = fixture("docs/beta/groupPolicy/grouppolicyconfiguration-list.json")["value"]
+    items: list[dict[str, Any]] = fixture(
+        "docs/beta/groupPolicy/grouppolicyconfiguration-list.json"
+    )["value"]
     for item in items:
         item["definitionValues"] = _definition_values()
     return items
