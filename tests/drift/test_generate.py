@@ -143,9 +143,10 @@ def test_policies_of_different_types_with_the_same_id_are_different_policies(
 def test_a_policy_that_cannot_be_compared_is_counted_failed_and_listed(
     tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import drift.diff
     import drift.services
 
-    real = drift.services.diff_settings
+    real = drift.diff.diff_settings
 
     def fragile(before: Any, after: Any) -> list[SettingChange]:
         if before.get("name") == "broken":

@@ -23,9 +23,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def fragile_diff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Policies whose settings hold ``"fragile": True`` cannot be compared."""
+    import drift.diff
     import drift.services
 
-    real = drift.services.diff_settings
+    real = drift.diff.diff_settings
 
     def diff(before: Any, after: Any) -> Any:
         if before.get("fragile"):
@@ -43,7 +44,8 @@ def generate(tenant: Tenant, before: list[Any], after: list[Any]) -> OperationRu
 
 
 def stored_bucket(run: OperationRun) -> str:
-    return OperationRun.objects.values_list("status_bucket", flat=True).get(pk=run.pk)
+    bucket: str = OperationRun.objects.values_list("status_bucket", flat=True).get(pk=run.pk)
+    return bucket
 
 
 def test_a_run_with_findings_and_nothing_failed_succeeded(tenant: Tenant) -> None:
