@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from inventory.connections import source_for
 from inventory.models import ConnectionKind, TenantConnection
 from inventory.sources.demo import DemoSource
-from inventory.sources.paced import PacedSource
+from inventory.sources.paced import PacedSource, Page
 
 if TYPE_CHECKING:
     from pytest_django import Settings
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from tenantatlas.models import Tenant
 
 
-def _items(pages):
+def _items(pages: Iterable[Page]) -> list[tuple[str, str]]:
     return [(item.policy_type, item.external_id) for page in pages for item in page]
 
 
