@@ -14,7 +14,7 @@ from tenantatlas.models import Membership
 from tests.factories import OperationRunFactory, TenantFactory
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from django.contrib.auth.models import User
     from django.test import Client
@@ -55,7 +55,7 @@ def test_member_sees_their_tenant_page(login: Callable[[User], Client], reader: 
     assert response.status_code == 200
 
 
-def _tenant_urls(resolver=None, prefix=""):
+def _tenant_urls(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[str]:
     for entry in (resolver or get_resolver()).url_patterns:
         route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
@@ -64,7 +64,7 @@ def _tenant_urls(resolver=None, prefix=""):
             yield route
 
 
-def _fill(route):
+def _fill(route: str) -> str:
     route = route.replace("<slug:tenant_slug>", "acme").replace("^", "").replace("$", "")
     while "<" in route:
         start, end = route.index("<"), route.index(">")

@@ -18,8 +18,9 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def database_url(db: None) -> str:
     # The model checks ask the server's version (generated columns): give them one.
-    db = connection.settings_dict
-    return f"postgres://postgres@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    server = connection.settings_dict
+    host, port = server["HOST"] or "127.0.0.1", server["PORT"] or 5432
+    return f"postgres://postgres@{host}:{port}/{server['NAME']}"
 
 
 def readme_production_settings() -> dict[str, str]:

@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from pytest_django import Settings
 
     from tenantatlas.models import Tenant
+    from tests.support.responses import TestResponse
 
 DEBUG_MARKERS = ("Using the URLconf", "You're seeing this error because you have", "technical_404")
 
 
-def assert_app_404(response) -> None:
+def assert_app_404(response: TestResponse) -> None:
     assert response.status_code == 404
     body = response.content.decode()
     assert "There is nothing at this address." in body

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from pytest_django import Settings
 
+    from tests.support.responses import TestResponse
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"
@@ -29,7 +31,7 @@ def person(owner: User) -> User:
     return owner
 
 
-def sign_in(address: str, username: str, password: str):
+def sign_in(address: str, username: str, password: str) -> tuple[Client, TestResponse]:
     client = Client(REMOTE_ADDR=address)
     response = client.post("/accounts/login/", {"username": username, "password": password})
     return client, response
@@ -84,7 +86,9 @@ def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(
     settings.BEHIND_PROXY = True
     spoofed = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "198.51.100.20, 203.0.113.7"}
     for _ in range(5):
-        Client(**spoofed).post("/accounts/login/", {"username": "owner", "password": "nope"})
+        Client(
+            REMOTE_ADDR=spoofed["REMOTE_ADDR"], HTTP_X_FORWARDED_FOR=spoofed["HTTP_X_FORWARDED_FOR"]
+        ).post("/accounts/login/", {"username": "owner", "password": "nope"})
 
     # The attacker claimed to be 198.51.100.20; the lock is on the address the proxy saw.
     real_person = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.20")
