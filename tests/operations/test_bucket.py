@@ -26,7 +26,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize(("key", "bucket"), EXPECTED.items())
-def test_python_rule_follows_the_design_table(key, bucket) -> None:
+def test_python_rule_follows_the_design_table(
+    key: tuple[str, int, int], bucket: StatusBucket
+) -> None:
     status, succeeded, failed = key
     assert status_bucket(status, succeeded=succeeded, failed=failed) == bucket
 
@@ -36,7 +38,7 @@ def test_python_rule_follows_the_design_table(key, bucket) -> None:
 @pytest.mark.parametrize("succeeded", [0, 3])
 @pytest.mark.parametrize("failed", [0, 2])
 def test_database_column_equals_python_rule(
-    tenant: Tenant, status, succeeded: int, failed: int
+    tenant: Tenant, status: str, succeeded: int, failed: int
 ) -> None:
     run = OperationRunFactory.create(
         tenant=tenant, status=status, succeeded=succeeded, failed=failed

@@ -7,9 +7,9 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import django_rq
 import pytest
@@ -35,21 +35,21 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(tenant, run_type, user=None, **context):
+def start(tenant: Tenant, run_type: str, user: User | None = None, **context: Any) -> OperationRun:
     return run_start(tenant=tenant, run_type=run_type, initiated_by=user, context=context).run
 
 
-def later(seconds):
+def later(seconds: float) -> datetime:
     return timezone.now() + timedelta(seconds=seconds)
 
 
-def recover_at(seconds):
+def recover_at(seconds: float) -> int:
     """Run the recovery check as it would run ``seconds`` from now."""
     with time_machine.travel(later(seconds)):
         return recover_runs()
 
 
-def worker_env():
+def worker_env() -> dict[str, str]:
     db = connection.settings_dict
     env = dict(os.environ)
     env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -58,7 +58,7 @@ def worker_env():
     return env
 
 
-def wait_for(predicate, timeout=30.0):
+def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -107,7 +107,9 @@ def test_a_sigkilled_worker_is_declared_lost_and_its_late_writes_are_refused(
 @pytest.mark.django_db(transaction=True)
 def test_a_queued_run_whose_job_vanished_is_failed(tenant: Tenant) -> None:
     run = start(tenant, "test.slow")
-    django_rq.get_queue("default").fetch_job(run.job_id).delete()
+    job = django_rq.get_queue("default").fetch_job(run.job_id)
+    assert job is not None
+    job.delete()
 
     assert recover_at(1) == 0  # still inside the grace period
     assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 1
@@ -121,6 +123,7 @@ def test_a_queued_run_whose_job_vanished_is_failed(tenant: Tenant) -> None:
 def test_a_run_whose_job_failed_in_rq_is_failed(tenant: Tenant) -> None:
     run = start(tenant, "test.slow")
     job = django_rq.get_queue("default").fetch_job(run.job_id)
+    assert job is not None
     job.set_status(JobStatus.FAILED)
 
     assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 1

@@ -21,7 +21,7 @@ from operations.jobs import reconcile_rollup_job
 from operations.models import OperationRun, RunDayCount, RunStatus
 from operations.recorder import RunRecorder
 from operations.recovery import recover_runs
-from operations.services import run_claim, run_complete, run_fail, run_start
+from operations.services import StartResult, run_claim, run_complete, run_fail, run_start
 from tests.factories import TenantFactory
 
 if TYPE_CHECKING:
@@ -30,12 +30,12 @@ if TYPE_CHECKING:
     from tenantatlas.models import Tenant
 
 
-def _equal_to_recount(*tenants) -> None:
+def _equal_to_recount(*tenants: Tenant) -> None:
     for tenant in tenants:
         assert rollup.stored(tenant) == rollup.recount(tenant), tenant.slug
 
 
-def _start(rng, tenant):
+def _start(rng: random.Random, tenant: Tenant) -> StartResult:
     fail = [i for i in range(5) if rng.random() < 0.3]
     context = {"items": 5, "fail": fail, "message": "boom"}
     return run_start(
@@ -44,11 +44,11 @@ def _start(rng, tenant):
     )  # fmt: skip
 
 
-def _pick(tenants, status):
+def _pick(tenants: list[Tenant], status: str) -> list[OperationRun]:
     return list(OperationRun.objects.filter(tenant__in=tenants, status=status))
 
 
-def _finish(rng, run) -> None:
+def _finish(rng: random.Random, run: OperationRun) -> None:
     recorder = RunRecorder(run)
     for _ in range(rng.randrange(4)):
         recorder.succeeded() if rng.random() < 0.6 else recorder.failed(code="x", message="no")
@@ -56,7 +56,7 @@ def _finish(rng, run) -> None:
     run_complete(run)
 
 
-def _step(rng, tenants, work_queue) -> None:
+def _step(rng: random.Random, tenants: list[Tenant], work_queue: Callable[[], int]) -> None:
     action = rng.choice(["start", "start", "claim", "finish", "fail", "work", "recover"])
     queued, running = _pick(tenants, RunStatus.QUEUED), _pick(tenants, RunStatus.RUNNING)
     if action == "start":

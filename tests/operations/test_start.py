@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import django_rq
 import pytest
@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 import tests.support.producers  # noqa: F401  (registers test.items)
 from operations.models import Notification, OperationRun, RunStatus
-from operations.services import run_start
+from operations.services import StartResult, run_start
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tenantatlas.models import Tenant
 
 
-def start(tenant, user=None, key="k", **context):
+def start(tenant: Tenant, user: User | None = None, key: str = "k", **context: Any) -> StartResult:
     return run_start(
         tenant=tenant, run_type="test.items", initiated_by=user, dedupe_key=key, context=context
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import tests.support.producers  # noqa: F401  (registers test.items)
-from operations.models import Notification, RunStatus, StatusBucket
+from operations.models import Notification, OperationRun, RunStatus, StatusBucket
 from operations.recorder import RunRecorder
 from operations.services import run_claim, run_fail, run_start
 
@@ -24,7 +24,7 @@ SECRET = (
 )
 
 
-def start(tenant, user, **context):
+def start(tenant: Tenant, user: User | None, **context: Any) -> OperationRun:
     return run_start(tenant=tenant, run_type="test.items", initiated_by=user, context=context).run
 
 
@@ -47,6 +47,7 @@ def test_a_worker_moves_a_run_from_queued_to_completed_with_exact_counts(
         0,
         2,
     )
+    assert run.started_at is not None and run.finished_at is not None
     assert run.started_at <= run.finished_at
     assert run.heartbeat_at is not None
 
@@ -86,6 +87,7 @@ def test_an_exception_fails_the_run_without_storing_the_secret(
     assert "boom" in run.failure_reason
     assert run.failures.get().code == "planted_failure"
     notice = Notification.objects.filter(user=operator).first()
+    assert notice is not None
     assert notice.title == "Test items failed"
     assert SECRET not in notice.body
 
@@ -100,7 +102,12 @@ def test_an_exception_fails_the_run_without_storing_the_secret(
     ],
 )
 def test_the_starter_is_notified_of_each_outcome_with_a_link(
-    tenant: Tenant, operator: User, work_queue: Callable[[], int], context, title: str, level: str
+    tenant: Tenant,
+    operator: User,
+    work_queue: Callable[[], int],
+    context: dict[str, Any],
+    title: str,
+    level: str,
 ) -> None:
     run = start(tenant, operator, **context)
     queued = Notification.objects.get(user=operator, run=run)
@@ -136,7 +143,9 @@ def test_everyone_who_started_the_same_run_hears_its_outcome_once(
 @pytest.mark.django_db(transaction=True)
 def test_progress_writes_are_batched(tenant: Tenant) -> None:
     run = start(tenant, None, items=1000)
-    run = run_claim(run.pk)
+    claimed = run_claim(run.pk)
+    assert claimed is not None
+    run = claimed
     recorder = RunRecorder(run, batch_size=50, interval=60)
 
     for _ in range(1000):
@@ -154,6 +163,7 @@ def test_failure_entries_are_capped_and_the_rest_counted(
 ) -> None:
     settings.RUN_FAILURE_CAP = 5
     run = run_claim(start(tenant, None).pk)
+    assert run is not None
     recorder = RunRecorder(run)
 
     for index in range(8):
