@@ -8,8 +8,8 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import django_rq
 import pytest
@@ -39,21 +39,21 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def start(tenant, run_type, **context):
+def start(tenant: Tenant, run_type: str, **context: Any) -> OperationRun:
     return run_start(tenant=tenant, run_type=run_type, initiated_by=None, context=context).run
 
 
-def later(seconds):
+def later(seconds: float) -> datetime:
     return timezone.now() + timedelta(seconds=seconds)
 
 
-def recover_at(seconds, **options):
+def recover_at(seconds: float, **options: Any) -> int:
     """The recovery check as it would run ``seconds`` from now."""
     with time_machine.travel(later(seconds)):
         return recover_runs(**options)
 
 
-def silent_running_run(tenant):
+def silent_running_run(tenant: Tenant) -> OperationRun:
     """What a worker that died long ago leaves behind: running, heartbeat far in the past.
 
     Written directly: starting it would need the queue that some tests have taken away.
@@ -65,7 +65,7 @@ def silent_running_run(tenant):
     )  # fmt: skip
 
 
-def failed_soon(run, timeout=15.0):
+def failed_soon(run: OperationRun, timeout: float = 15.0) -> bool | None:
     return wait_for(lambda: status_of(run) == RunStatus.FAILED, timeout)
 
 
@@ -136,7 +136,7 @@ def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(
 def test_two_reapers_fail_a_lost_run_once(tenant: Tenant) -> None:
     run = silent_running_run(tenant)
     barrier = threading.Barrier(2)
-    results = []
+    results: list[int | None] = []
 
     def reap() -> None:
         barrier.wait()
@@ -149,7 +149,7 @@ def test_two_reapers_fail_a_lost_run_once(tenant: Tenant) -> None:
     for thread in threads:
         thread.join()
 
-    assert sorted(results) == [0, 1]
+    assert sorted(r for r in results if r is not None) == [0, 1] and None not in results
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert run.failures.count() == 1
@@ -239,7 +239,8 @@ def test_run_job_timeout_is_a_ceiling_over_the_run_types_own(
     settings.RUN_JOB_TIMEOUT = 1
     assert run_job_timeout("test.slow") == 1  # its own is 120 s
     run = start(tenant, "test.slow", seconds=30)
-    assert django_rq.get_queue("default").fetch_job(run.job_id).timeout == 1
+    job = django_rq.get_queue("default").fetch_job(run.job_id)
+    assert job is not None and job.timeout == 1
 
     work_queue()
 
@@ -257,6 +258,7 @@ def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason
     worker = processes.worker()  # and no reaper: RQ's own cleanup finds the job
     assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)
     horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    assert horse is not None
     worker.kill()
     processes.started.remove(worker)
     os.kill(horse, signal.SIGKILL)
@@ -278,10 +280,12 @@ def test_a_running_run_whose_rq_worker_is_gone_is_failed_without_waiting_for_sil
     worker = processes.worker()
     assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)
     job = django_rq.get_queue("default").fetch_job(run.job_id)
+    assert job is not None
     # While the worker lives, RQ's view of it keeps the run alone.
     assert recover_at(settings.RUN_QUEUED_GRACE + 1, heartbeat_timeout=600) == 0
 
     horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    assert horse is not None
     worker.kill()
     os.kill(horse, signal.SIGKILL)
     # What the worker key's TTL (RQ's own worker heartbeat) does once the worker is dead.

@@ -20,14 +20,24 @@ from operations.reaper import MAX_BACKOFF, Reaper
 from operations.services import run_claim, run_fail, run_start
 
 if TYPE_CHECKING:
+    from rq.job import Job
+
     from tenantatlas.models import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def queued(tenant):
+def queued(tenant: Tenant) -> tuple[OperationRun, Job]:
     run = run_start(tenant=tenant, run_type="test.slow", initiated_by=None).run
-    return run, django_rq.get_queue("default").fetch_job(run.job_id)
+    job = django_rq.get_queue("default").fetch_job(run.job_id)
+    assert job is not None
+    return run, job
+
+
+def claimed(tenant: Tenant) -> OperationRun:
+    run = run_claim(queued(tenant)[0].pk)
+    assert run is not None
+    return run
 
 
 @pytest.mark.parametrize(
@@ -39,7 +49,7 @@ def queued(tenant):
     ],
 )  # fmt: skip
 def test_rqs_failure_callback_never_leaves_an_empty_reason(
-    tenant: Tenant, exc, code: str, reason: str
+    tenant: Tenant, exc: Exception, code: str, reason: str
 ) -> None:
     run, job = queued(tenant)
 
@@ -51,21 +61,23 @@ def test_rqs_failure_callback_never_leaves_an_empty_reason(
 
 
 def test_the_heartbeat_thread_beats_while_the_block_runs_and_stops_with_it(tenant: Tenant) -> None:
-    run = run_claim(queued(tenant)[0].pk)
+    run = claimed(tenant)
     first = run.heartbeat_at
+    assert first is not None
 
     with Heartbeat(run.pk, interval=0.05) as heartbeat:
         time.sleep(0.4)
     beats = heartbeat.beats
 
     assert beats >= 3
-    assert OperationRun.objects.get(pk=run.pk).heartbeat_at > first
+    last = OperationRun.objects.get(pk=run.pk).heartbeat_at
+    assert last is not None and last > first
     time.sleep(0.2)
     assert heartbeat.beats == beats  # stopped with the block
 
 
 def test_the_heartbeat_stops_once_the_run_was_ended_elsewhere(tenant: Tenant) -> None:
-    run = run_claim(queued(tenant)[0].pk)
+    run = claimed(tenant)
     run_fail(run.pk, code="worker_lost", message="recovered")
     ended = OperationRun.objects.get(pk=run.pk).heartbeat_at
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 from django.test import Client
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from tests.support.pgproxy import PgProxy
+    from tests.support.webserver import WebServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +44,7 @@ def web(
     pg_proxy: PgProxy,
     tmp_path_factory: pytest.TempPathFactory,
     django_db_setup: None,
-):
+) -> Iterator[WebServer]:
     # One gunicorn for the module: starting one costs seconds.
     with web_servers(collected_static, tmp_path_factory.mktemp("web")) as start:
         yield start(database_url=database_url_via(pg_proxy.port))
@@ -54,14 +56,14 @@ def _proxy_forwards_again(pg_proxy: PgProxy) -> Iterator[None]:
     pg_proxy.restore()
 
 
-def timed_get(client, url):
+def timed_get(client: httpx.Client, url: str) -> tuple[httpx.Response, float]:
     started = time.monotonic()
     response = client.get(url)
     return response, time.monotonic() - started
 
 
 def test_a_two_second_blip_costs_the_next_request_nothing(
-    web, pg_proxy: PgProxy, owner_session: str
+    web: WebServer, pg_proxy: PgProxy, owner_session: str
 ) -> None:
     browser = web.client(owner_session)
     assert browser.get(HUB).status_code == 200
@@ -79,7 +81,7 @@ def test_a_two_second_blip_costs_the_next_request_nothing(
 
 
 def test_a_silent_database_answers_503_in_seconds_not_a_hang(
-    web, pg_proxy: PgProxy, owner_session: str
+    web: WebServer, pg_proxy: PgProxy, owner_session: str
 ) -> None:
     browser = web.client(owner_session)
     assert browser.get(HUB).status_code == 200
@@ -103,7 +105,7 @@ def test_a_silent_database_answers_503_in_seconds_not_a_hang(
 
 
 def test_a_database_that_is_down_answers_503_html_and_json_and_sign_in_says_so(
-    web, pg_proxy: PgProxy, owner_session: str
+    web: WebServer, pg_proxy: PgProxy, owner_session: str
 ) -> None:
     pg_proxy.cut()  # stays down: live connections reset, new ones refused
 

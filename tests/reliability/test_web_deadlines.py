@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,13 +20,16 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db
 
 
+OpenConnection = Callable[..., DatabaseWrapper]  # open_connection(port=None): a new connection
+
+
 @pytest.fixture
 def web_role(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tenantatlas.db, "_serving_web", True)
 
 
 @pytest.fixture
-def open_connection() -> Iterator:
+def open_connection() -> Iterator[OpenConnection]:
     opened: list[DatabaseWrapper] = []
 
     def open_(port: int | None = None) -> DatabaseWrapper:
@@ -45,11 +48,12 @@ def open_connection() -> Iterator:
 def show_statement_timeout(wrapper: DatabaseWrapper) -> str:
     with wrapper.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
-        return cursor.fetchone()[0]
+        timeout: str = cursor.fetchone()[0]
+        return timeout
 
 
 def test_web_requests_get_the_short_statement_timeout(
-    web_role: None, settings: Settings, open_connection: Iterator
+    web_role: None, settings: Settings, open_connection: OpenConnection
 ) -> None:
     settings.DB_STATEMENT_TIMEOUT = 1
     wrapper = open_connection()
@@ -63,7 +67,7 @@ def test_web_requests_get_the_short_statement_timeout(
 
 
 def test_workers_and_commands_get_the_background_timeout(
-    settings: Settings, open_connection: Iterator
+    settings: Settings, open_connection: OpenConnection
 ) -> None:
     settings.DB_STATEMENT_TIMEOUT = 1
     settings.DB_BACKGROUND_STATEMENT_TIMEOUT = 300
@@ -72,7 +76,7 @@ def test_workers_and_commands_get_the_background_timeout(
 
 
 def test_a_silent_server_costs_a_query_its_answer_deadline_not_forever(
-    web_role: None, settings: Settings, open_connection: Iterator, pg_proxy: PgProxy
+    web_role: None, settings: Settings, open_connection: OpenConnection, pg_proxy: PgProxy
 ) -> None:
     settings.DB_STATEMENT_TIMEOUT = 1  # answer deadline: 1 + 2 s
     wrapper = open_connection(pg_proxy.port)
@@ -93,7 +97,7 @@ def test_a_silent_server_costs_a_query_its_answer_deadline_not_forever(
 
 
 def test_the_health_check_gives_up_on_a_silent_server_in_two_seconds(
-    web_role: None, settings: Settings, open_connection: Iterator, pg_proxy: PgProxy
+    web_role: None, settings: Settings, open_connection: OpenConnection, pg_proxy: PgProxy
 ) -> None:
     settings.DB_STATEMENT_TIMEOUT = 10  # the answer deadline would be 12 s
     wrapper = open_connection(pg_proxy.port)

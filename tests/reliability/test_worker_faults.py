@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connection
@@ -21,6 +21,8 @@ from operations.services import run_start
 from tests.reliability.conftest import children, log_of, status_of, wait_for
 
 if TYPE_CHECKING:
+    import subprocess
+
     from django.contrib.auth.models import User
 
     from tenantatlas.models import Tenant
@@ -29,20 +31,22 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def start(tenant, run_type, user=None, **context):
+def start(tenant: Tenant, run_type: str, user: User | None = None, **context: Any) -> OperationRun:
     return run_start(tenant=tenant, run_type=run_type, initiated_by=user, context=context).run
 
 
-def running(run):
+def running(run: OperationRun) -> bool | None:
     return wait_for(lambda: status_of(run) == RunStatus.RUNNING)
 
 
-def ended(run, timeout=20.0):
+def ended(run: OperationRun, timeout: float = 20.0) -> bool | None:
     return wait_for(lambda: status_of(run) not in (RunStatus.QUEUED, RunStatus.RUNNING), timeout)
 
 
-def horse_of(worker):
-    return wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+def horse_of(worker: subprocess.Popen[bytes]) -> int:
+    horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    assert horse is not None, "the worker forked no work horse"
+    return horse
 
 
 def test_sigkill_of_the_horse_fails_the_run_at_once_with_the_signal(
