@@ -268,7 +268,7 @@ BAD = [
 
 @pytest.mark.parametrize(("query", "field"), BAD)
 def test_a_bad_filter_shows_a_clear_message_and_no_rows(
-    login: Callable[[User], Client], reader: User, tenant: Tenant, query, field
+    login: Callable[[User], Client], reader: User, tenant: Tenant, query, field: str
 ) -> None:
     run(tenant)
 

@@ -18,6 +18,7 @@ from tests.factories import OperationRunFactory
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import NoReturn
 
     from django.contrib.auth.models import User
     from django.test import Client
@@ -143,7 +144,7 @@ def test_related_links_come_from_the_run_type(
 def test_a_broken_related_link_does_not_break_the_page(
     login: Callable[[User], Client], reader: User, tenant: Tenant
 ) -> None:
-    def broken(run) -> None:
+    def broken(run) -> NoReturn:
         raise LookupError("the producer's object is gone")
 
     register(RunType(key="hubtest.broken", label="Broken", perform=lambda r, c: None,
@@ -282,8 +283,8 @@ PRODUCER_LINKS = [
 
 
 @pytest.mark.parametrize(("run_type", "context", "label", "prefix"), PRODUCER_LINKS)
-def test_each_producer_links_its_runs_objects(login: Callable[[User], Client], reader: User, tenant: Tenant, run_type, context, label,
-                                              prefix) -> None:  # fmt: skip
+def test_each_producer_links_its_runs_objects(login: Callable[[User], Client], reader: User, tenant: Tenant, run_type: str, context, label: str,
+                                              prefix: str) -> None:  # fmt: skip
     assert get_run_type(run_type) is not None, f"{run_type} must be registered by its producer"
     resource, action = run_type.split(".")
     run = OperationRunFactory.create(

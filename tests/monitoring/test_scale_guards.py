@@ -96,7 +96,7 @@ def _fill_table(tenant, rows) -> None:
 
 @pytest.mark.parametrize("url", PAGES)
 def test_a_list_costs_the_same_queries_for_any_page_and_table_size(
-    login: Callable[[User], Client], reader: User, tenant: Tenant, url
+    login: Callable[[User], Client], reader: User, tenant: Tenant, url: str
 ) -> None:
     client = login(reader)
     _runs(tenant, reader, 3)
