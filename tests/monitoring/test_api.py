@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from django.utils import timezone
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from operations.models import OperationRun
     from tenantatlas.models import Tenant
+    from tenantatlas.tenancy import TenantRequest
 
 API = "/api/v1/t/acme/runs/"
 RUN_KEYS = {"id", "run_type", "status", "status_bucket", "counts", "created_at", "started_at",
@@ -168,7 +169,7 @@ def test_pages_cover_every_run_once_while_new_runs_arrive(
     ],
 )
 def test_a_malformed_filter_is_a_400_naming_the_field(
-    login: Callable[[User], Client], reader: User, tenant: Tenant, query, field: str
+    login: Callable[[User], Client], reader: User, tenant: Tenant, query: dict[str, str], field: str
 ) -> None:
     response = login(reader).get(API, query)
 
@@ -178,7 +179,8 @@ def test_a_malformed_filter_is_a_400_naming_the_field(
 
 
 def test_authentication_is_one_function(rf: RequestFactory, reader: User, tenant: Tenant) -> None:
-    request = rf.get(API)
+    # What the tenant middleware does to a request, done by hand: typed as its result.
+    request = cast("TenantRequest", rf.get(API))
     request.user = reader
     request.tenant = tenant
     request.membership = reader.memberships.get(tenant=tenant)

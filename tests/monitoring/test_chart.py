@@ -9,7 +9,7 @@ from monitoring.timerange import Window
 DAY = date(2026, 3, 15)
 
 
-def stats(per_day):
+def stats(per_day: dict[date, dict[str, int]]) -> RunStats:
     return RunStats(Window(DAY - timedelta(days=6), DAY, "last 7 days"), per_day)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from monitoring.timerange import day_end, day_start, local_midnight
-from operations.models import RunStatus
+from operations.models import OperationRun, RunStatus
 from tests.factories import OperationRunFactory
 
 if TYPE_CHECKING:
@@ -33,7 +33,13 @@ def paris(tenant: Tenant) -> Tenant:
     return tenant
 
 
-def run(tenant, *, at=None, run_type="hubtest.alpha", bucket="succeeded"):
+def run(
+    tenant: Tenant,
+    *,
+    at: datetime | None = None,
+    run_type: str = "hubtest.alpha",
+    bucket: str = "succeeded",
+) -> OperationRun:
     resource, action = run_type.split(".")
     status, failed, succeeded = {
         "succeeded": (RunStatus.COMPLETED, 0, 1),
@@ -48,7 +54,7 @@ def run(tenant, *, at=None, run_type="hubtest.alpha", bucket="succeeded"):
     )  # fmt: skip
 
 
-def today_in_paris():
+def today_in_paris() -> date:
     return timezone.now().astimezone(PARIS).date()
 
 
@@ -164,7 +170,7 @@ def test_one_day_from_and_to_is_that_local_day(
     assert listed(login(reader), URL + query) == [morning.pk]
 
 
-FILTERS = {
+FILTERS: dict[str, list[str | None]] = {
     "run_type": [None, "hubtest.alpha"],
     "status_bucket": [None, "failed"],
     "range": [None, "24h", "7d", "30d"],
@@ -174,7 +180,7 @@ AGES = {"hour": timedelta(hours=1), "days": timedelta(days=3), "weeks": timedelt
         "months": timedelta(days=60)}  # fmt: skip
 
 
-def _expected(row, choice):
+def _expected(row: OperationRun, choice: tuple[str | None, ...]) -> bool:
     run_type, bucket, preset, custom = choice
     today = today_in_paris()
     limits = {"24h": timezone.now() - timedelta(hours=24),
@@ -198,11 +204,11 @@ def test_every_combination_of_filters_intersects(
 ) -> None:
     now = timezone.now()
     rows = []
-    for run_type, bucket, age in itertools.product(
+    for kind, outcome, age in itertools.product(
         ["hubtest.alpha", "hubtest.beta"], ["succeeded", "failed"], AGES.values()
     ):
-        rows.append(run(paris, run_type=run_type, bucket=bucket, at=now - age))
-        run(other_tenant, run_type=run_type, bucket=bucket, at=now - age)
+        rows.append(run(paris, run_type=kind, bucket=outcome, at=now - age))
+        run(other_tenant, run_type=kind, bucket=outcome, at=now - age)
     for row in rows:
         row.refresh_from_db()
     client = login(reader)
@@ -268,7 +274,7 @@ BAD = [
 
 @pytest.mark.parametrize(("query", "field"), BAD)
 def test_a_bad_filter_shows_a_clear_message_and_no_rows(
-    login: Callable[[User], Client], reader: User, tenant: Tenant, query, field: str
+    login: Callable[[User], Client], reader: User, tenant: Tenant, query: str, field: str
 ) -> None:
     run(tenant)
 

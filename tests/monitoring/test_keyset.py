@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from monitoring.keyset import Cursor, CursorError, keyset_page
+from monitoring.keyset import Cursor, CursorError, KeysetPage, keyset_page
 from operations.models import OperationRun
 from tests.factories import OperationRunFactory
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from tenantatlas.models import Tenant
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -39,17 +41,23 @@ def test_a_cursor_survives_the_round_trip() -> None:
         "//8=",  # not UTF-8
     ],
 )
-def test_a_malformed_cursor_is_a_cursor_error(token) -> None:
+def test_a_malformed_cursor_is_a_cursor_error(token: str) -> None:
     with pytest.raises(CursorError):
         Cursor.decode(token)
 
 
-def _ids(page):
+def _ids(page: KeysetPage[OperationRun]) -> list[int]:
     return [run.pk for run in page.rows]
 
 
-def _walk(queryset, size):
-    seen, cursor = [], None
+def _cursor(token: str | None) -> Cursor:
+    assert token is not None
+    return Cursor.decode(token)
+
+
+def _walk(queryset: QuerySet[OperationRun], size: int) -> list[int]:
+    seen: list[int] = []
+    cursor = None
     while True:
         page = keyset_page(queryset, cursor, size)
         seen += _ids(page)
@@ -78,11 +86,11 @@ def test_previous_pages_walk_back_to_the_first(tenant: Tenant) -> None:
         OperationRunFactory.create(tenant=tenant, created_at=T0 + timedelta(minutes=n))
     runs = OperationRun.objects.for_tenant(tenant)
     first = keyset_page(runs, None, 5)
-    second = keyset_page(runs, Cursor.decode(first.next_cursor), 5)
-    third = keyset_page(runs, Cursor.decode(second.next_cursor), 5)
+    second = keyset_page(runs, _cursor(first.next_cursor), 5)
+    third = keyset_page(runs, _cursor(second.next_cursor), 5)
 
-    back = keyset_page(runs, Cursor.decode(third.previous_cursor), 5)
-    top = keyset_page(runs, Cursor.decode(back.previous_cursor), 5)
+    back = keyset_page(runs, _cursor(third.previous_cursor), 5)
+    top = keyset_page(runs, _cursor(back.previous_cursor), 5)
 
     assert len(_ids(third)) == 2 and third.next_cursor is None
     assert _ids(back) == _ids(second)

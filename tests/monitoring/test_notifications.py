@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from operations.models import Notification, OperationRun, RunStatus
 from tests.factories import NotificationFactory, OperationRunFactory
+from tests.support.matching import found
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 INBOX = "/t/acme/notifications/"
 
 
-def unread(body):
-    return re.search(r'data-testid="unread-count">(\d+)<', body).group(1)
+def unread(body: str) -> str:
+    return found(r'data-testid="unread-count">(\d+)<', body)
 
 
 @pytest.fixture
@@ -30,7 +31,9 @@ def run(tenant: Tenant) -> OperationRun:
     return OperationRunFactory.create(tenant=tenant)
 
 
-def note(user, tenant, run=None, **kwargs):
+def note(
+    user: User, tenant: Tenant, run: OperationRun | None = None, **kwargs: Any
+) -> Notification:
     """One notification per person and run: each call without a run gets a run of its own."""
     run = run or OperationRunFactory.create(tenant=tenant)
     link = run.get_absolute_url()
@@ -222,7 +225,7 @@ def test_the_inbox_pages_with_a_cursor(
     client = login(reader)
 
     first = client.get(INBOX).content.decode()
-    next_url = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    next_url = found(r'href="([^"]+)" rel="next"', first).replace("&amp;", "&")
     second = client.get(INBOX + next_url).content.decode()
 
     assert first.count("data-notification=") == 50

@@ -7,7 +7,13 @@ from monitoring.templatetags.hub import duration
 from operations.models import OperationRun, RunStatus
 
 
-def run(status=RunStatus.RUNNING, total=0, succeeded=0, failed=0, skipped=0):
+def run(
+    status: str = RunStatus.RUNNING,
+    total: int = 0,
+    succeeded: int = 0,
+    failed: int = 0,
+    skipped: int = 0,
+) -> OperationRun:
     return OperationRun(
         status=status, total=total, succeeded=succeeded, failed=failed, skipped=skipped,
         processed=succeeded + failed + skipped,
@@ -25,8 +31,8 @@ def run(status=RunStatus.RUNNING, total=0, succeeded=0, failed=0, skipped=0):
         ({"total": 10}, 0),
     ],
 )
-def test_the_percentage_is_floored(counts, percent: int) -> None:
-    assert progress_for(run(**counts)).percent == percent
+def test_the_percentage_is_floored(counts: dict[str, int], percent: int) -> None:
+    assert progress_for(run(RunStatus.RUNNING, **counts)).percent == percent
 
 
 def test_widths_are_exact_shares_of_the_total() -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from inventory.services import with_hint
 from inventory.sources.base import TAXONOMY
-from operations.models import RunFailure, RunStatus
+from operations.models import OperationRun, RunFailure, RunStatus
 from tests.factories import OperationRunFactory
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ REQUEST_ID = "5e1f2a3b-aaaa-bbbb-cccc-0123456789ab"
 CLIENT_ID = "0f9e8d7c-1111-2222-3333-444455556666"
 
 
-def stored(run, code: str, message: str) -> RunFailure:
+def stored(run: OperationRun, code: str, message: str) -> RunFailure:
     # The real store path: the lifecycle appends the taxonomy hint, the model sanitizes.
     failure = RunFailure.sanitized(run, code=code, message=with_hint(message, TAXONOMY[code]))
     failure.save()

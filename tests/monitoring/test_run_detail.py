@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +15,7 @@ from operations.models import OperationRun, RunFailure, RunStatus
 from operations.registry import RunType, get_run_type, register
 from operations.services import run_start
 from tests.factories import OperationRunFactory
+from tests.support.matching import found
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
     from django.test import Client
 
     from tenantatlas.models import Tenant
+    from tests.support.responses import TestResponse
 
 
-def url(run, query=""):
+def url(run: OperationRun, query: str = "") -> str:
     return f"/t/{run.tenant.slug}/monitoring/operations/{run.pk}/{query}"
 
 
@@ -144,7 +146,7 @@ def test_related_links_come_from_the_run_type(
 def test_a_broken_related_link_does_not_break_the_page(
     login: Callable[[User], Client], reader: User, tenant: Tenant
 ) -> None:
-    def broken(run) -> NoReturn:
+    def broken(run: OperationRun) -> NoReturn:
         raise LookupError("the producer's object is gone")
 
     register(RunType(key="hubtest.broken", label="Broken", perform=lambda r, c: None,
@@ -207,7 +209,7 @@ def test_the_failure_reason_is_shown(
 # -- live progress ---------------------------------------------------------------
 
 
-def _progress(client, run, htmx=False):
+def _progress(client: Client, run: OperationRun, htmx: bool = False) -> TestResponse:
     headers = {"HX-Request": "true"} if htmx else {}
     return client.get(url(run, "?partial=progress"), headers=headers)
 
@@ -219,7 +221,7 @@ def test_an_active_run_polls_its_own_partial(
 
     page = login(reader).get(url(run)).content.decode()
 
-    section = re.search(r'<section id="run-progress"[^>]*>', page).group(0)
+    section = found(r'<section id="run-progress"[^>]*>', page, group=0)
     assert f'hx-get="{url(run, "?partial=progress")}"' in section
     assert 'hx-trigger="every 2s"' in section and 'hx-swap="outerHTML"' in section
 
@@ -283,8 +285,15 @@ PRODUCER_LINKS = [
 
 
 @pytest.mark.parametrize(("run_type", "context", "label", "prefix"), PRODUCER_LINKS)
-def test_each_producer_links_its_runs_objects(login: Callable[[User], Client], reader: User, tenant: Tenant, run_type: str, context, label: str,
-                                              prefix: str) -> None:  # fmt: skip
+def test_each_producer_links_its_runs_objects(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    run_type: str,
+    context: dict[str, Any],
+    label: str,
+    prefix: str,
+) -> None:
     assert get_run_type(run_type) is not None, f"{run_type} must be registered by its producer"
     resource, action = run_type.split(".")
     run = OperationRunFactory.create(

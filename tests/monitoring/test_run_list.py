@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 import redis
@@ -15,6 +15,7 @@ from monitoring.tabs import bounded, bucket_tabs
 from monitoring.timerange import Window
 from operations.models import OperationRun, RunStatus
 from tests.factories import OperationRunFactory
+from tests.support.matching import found
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -78,8 +79,8 @@ def test_a_row_shows_type_bucket_counts_starter_and_duration(
     assert "3 min 05 s" in body
 
 
-def _rows_tag(body):
-    return re.search(r'<tbody id="run-rows"[^>]*>', body).group(0)
+def _rows_tag(body: str) -> str:
+    return found(r'<tbody id="run-rows"[^>]*>', body, group=0)
 
 
 def test_the_rows_poll_only_while_one_is_active(
@@ -131,7 +132,7 @@ def test_the_page_names_its_time_zone(
     assert '<strong data-testid="time-zone">America/New_York</strong>' in body
 
 
-def _tab_counts(body):
+def _tab_counts(body: str) -> dict[str, str]:
     return dict(re.findall(r'data-bucket="(\w+)">[^<]*<span class="n">([^<]+)</span>', body))
 
 
@@ -231,12 +232,13 @@ def test_pages_follow_next_links_to_the_end(
     runs = [OperationRunFactory.create(tenant=tenant) for _ in range(120)]
     client = login(reader)
 
-    seen, url = [], URL
+    seen: list[int] = []
+    url: str | None = URL
     while url:
         body = client.get(url).content.decode()
         seen += [int(pk) for pk in re.findall(r'data-run="(\d+)"', body)]
-        found = re.search(r'href="([^"]+)" rel="next"', body)
-        url = URL + found.group(1).replace("&amp;", "&") if found else None
+        following = re.search(r'href="([^"]+)" rel="next"', body)
+        url = URL + following.group(1).replace("&amp;", "&") if following else None
 
     assert seen == [run.pk for run in reversed(runs)]
 
@@ -270,7 +272,7 @@ def test_the_hub_never_talks_to_redis(
 ) -> None:
     run = OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING)
 
-    def no_redis(*args, **kwargs) -> None:
+    def no_redis(*args: object, **kwargs: object) -> NoReturn:
         raise AssertionError("the hub must not talk to Redis")
 
     client = login(reader)

@@ -15,14 +15,18 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.test import Client
 
+    from operations.models import OperationRun
     from tenantatlas.models import Tenant
+    from tests.support.responses import TestResponse
 
 URL = "/t/acme/monitoring/operations/"
 API = "/api/v1/t/acme/runs/"
 
 
 @pytest.fixture
-def runs(tenant: Tenant, other_tenant: Tenant, operator: User, owner: User, outsider: User):
+def runs(
+    tenant: Tenant, other_tenant: Tenant, operator: User, owner: User, outsider: User
+) -> dict[str, OperationRun]:
     return {
         "by_operator": OperationRunFactory.create(tenant=tenant, initiated_by=operator),
         "by_owner": OperationRunFactory.create(tenant=tenant, initiated_by=owner),
@@ -31,12 +35,12 @@ def runs(tenant: Tenant, other_tenant: Tenant, operator: User, owner: User, outs
     }
 
 
-def row_ids(response) -> set[int]:
+def row_ids(response: TestResponse) -> set[int]:
     return {int(pk) for pk in re.findall(r'data-run="(\d+)"', response.content.decode())}
 
 
 def test_a_run_id_of_this_tenant_shows_only_that_run(
-    login: Callable[[User], Client], reader: User, runs
+    login: Callable[[User], Client], reader: User, runs: dict[str, OperationRun]
 ) -> None:
     wanted = runs["by_owner"]
 
@@ -48,7 +52,7 @@ def test_a_run_id_of_this_tenant_shows_only_that_run(
 
 
 def test_another_tenants_run_id_answers_like_a_missing_one(
-    login: Callable[[User], Client], reader: User, runs
+    login: Callable[[User], Client], reader: User, runs: dict[str, OperationRun]
 ) -> None:
     elsewhere = runs["elsewhere"].pk
     missing = elsewhere + 1000
@@ -65,7 +69,7 @@ def test_another_tenants_run_id_answers_like_a_missing_one(
 
 @pytest.mark.parametrize("garbage", ["abc", "-3", "0", "1e400", str(2**63)])
 def test_a_garbage_run_id_is_a_clear_400(
-    login: Callable[[User], Client], reader: User, runs, garbage
+    login: Callable[[User], Client], reader: User, runs: dict[str, OperationRun], garbage: str
 ) -> None:
     response = login(reader).get(URL, {"run": garbage})
 
@@ -74,7 +78,7 @@ def test_a_garbage_run_id_is_a_clear_400(
 
 
 def test_filter_by_who_started_it_offers_only_this_tenants_members(
-    login: Callable[[User], Client], reader: User, runs, operator: User
+    login: Callable[[User], Client], reader: User, runs: dict[str, OperationRun], operator: User
 ) -> None:
     response = login(reader).get(URL, {"initiated_by": operator.pk})
 
@@ -87,7 +91,11 @@ def test_filter_by_who_started_it_offers_only_this_tenants_members(
 
 @pytest.mark.parametrize("who", ["outsider", "garbage"])
 def test_someone_outside_the_tenant_is_refused_like_garbage(
-    login: Callable[[User], Client], reader: User, runs, outsider: User, who: str
+    login: Callable[[User], Client],
+    reader: User,
+    runs: dict[str, OperationRun],
+    outsider: User,
+    who: str,
 ) -> None:
     value = outsider.pk if who == "outsider" else "x"
 
@@ -99,7 +107,11 @@ def test_someone_outside_the_tenant_is_refused_like_garbage(
 
 
 def test_the_api_filters_by_run_id_and_initiator(
-    login: Callable[[User], Client], reader: User, runs, operator: User, owner: User
+    login: Callable[[User], Client],
+    reader: User,
+    runs: dict[str, OperationRun],
+    operator: User,
+    owner: User,
 ) -> None:
     client = login(reader)
 
@@ -121,10 +133,15 @@ def test_the_api_filters_by_run_id_and_initiator(
     ],
 )
 def test_the_api_answers_400_naming_the_field(
-    login: Callable[[User], Client], reader: User, runs, outsider: User, params, field: str
+    login: Callable[[User], Client],
+    reader: User,
+    runs: dict[str, OperationRun],
+    outsider: User,
+    params: dict[str, str],
+    field: str,
 ) -> None:
     if params.get("initiated_by") == "outsider":
-        params = {"initiated_by": outsider.pk}
+        params = {"initiated_by": str(outsider.pk)}
 
     response = login(reader).get(API, params)
 

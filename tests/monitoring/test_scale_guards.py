@@ -48,7 +48,7 @@ BIG_CONTEXT = {"target_id": 7, "policy_ids": list(range(3000))}
 SMALL_CONTEXT = {"target_id": 7, "policy_ids": [1, 2, 3]}
 
 
-def _runs(tenant, user, count, *, days=20, batch="a") -> None:
+def _runs(tenant: Tenant, user: User, count: int, *, days: int = 20, batch: str = "a") -> None:
     now = timezone.now()
     for n in range(count):
         OperationRunFactory.create(
@@ -67,14 +67,14 @@ def _runs(tenant, user, count, *, days=20, batch="a") -> None:
         NotificationFactory.create(tenant=tenant, user=user)
 
 
-def _queries(client, url):
+def _queries(client: Client, url: str) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, (url, response.content[:300])
     return [q["sql"] for q in captured.captured_queries]
 
 
-def _fill_table(tenant, rows) -> None:
+def _fill_table(tenant: Tenant, rows: int) -> None:
     """Many more runs, in this tenant (older than the page) and another one, behind the factory."""
     other = TenantFactory.create(slug="bulk")
     old = timezone.now() - timedelta(days=60)
@@ -132,7 +132,7 @@ def test_no_list_counts_or_skips_runs(
 CONTEXT = '"operations_operationrun"."context"'
 
 
-def _page_columns(client, url):
+def _page_columns(client: Client, url: str) -> str:
     page = [sql for sql in _queries(client, url) if "LIMIT 51" in sql]
     assert len(page) == 1
     return page[0].split(' FROM "operations_operationrun"')[0]

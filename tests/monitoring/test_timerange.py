@@ -7,6 +7,7 @@ import pytest
 
 from monitoring.timerange import (
     MAX_WINDOW_DAYS,
+    Window,
     chart_window,
     day_end,
     day_start,
@@ -52,9 +53,10 @@ def test_an_unknown_zone_name_falls_back_to_the_site_zone() -> None:
     assert tenant_zone(Tenant(time_zone="Europe/Paris")) == PARIS
 
 
-def window(**kwargs):
-    values = {"preset": None, "after": None, "before": None, "now": NOW, "tz": PARIS} | kwargs
-    return chart_window(**values)
+def window(
+    *, preset: str | None = None, after: date | None = None, before: date | None = None
+) -> Window:
+    return chart_window(preset=preset, after=after, before=before, now=NOW, tz=PARIS)
 
 
 def test_without_a_range_the_window_is_the_last_30_days() -> None:
@@ -68,7 +70,7 @@ def test_without_a_range_the_window_is_the_last_30_days() -> None:
     ("preset", "first"),
     [("24h", date(2026, 3, 14)), ("7d", date(2026, 3, 9)), ("30d", date(2026, 2, 14))],
 )
-def test_a_preset_window_ends_today(preset: str, first) -> None:
+def test_a_preset_window_ends_today(preset: str, first: date) -> None:
     w = window(preset=preset)
 
     assert (w.first_day, w.last_day) == (first, date(2026, 3, 15))
