@@ -51,7 +51,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     if not CHROMIUM.exists():
         pytest.fail("Browser tests need Debian's chromium: apt-get install chromium")
     return {
@@ -87,7 +87,7 @@ def other_tenant(db: Any) -> Tenant:
 
 def _member(tenant: Tenant, username: str, role: Role) -> User:
     user = UserFactory.create(username=username)
-    MembershipFactory(user=user, tenant=tenant, role=role)
+    MembershipFactory.create(user=user, tenant=tenant, role=role)
     return user
 
 

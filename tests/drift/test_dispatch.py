@@ -15,6 +15,7 @@ from inventory.models import SyncStatus
 from monitoring.links import notification_target, run_url
 from operations.models import Notification, OperationRun, RunStatus
 from tenantatlas.models import Tenant
+from tests.support.queues import empty_queue
 from tests.support.snapshots import ALL_TYPES, demo_snapshot
 
 URL = "/t/acme/drift/generate/"
@@ -109,7 +110,7 @@ def test_a_post_after_the_run_failed_makes_a_new_one(
     start(client)
     [old] = drift_runs()
     OperationRun.objects.filter(pk=old.pk).update(**ending)
-    django_rq.get_queue("default").empty()
+    empty_queue()
 
     response = start(client)
 

@@ -206,7 +206,8 @@ def _with_definitions(tenant: Tenancy) -> dict[str, Any]:
         "docs/beta/settingsCatalog/devicemanagementconfigurationchoicesettingdefinition-list.json"
     )["value"][0]
     acsc = by_type(tenant, "settingsCatalog", ACSC)
-    (smb1,) = [s for s in acsc["settings"] if s["settingInstance"]["settingDefinitionId"] == SMB1]
+    settings: list[dict[str, Any]] = acsc["settings"]
+    (smb1,) = [s for s in settings if s["settingInstance"]["settingDefinitionId"] == SMB1]
     smb1["settingDefinitions"] = [
         {**documented, "id": SMB1, "displayName": "Configure SMB v1 client driver"},
         {**documented, "id": f"{SMB1}_pol_secguide_smb1clientdriver",

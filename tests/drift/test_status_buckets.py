@@ -44,7 +44,8 @@ def generate(tenant: Tenant, before: list[Any], after: list[Any]) -> OperationRu
 
 
 def stored_bucket(run: OperationRun) -> str:
-    return OperationRun.objects.values_list("status_bucket", flat=True).get(pk=run.pk)
+    bucket: str = OperationRun.objects.values_list("status_bucket", flat=True).get(pk=run.pk)
+    return bucket
 
 
 def test_a_run_with_findings_and_nothing_failed_succeeded(tenant: Tenant) -> None:

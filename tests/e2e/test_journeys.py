@@ -47,7 +47,7 @@ def unread(page: Page) -> int:
 
 def test_operator_syncs_watches_progress_generates_drift_and_follows_a_notification(
     journey: Journey, viewport: Any
-):
+) -> None:
     page = journey.page
     journey.sign_in("operator")
     expect(page.get_by_role("heading", name="Operations")).to_be_visible()
@@ -117,7 +117,7 @@ def test_operator_syncs_watches_progress_generates_drift_and_follows_a_notificat
     )
 
 
-def test_reader_filters_the_hub_goes_back_and_forth_and_cannot_start(journey: Journey):
+def test_reader_filters_the_hub_goes_back_and_forth_and_cannot_start(journey: Journey) -> None:
     page = journey.page
     journey.sign_in("reader")
     filters = page.get_by_test_id("filters")
@@ -163,7 +163,7 @@ def test_reader_filters_the_hub_goes_back_and_forth_and_cannot_start(journey: Jo
     assert not OperationRun.objects.filter(initiated_by__username="reader").exists()
 
 
-def test_owner_backs_up_policies_with_one_failing_and_exports_the_set(journey: Journey):
+def test_owner_backs_up_policies_with_one_failing_and_exports_the_set(journey: Journey) -> None:
     page = journey.page
     journey.sign_in("owner")
     page.get_by_role("link", name="Contoso").click()
@@ -196,7 +196,7 @@ def test_owner_backs_up_policies_with_one_failing_and_exports_the_set(journey: J
 
 def test_owner_switches_tenant_and_keeps_the_section_operator_is_refused_the_other(
     journey: Journey, browser: Any
-):
+) -> None:
     page = journey.page
     journey.sign_in("owner")
     page.get_by_role("link", name="Contoso").click()

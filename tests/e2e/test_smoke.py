@@ -1,21 +1,28 @@
 """Sign in as the owner, see a tenant page, sign out: through a real browser and a live server."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from tenantatlas.models import Role
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
+if TYPE_CHECKING:
+    from pytest_django.live_server_helper import LiveServer
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_owner_signs_in_sees_the_tenant_and_signs_out(live_server, page: Page):
-    owner = UserFactory(username="owner")
-    MembershipFactory(
-        user=owner, tenant=TenantFactory(slug="contoso", name="Contoso"), role=Role.OWNER
+def test_owner_signs_in_sees_the_tenant_and_signs_out(live_server: LiveServer, page: Page) -> None:
+    owner = UserFactory.create(username="owner")
+    MembershipFactory.create(
+        user=owner, tenant=TenantFactory.create(slug="contoso", name="Contoso"), role=Role.OWNER
     )
-    MembershipFactory(
-        user=owner, tenant=TenantFactory(slug="fabrikam", name="Fabrikam"), role=Role.OWNER
+    MembershipFactory.create(
+        user=owner, tenant=TenantFactory.create(slug="fabrikam", name="Fabrikam"), role=Role.OWNER
     )
 
     page.goto(f"{live_server.url}/")

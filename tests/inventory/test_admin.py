@@ -1,9 +1,23 @@
 """Staff see a connection's certificate thumbprint and expiry, never its ciphertext."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from inventory.models import TenantConnection
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def test_connection_admin_hides_ciphertexts(owner, login, tenant):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
+
+
+def test_connection_admin_hides_ciphertexts(
+    owner: User, login: Callable[[User], Client], tenant: Tenant
+) -> None:
     owner.is_staff = owner.is_superuser = True
     owner.save()
     connection = TenantConnection.objects.create(

@@ -128,7 +128,8 @@ def _key_pem(key: Any, fmt: Any = serialization.PrivateFormat.PKCS8, password: b
         if password
         else serialization.NoEncryption()
     )
-    return key.private_bytes(serialization.Encoding.PEM, fmt, encryption).decode()
+    pem: bytes = key.private_bytes(serialization.Encoding.PEM, fmt, encryption)
+    return pem.decode()
 
 
 def _certificate(key: Any, *, expires: datetime | None = None) -> x509.Certificate:

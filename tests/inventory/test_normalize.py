@@ -143,7 +143,7 @@ def test_scope_key_is_sorted_and_deduplicated(types: Any, expected: str) -> None
     assert scope_key(list(reversed(list(types)))) == key
 
 
-def test_normalize_derives_hash_and_masked_mark_from_the_canonical_settings():
+def test_normalize_derives_hash_and_masked_mark_from_the_canonical_settings() -> None:
     raw = {
         "id": "x",
         "lastModifiedDateTime": "2026-11-27T10:00:00Z",

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import pytest
 
-from demo.paced import PacedSource
+from demo.paced import PacedSource, Page
 from demo.source import DemoSource
 from inventory.connections import source_for
 from inventory.models import ConnectionKind, TenantConnection
 
+if TYPE_CHECKING:
+    from pytest_django import Settings
 
-def _items(pages):
+    from tenantatlas.models import Tenant
+
+
+def _items(pages: Iterable[Page]) -> list[tuple[str, str]]:
     return [(item.policy_type, item.external_id) for page in pages for item in page]
 
 
-def test_a_paced_source_yields_the_same_items_in_steps_with_pauses_between():
+def test_a_paced_source_yields_the_same_items_in_steps_with_pauses_between() -> None:
     demo = DemoSource("contoso", 2, size=60, fail_every=7)
     pauses: list[float] = []
     paced = PacedSource(demo, seconds=6, steps=12, sleep=pauses.append)
@@ -28,7 +36,9 @@ def test_a_paced_source_yields_the_same_items_in_steps_with_pauses_between():
 
 
 @pytest.mark.django_db
-def test_the_demo_connection_is_paced_only_when_demo_sync_seconds_is_set(tenant, settings):
+def test_the_demo_connection_is_paced_only_when_demo_sync_seconds_is_set(
+    tenant: Tenant, settings: Settings
+) -> None:
     connection = TenantConnection.objects.create(
         tenant=tenant, kind=ConnectionKind.DEMO, demo_seed="acme", demo_size=10
     )

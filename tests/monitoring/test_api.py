@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from django.utils import timezone
@@ -11,37 +12,51 @@ from monitoring.api import ApiCaller, authenticate
 from operations.models import RunFailure, RunStatus
 from tests.factories import OperationRunFactory
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client, RequestFactory
+
+    from operations.models import OperationRun
+    from tenantatlas.models import Tenant
+    from tenantatlas.tenancy import TenantRequest
+
 API = "/api/v1/t/acme/runs/"
 RUN_KEYS = {"id", "run_type", "status", "status_bucket", "counts", "created_at", "started_at",
             "finished_at", "initiated_by", "related"}  # fmt: skip
 
 
 @pytest.fixture
-def run(tenant, operator):
+def run(tenant: Tenant, operator: User) -> OperationRun:
     now = timezone.now()
-    return OperationRunFactory(
+    return OperationRunFactory.create(
         tenant=tenant, resource="hubtest", action="alpha", initiated_by=operator,
         total=3, succeeded=2, failed=1, started_at=now, finished_at=now,
         context={"target_id": 9, "internal": "not for people"},
     )  # fmt: skip
 
 
-def test_anonymous_gets_401_json(client, tenant):
+def test_anonymous_gets_401_json(client: Client, tenant: Tenant) -> None:
     response = client.get(API)
 
     assert response.status_code == 401
     assert response.json() == {"error": "authentication required"}
 
 
-def test_it_rejects_outsider_with_json(login, outsider, run):
+def test_it_rejects_outsider_with_json(
+    login: Callable[[User], Client], outsider: User, run: OperationRun
+) -> None:
     client = login(outsider)
 
     assert client.get(API).status_code == 403
     assert client.get(f"{API}{run.pk}/").json() == {"error": "forbidden"}
 
 
-def test_another_tenants_run_id_is_403(login, reader, other_tenant):
-    theirs = OperationRunFactory(tenant=other_tenant)
+def test_another_tenants_run_id_is_403(
+    login: Callable[[User], Client], reader: User, other_tenant: Tenant
+) -> None:
+    theirs = OperationRunFactory.create(tenant=other_tenant)
     client = login(reader)
 
     foreign = client.get(f"{API}{theirs.pk}/")
@@ -51,7 +66,9 @@ def test_another_tenants_run_id_is_403(login, reader, other_tenant):
     assert foreign.json() == missing.json() == {"error": "forbidden"}
 
 
-def test_readonly_reads_the_list_in_the_documented_shape(login, reader, run):
+def test_readonly_reads_the_list_in_the_documented_shape(
+    login: Callable[[User], Client], reader: User, run: OperationRun
+) -> None:
     body = login(reader).get(API).json()
 
     assert set(body) == {"results", "next_cursor"}
@@ -68,7 +85,9 @@ def test_readonly_reads_the_list_in_the_documented_shape(login, reader, run):
     assert item["created_at"].endswith("Z") and item["finished_at"]
 
 
-def test_detail_adds_sanitized_failures_and_allowed_context(login, reader, run):
+def test_detail_adds_sanitized_failures_and_allowed_context(
+    login: Callable[[User], Client], reader: User, run: OperationRun
+) -> None:
     RunFailure.objects.create(run=run, code="bad", message="token=abc123secretvalue oops", item="x")
 
     body = login(reader).get(f"{API}{run.pk}/").json()
@@ -80,24 +99,30 @@ def test_detail_adds_sanitized_failures_and_allowed_context(login, reader, run):
     assert "abc123secretvalue" not in failure["message"]
 
 
-def test_the_api_is_read_only(login, owner, run):
+def test_the_api_is_read_only(
+    login: Callable[[User], Client], owner: User, run: OperationRun
+) -> None:
     client = login(owner)
 
     assert client.post(API).status_code == 405
     assert client.delete(f"{API}{run.pk}/").status_code == 405
 
 
-def test_filters_and_cursor_work_like_the_hub(login, reader, tenant, other_tenant):
+def test_filters_and_cursor_work_like_the_hub(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, other_tenant: Tenant
+) -> None:
     now = timezone.now()
     failed = [
-        OperationRunFactory(
+        OperationRunFactory.create(
             tenant=tenant, status=RunStatus.FAILED, created_at=now - timedelta(minutes=n)
         )
         for n in range(60)
     ]
-    OperationRunFactory(tenant=tenant, status=RunStatus.COMPLETED)
-    OperationRunFactory(tenant=tenant, status=RunStatus.FAILED, created_at=now - timedelta(days=9))
-    OperationRunFactory(tenant=other_tenant, status=RunStatus.FAILED)
+    OperationRunFactory.create(tenant=tenant, status=RunStatus.COMPLETED)
+    OperationRunFactory.create(
+        tenant=tenant, status=RunStatus.FAILED, created_at=now - timedelta(days=9)
+    )
+    OperationRunFactory.create(tenant=other_tenant, status=RunStatus.FAILED)
     client = login(reader)
 
     first = client.get(API, {"status_bucket": "failed", "range": "7d"}).json()
@@ -110,16 +135,20 @@ def test_filters_and_cursor_work_like_the_hub(login, reader, tenant, other_tenan
     assert second["next_cursor"] is None
 
 
-def test_pages_cover_every_run_once_while_new_runs_arrive(login, reader, tenant):
+def test_pages_cover_every_run_once_while_new_runs_arrive(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     an_hour_ago = timezone.now() - timedelta(hours=1)
-    existing = {OperationRunFactory(tenant=tenant, created_at=an_hour_ago).pk for _ in range(130)}
+    existing = {
+        OperationRunFactory.create(tenant=tenant, created_at=an_hour_ago).pk for _ in range(130)
+    }
     client = login(reader)
 
     seen, cursor = [], None
     while True:
         body = client.get(API, {"cursor": cursor} if cursor else {}).json()
         seen += [r["id"] for r in body["results"]]
-        OperationRunFactory(tenant=tenant)  # started while the client pages
+        OperationRunFactory.create(tenant=tenant)  # started while the client pages
         if not (cursor := body["next_cursor"]):
             break
 
@@ -139,7 +168,9 @@ def test_pages_cover_every_run_once_while_new_runs_arrive(login, reader, tenant)
         ({"cursor": "garbage"}, "cursor"),
     ],
 )
-def test_a_malformed_filter_is_a_400_naming_the_field(login, reader, tenant, query, field):
+def test_a_malformed_filter_is_a_400_naming_the_field(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, query: dict[str, str], field: str
+) -> None:
     response = login(reader).get(API, query)
 
     body = response.json()
@@ -147,8 +178,9 @@ def test_a_malformed_filter_is_a_400_naming_the_field(login, reader, tenant, que
     assert field in body["fields"] and field in body["error"]
 
 
-def test_authentication_is_one_function(rf, reader, tenant):
-    request = rf.get(API)
+def test_authentication_is_one_function(rf: RequestFactory, reader: User, tenant: Tenant) -> None:
+    # What the tenant middleware does to a request, done by hand: typed as its result.
+    request = cast("TenantRequest", rf.get(API))
     request.user = reader
     request.tenant = tenant
     request.membership = reader.memberships.get(tenant=tenant)

@@ -9,17 +9,17 @@ from monitoring.timerange import Window
 DAY = date(2026, 3, 15)
 
 
-def stats(per_day):
+def stats(per_day: dict[date, dict[str, int]]) -> RunStats:
     return RunStats(Window(DAY - timedelta(days=6), DAY, "last 7 days"), per_day)
 
 
-def test_one_bar_per_day_even_without_runs():
+def test_one_bar_per_day_even_without_runs() -> None:
     chart = build_chart(stats({}))
 
     assert len(chart.bars) == 7 and chart.empty
 
 
-def test_the_busiest_day_fills_the_plot_and_segments_stack():
+def test_the_busiest_day_fills_the_plot_and_segments_stack() -> None:
     chart = build_chart(
         stats({DAY: {"succeeded": 6, "failed": 2}, DAY - timedelta(days=1): {"failed": 4}})
     )
@@ -33,7 +33,7 @@ def test_the_busiest_day_fills_the_plot_and_segments_stack():
     assert chart.bars[-2].segments[0].height == (HEIGHT - TOP - BOTTOM) / 2
 
 
-def test_a_bucket_filter_draws_only_that_bucket():
+def test_a_bucket_filter_draws_only_that_bucket() -> None:
     chart = build_chart(stats({DAY: {"succeeded": 6, "failed": 2}}), bucket="failed")
 
     assert [s.bucket for s in chart.bars[-1].segments] == ["failed"]
@@ -41,7 +41,7 @@ def test_a_bucket_filter_draws_only_that_bucket():
     assert [label for label, _ in chart.legend] == ["Failed"]
 
 
-def test_day_labels_stay_readable_on_long_windows():
+def test_day_labels_stay_readable_on_long_windows() -> None:
     window = Window(DAY - timedelta(days=91), DAY, "long")
 
     chart = build_chart(RunStats(window, {}))
@@ -50,7 +50,7 @@ def test_day_labels_stay_readable_on_long_windows():
     assert chart.bars[0].label and chart.bars[-1].label
 
 
-def test_quiet_days_stay_visible_beside_a_busy_one():
+def test_quiet_days_stay_visible_beside_a_busy_one() -> None:
     chart = build_chart(
         stats({
             DAY: {"succeeded": 1000},

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
 from monitoring.links import run_url
 from tests.factories import OperationRunFactory
+from tests.support.matching import found
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
 
 PAGES = [
     "/t/acme/monitoring/operations/",
@@ -18,14 +28,16 @@ PAGES = [
 ]
 
 
-def test_every_page_has_a_strict_policy_and_its_scripts_carry_the_nonce(login, owner, tenant):
-    OperationRunFactory(tenant=tenant)
+def test_every_page_has_a_strict_policy_and_its_scripts_carry_the_nonce(
+    login: Callable[[User], Client], owner: User, tenant: Tenant
+) -> None:
+    OperationRunFactory.create(tenant=tenant)
     client = login(owner)
 
-    for url in [*PAGES, run_url(OperationRunFactory(tenant=tenant))]:
+    for url in [*PAGES, run_url(OperationRunFactory.create(tenant=tenant))]:
         response = client.get(url)
         policy = response["Content-Security-Policy"]
-        nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+        nonce = found(r"'nonce-([^']+)'", policy)
         body = response.content.decode()
         assert "script-src 'self' 'nonce-" in policy and "style-src 'self'" in policy, url
         assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy, url
@@ -35,7 +47,9 @@ def test_every_page_has_a_strict_policy_and_its_scripts_carry_the_nonce(login, o
 
 
 @pytest.mark.django_db
-def test_the_admin_gets_its_own_policy_for_its_inline_scripts(client, admin_user):
+def test_the_admin_gets_its_own_policy_for_its_inline_scripts(
+    client: Client, admin_user: User
+) -> None:
     client.force_login(admin_user)
 
     policy = client.get("/admin/")["Content-Security-Policy"]
@@ -43,5 +57,5 @@ def test_the_admin_gets_its_own_policy_for_its_inline_scripts(client, admin_user
     assert "script-src 'self' 'unsafe-inline'" in policy and "frame-ancestors 'none'" in policy
 
 
-def test_the_sign_in_page_is_covered_too(client, db):
+def test_the_sign_in_page_is_covered_too(client: Client, db: None) -> None:
     assert "default-src 'self'" in client.get("/accounts/login/")["Content-Security-Policy"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
@@ -24,6 +25,14 @@ from monitoring.keyset import Cursor
 from operations import rollup
 from operations.models import OperationRun, RunDayCount
 from tests.factories import TenantFactory
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
 
 # EXPLAIN plans are PostgreSQL's; the suite always runs on PostgreSQL (make test).
 assert connection.vendor == "postgresql"
@@ -54,7 +63,7 @@ FROM generate_series(1, %(rows)s) AS g
 """
 
 
-def _fill(tenant, rows, days):
+def _fill(tenant: Tenant, rows: int, days: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             FILL, {"tenant": tenant.pk, "now": timezone.now(), "rows": rows,
@@ -63,20 +72,20 @@ def _fill(tenant, rows, days):
 
 
 @pytest.fixture
-def big_table(tenant):
+def big_table(tenant: Tenant) -> None:
     _fill(tenant, 60_000, days=400)
     for slug in ("globex", "initech"):
-        _fill(TenantFactory(slug=slug), 20_000, days=120)
+        _fill(TenantFactory.create(slug=slug), 20_000, days=120)
     # An MSP's many small tenants: acme's days are a small share of the rollup, as in production.
     for n in range(100):
-        _fill(TenantFactory(slug=f"small-{n}"), 500, days=90)
+        _fill(TenantFactory.create(slug=f"small-{n}"), 500, days=90)
     rollup.reconcile()
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {RUN_TABLE}")
         cursor.execute(f"ANALYZE {ROLLUP_TABLE}")
 
 
-def _plan(sql):
+def _plan(sql: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql)
         return "\n".join(row[0] for row in cursor.fetchall())
@@ -88,12 +97,12 @@ SORT_LIMIT = 4 * 51
 SORT = re.compile(r"Sort  \(cost=[\d.]+ rows=(\d+)")
 
 
-def _sorted_rows(plan):
+def _sorted_rows(plan: str) -> int:
     """The most rows any Sort node expects (0: the index gives the order)."""
     return max((int(rows) for rows in SORT.findall(plan)), default=0)
 
 
-def _run_queries(captured):
+def _run_queries(captured: list[dict[str, str]]) -> tuple[str, str]:
     sqls = [q["sql"] for q in captured]
     page = [sql for sql in sqls if f'FROM "{RUN_TABLE}"' in sql and "LIMIT 51" in sql]
     stats = [sql for sql in sqls if f'FROM "{ROLLUP_TABLE}"' in sql or "GROUP BY" in sql]
@@ -101,7 +110,7 @@ def _run_queries(captured):
     return page[0], stats[0]
 
 
-FILTERS = {
+FILTERS: dict[str, list[str | bool | None]] = {
     "run_type": [None, "hubtest.alpha"],
     "status_bucket": [None, "failed", "partially_succeeded"],
     "range": [None, "24h", "7d", "30d"],
@@ -110,11 +119,13 @@ FILTERS = {
 }
 
 
-def test_every_filter_combination_uses_a_run_index(login, reader, tenant, big_table):
+def test_every_filter_combination_uses_a_run_index(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, big_table: None
+) -> None:
     client = login(reader)
     today = timezone.now().date()
     middle = OperationRun.objects.for_tenant(tenant).order_by("-created_at")[30_000]
-    plans = {}
+    plans: dict[str, tuple[str, str]] = {}
 
     for run_type, bucket, preset, custom, cursor in itertools.product(*FILTERS.values()):
         params = {"run_type": run_type, "status_bucket": bucket, "range": preset}
@@ -129,13 +140,13 @@ def test_every_filter_combination_uses_a_run_index(login, reader, tenant, big_ta
         page_sql, stats_sql = _run_queries(captured.captured_queries)
         plans[str(query)] = (_plan(page_sql), _plan(stats_sql))
 
-    for query, (page_plan, stats_plan) in plans.items():
+    for shown, (page_plan, stats_plan) in plans.items():
         for plan in (page_plan, stats_plan):
             for table in (RUN_TABLE, ROLLUP_TABLE):
-                assert f"Seq Scan on {table}" not in plan, f"{query}\n{plan}"
+                assert f"Seq Scan on {table}" not in plan, f"{shown}\n{plan}"
         assert RUN_INDEX.search(page_plan) and _sorted_rows(page_plan) <= SORT_LIMIT, (
-            f"{query}\n{page_plan}"
+            f"{shown}\n{page_plan}"
         )
-        index = RUN_INDEX if "24h" in query else ROLLUP_INDEX
-        assert index.search(stats_plan), f"{query}\n{stats_plan}"
+        index = RUN_INDEX if "24h" in shown else ROLLUP_INDEX
+        assert index.search(stats_plan), f"{shown}\n{stats_plan}"
     assert len(plans) == 96

@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from monitoring.timerange import day_end, day_start, local_midnight
-from operations.models import RunStatus
+from operations.models import OperationRun, RunStatus
 from tests.factories import OperationRunFactory
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
 
 PARIS = ZoneInfo("Europe/Paris")
 URL = "/t/acme/monitoring/operations/"
 
 
 @pytest.fixture
-def paris(tenant):
+def paris(tenant: Tenant) -> Tenant:
     tenant.time_zone = "Europe/Paris"
     tenant.save()
     return tenant
 
 
-def run(tenant, *, at=None, run_type="hubtest.alpha", bucket="succeeded"):
+def run(
+    tenant: Tenant,
+    *,
+    at: datetime | None = None,
+    run_type: str = "hubtest.alpha",
+    bucket: str = "succeeded",
+) -> OperationRun:
     resource, action = run_type.split(".")
     status, failed, succeeded = {
         "succeeded": (RunStatus.COMPLETED, 0, 1),
@@ -33,31 +48,46 @@ def run(tenant, *, at=None, run_type="hubtest.alpha", bucket="succeeded"):
         "running": (RunStatus.RUNNING, 0, 0),
         "queued": (RunStatus.QUEUED, 0, 0),
     }[bucket]
-    return OperationRunFactory(
+    return OperationRunFactory.create(
         tenant=tenant, resource=resource, action=action, status=status,
         failed=failed, succeeded=succeeded, created_at=at or timezone.now(),
     )  # fmt: skip
 
 
-def today_in_paris():
+def today_in_paris() -> date:
     return timezone.now().astimezone(PARIS).date()
 
 
-def test_it_lists_newest_first(login, reader, tenant, listed):
+def test_it_lists_newest_first(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     old = run(tenant, at=timezone.now() - timedelta(days=2))
     new = run(tenant)
 
     assert listed(login(reader), URL) == [new.pk, old.pk]
 
 
-def test_run_type_filter(login, reader, tenant, listed):
+def test_run_type_filter(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     alpha = run(tenant, run_type="hubtest.alpha")
     run(tenant, run_type="hubtest.beta")
 
     assert listed(login(reader), URL + "?run_type=hubtest.alpha") == [alpha.pk]
 
 
-def test_status_bucket_filter(login, reader, tenant, listed):
+def test_status_bucket_filter(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     run(tenant, bucket="succeeded")
     partial = run(tenant, bucket="partially_succeeded")
     run(tenant, bucket="failed")
@@ -65,7 +95,12 @@ def test_status_bucket_filter(login, reader, tenant, listed):
     assert listed(login(reader), URL + "?status_bucket=partially_succeeded") == [partial.pk]
 
 
-def test_24h_is_rolling(login, reader, paris, listed):
+def test_24h_is_rolling(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     now = timezone.now()
     inside = run(paris, at=now - timedelta(hours=23, minutes=59))
     run(paris, at=now - timedelta(hours=24, minutes=1))
@@ -74,7 +109,14 @@ def test_24h_is_rolling(login, reader, paris, listed):
 
 
 @pytest.mark.parametrize(("preset", "days"), [("7d", 7), ("30d", 30)])
-def test_day_presets_start_at_local_midnight(login, reader, paris, listed, preset, days):
+def test_day_presets_start_at_local_midnight(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+    preset: str,
+    days: int,
+) -> None:
     first_midnight = local_midnight(today_in_paris() - timedelta(days=days - 1), PARIS)
     at_midnight = run(paris, at=first_midnight)
     run(paris, at=first_midnight - timedelta(microseconds=1))
@@ -82,7 +124,12 @@ def test_day_presets_start_at_local_midnight(login, reader, paris, listed, prese
     assert listed(login(reader), URL + f"?range={preset}") == [at_midnight.pk]
 
 
-def test_created_after_includes_its_whole_first_day(login, reader, paris, listed):
+def test_created_after_includes_its_whole_first_day(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     day = today_in_paris() - timedelta(days=40)
     first = run(paris, at=day_start(day, PARIS))
     run(paris, at=day_start(day, PARIS) - timedelta(microseconds=1))
@@ -92,7 +139,12 @@ def test_created_after_includes_its_whole_first_day(login, reader, paris, listed
     assert ids == [first.pk]
 
 
-def test_created_before_includes_its_whole_last_day(login, reader, paris, listed):
+def test_created_before_includes_its_whole_last_day(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     day = today_in_paris() - timedelta(days=40)
     last_moment = run(paris, at=day_end(day, PARIS) - timedelta(microseconds=1))
     run(paris, at=day_end(day, PARIS))
@@ -102,7 +154,12 @@ def test_created_before_includes_its_whole_last_day(login, reader, paris, listed
     assert ids == [last_moment.pk]
 
 
-def test_one_day_from_and_to_is_that_local_day(login, reader, paris, listed):
+def test_one_day_from_and_to_is_that_local_day(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     day = today_in_paris() - timedelta(days=3)
     morning = run(paris, at=day_start(day, PARIS) + timedelta(hours=1))
     run(paris, at=day_start(day, PARIS) - timedelta(hours=1))
@@ -113,7 +170,7 @@ def test_one_day_from_and_to_is_that_local_day(login, reader, paris, listed):
     assert listed(login(reader), URL + query) == [morning.pk]
 
 
-FILTERS = {
+FILTERS: dict[str, list[str | None]] = {
     "run_type": [None, "hubtest.alpha"],
     "status_bucket": [None, "failed"],
     "range": [None, "24h", "7d", "30d"],
@@ -123,7 +180,7 @@ AGES = {"hour": timedelta(hours=1), "days": timedelta(days=3), "weeks": timedelt
         "months": timedelta(days=60)}  # fmt: skip
 
 
-def _expected(row, choice):
+def _expected(row: OperationRun, choice: tuple[str | None, ...]) -> bool:
     run_type, bucket, preset, custom = choice
     today = today_in_paris()
     limits = {"24h": timezone.now() - timedelta(hours=24),
@@ -138,14 +195,20 @@ def _expected(row, choice):
     )  # fmt: skip
 
 
-def test_every_combination_of_filters_intersects(login, reader, paris, other_tenant, listed):
+def test_every_combination_of_filters_intersects(
+    login: Callable[[User], Client],
+    reader: User,
+    paris: Tenant,
+    other_tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     now = timezone.now()
     rows = []
-    for run_type, bucket, age in itertools.product(
+    for kind, outcome, age in itertools.product(
         ["hubtest.alpha", "hubtest.beta"], ["succeeded", "failed"], AGES.values()
     ):
-        rows.append(run(paris, run_type=run_type, bucket=bucket, at=now - age))
-        run(other_tenant, run_type=run_type, bucket=bucket, at=now - age)
+        rows.append(run(paris, run_type=kind, bucket=outcome, at=now - age))
+        run(other_tenant, run_type=kind, bucket=outcome, at=now - age)
     for row in rows:
         row.refresh_from_db()
     client = login(reader)
@@ -167,7 +230,9 @@ def test_every_combination_of_filters_intersects(login, reader, paris, other_ten
         assert listed(client, f"{URL}?{query}") == [r.pk for r in expected], query
 
 
-def test_filters_stay_in_the_page_links(login, reader, tenant):
+def test_filters_stay_in_the_page_links(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     for _ in range(51):
         run(tenant, bucket="failed")
 
@@ -178,7 +243,12 @@ def test_filters_stay_in_the_page_links(login, reader, tenant):
     assert "cursor=" in next_link
 
 
-def test_empty_values_mean_no_filter(login, reader, tenant, listed):
+def test_empty_values_mean_no_filter(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
     one = run(tenant)
 
     query = "?run_type=&status_bucket=&range=&created_after=&created_before=&cursor="
@@ -203,7 +273,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("query", "field"), BAD)
-def test_a_bad_filter_shows_a_clear_message_and_no_rows(login, reader, tenant, query, field):
+def test_a_bad_filter_shows_a_clear_message_and_no_rows(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, query: str, field: str
+) -> None:
     run(tenant)
 
     response = login(reader).get(f"{URL}?{query}")
@@ -215,7 +287,9 @@ def test_a_bad_filter_shows_a_clear_message_and_no_rows(login, reader, tenant, q
     assert 'data-run="' not in body
 
 
-def test_a_bad_filter_message_escapes_the_value(login, reader, tenant):
+def test_a_bad_filter_message_escapes_the_value(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     response = login(reader).get(URL + "?status_bucket=<script>alert(1)</script>")
 
     assert response.status_code == 400
@@ -223,7 +297,9 @@ def test_a_bad_filter_message_escapes_the_value(login, reader, tenant):
     assert b"&lt;script&gt;" in response.content
 
 
-def test_no_filter_or_cursor_shows_another_tenants_runs(login, reader, tenant, other_tenant):
+def test_no_filter_or_cursor_shows_another_tenants_runs(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, other_tenant: Tenant
+) -> None:
     theirs = run(other_tenant)
     mine = run(tenant)
     client = login(reader)

@@ -1,17 +1,25 @@
 """Keyset pages: opaque cursors, every row exactly once, no OFFSET, ties broken by id."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 
-from monitoring.keyset import Cursor, CursorError, keyset_page
+from monitoring.keyset import Cursor, CursorError, KeysetPage, keyset_page
 from operations.models import OperationRun
 from tests.factories import OperationRunFactory
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from tenantatlas.models import Tenant
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def test_a_cursor_survives_the_round_trip():
+def test_a_cursor_survives_the_round_trip() -> None:
     cursor = Cursor(T0, 42, backwards=True)
 
     token = cursor.encode()
@@ -33,17 +41,23 @@ def test_a_cursor_survives_the_round_trip():
         "//8=",  # not UTF-8
     ],
 )
-def test_a_malformed_cursor_is_a_cursor_error(token):
+def test_a_malformed_cursor_is_a_cursor_error(token: str) -> None:
     with pytest.raises(CursorError):
         Cursor.decode(token)
 
 
-def _ids(page):
+def _ids(page: KeysetPage[OperationRun]) -> list[int]:
     return [run.pk for run in page.rows]
 
 
-def _walk(queryset, size):
-    seen, cursor = [], None
+def _cursor(token: str | None) -> Cursor:
+    assert token is not None
+    return Cursor.decode(token)
+
+
+def _walk(queryset: QuerySet[OperationRun], size: int) -> list[int]:
+    seen: list[int] = []
+    cursor = None
     while True:
         page = keyset_page(queryset, cursor, size)
         seen += _ids(page)
@@ -53,10 +67,10 @@ def _walk(queryset, size):
 
 
 @pytest.mark.django_db
-def test_pages_visit_every_row_once_newest_first_with_ties_broken_by_id(tenant):
+def test_pages_visit_every_row_once_newest_first_with_ties_broken_by_id(tenant: Tenant) -> None:
     # Groups of runs share one timestamp: only the id keeps the order total.
     runs = [
-        OperationRunFactory(tenant=tenant, created_at=T0 + timedelta(minutes=n // 4))
+        OperationRunFactory.create(tenant=tenant, created_at=T0 + timedelta(minutes=n // 4))
         for n in range(23)
     ]
     expected = sorted(runs, key=lambda r: (r.created_at, r.pk), reverse=True)
@@ -67,16 +81,16 @@ def test_pages_visit_every_row_once_newest_first_with_ties_broken_by_id(tenant):
 
 
 @pytest.mark.django_db
-def test_previous_pages_walk_back_to_the_first(tenant):
+def test_previous_pages_walk_back_to_the_first(tenant: Tenant) -> None:
     for n in range(12):
-        OperationRunFactory(tenant=tenant, created_at=T0 + timedelta(minutes=n))
+        OperationRunFactory.create(tenant=tenant, created_at=T0 + timedelta(minutes=n))
     runs = OperationRun.objects.for_tenant(tenant)
     first = keyset_page(runs, None, 5)
-    second = keyset_page(runs, Cursor.decode(first.next_cursor), 5)
-    third = keyset_page(runs, Cursor.decode(second.next_cursor), 5)
+    second = keyset_page(runs, _cursor(first.next_cursor), 5)
+    third = keyset_page(runs, _cursor(second.next_cursor), 5)
 
-    back = keyset_page(runs, Cursor.decode(third.previous_cursor), 5)
-    top = keyset_page(runs, Cursor.decode(back.previous_cursor), 5)
+    back = keyset_page(runs, _cursor(third.previous_cursor), 5)
+    top = keyset_page(runs, _cursor(back.previous_cursor), 5)
 
     assert len(_ids(third)) == 2 and third.next_cursor is None
     assert _ids(back) == _ids(second)
@@ -85,9 +99,9 @@ def test_previous_pages_walk_back_to_the_first(tenant):
 
 
 @pytest.mark.django_db
-def test_new_runs_arriving_between_pages_never_repeat_or_skip_a_row(tenant):
+def test_new_runs_arriving_between_pages_never_repeat_or_skip_a_row(tenant: Tenant) -> None:
     for n in range(30):
-        OperationRunFactory(tenant=tenant, created_at=T0 + timedelta(seconds=n))
+        OperationRunFactory.create(tenant=tenant, created_at=T0 + timedelta(seconds=n))
     before = set(OperationRun.objects.values_list("pk", flat=True))
     runs = OperationRun.objects.for_tenant(tenant)
 
@@ -97,7 +111,7 @@ def test_new_runs_arriving_between_pages_never_repeat_or_skip_a_row(tenant):
         seen += _ids(page)
         # Another worker starts runs while the person reads this page.
         for _ in range(3):
-            OperationRunFactory(tenant=tenant)
+            OperationRunFactory.create(tenant=tenant)
             inserted += 1
         if page.next_cursor is None:
             break

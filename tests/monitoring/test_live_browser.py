@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from operations.models import OperationRun, RunStatus
 from tests.factories import OperationRunFactory
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from pytest_django.live_server_helper import LiveServer
+
+    from tenantatlas.models import Tenant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +26,9 @@ def sign_in(page: Page, base: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_the_detail_page_follows_a_run_until_it_ends(live_server, page: Page, reader, tenant):
+def test_the_detail_page_follows_a_run_until_it_ends(
+    live_server: LiveServer, page: Page, reader: User, tenant: Tenant
+) -> None:
     run = OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING, total=10, succeeded=2)
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/t/acme/monitoring/operations/{run.pk}/")
@@ -33,7 +43,9 @@ def test_the_detail_page_follows_a_run_until_it_ends(live_server, page: Page, re
     expect(page.locator("[hx-trigger]")).to_have_count(0)
 
 
-def test_a_list_row_follows_its_run(live_server, page: Page, reader, tenant):
+def test_a_list_row_follows_its_run(
+    live_server: LiveServer, page: Page, reader: User, tenant: Tenant
+) -> None:
     run = OperationRunFactory.create(tenant=tenant, status=RunStatus.QUEUED, total=4)
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/t/acme/monitoring/operations/")

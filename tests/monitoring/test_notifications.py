@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from monitoring.links import run_url
 from operations.models import Notification, OperationRun, RunStatus
 from tests.factories import NotificationFactory, OperationRunFactory
+from tests.support.matching import found
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
 
 INBOX = "/t/acme/notifications/"
 
 
-def unread(body):
-    return re.search(r'data-testid="unread-count">(\d+)<', body).group(1)
+def unread(body: str) -> str:
+    return found(r'data-testid="unread-count">(\d+)<', body)
 
 
 @pytest.fixture
-def run(tenant):
-    return OperationRunFactory(tenant=tenant)
+def run(tenant: Tenant) -> OperationRun:
+    return OperationRunFactory.create(tenant=tenant)
 
 
-def note(user, tenant, run=None, **kwargs):
+def note(
+    user: User, tenant: Tenant, run: OperationRun | None = None, **kwargs: Any
+) -> Notification:
     """One notification per person and run: each call without a run gets a run of its own."""
-    run = run or OperationRunFactory(tenant=tenant)
-    return NotificationFactory(user=user, tenant=tenant, run=run, **kwargs)
+    run = run or OperationRunFactory.create(tenant=tenant)
+    return NotificationFactory.create(user=user, tenant=tenant, run=run, **kwargs)
 
 
-def test_it_rejects_outsider(login, outsider, reader, tenant, run):
+def test_it_rejects_outsider(
+    login: Callable[[User], Client], outsider: User, reader: User, tenant: Tenant, run: OperationRun
+) -> None:
     notification = note(reader, tenant, run)
     client = login(outsider)
 
@@ -39,13 +53,18 @@ def test_it_rejects_outsider(login, outsider, reader, tenant, run):
     assert not notification.is_read
 
 
-def test_anonymous_is_sent_to_sign_in(client, tenant):
+def test_anonymous_is_sent_to_sign_in(client: Client, tenant: Tenant) -> None:
     assert client.get(INBOX).status_code == 302
 
 
 def test_the_bell_counts_my_unread_notifications_on_every_tenant_page(
-    login, reader, owner, tenant, other_tenant, run
-):
+    login: Callable[[User], Client],
+    reader: User,
+    owner: User,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    run: OperationRun,
+) -> None:
     note(reader, tenant, run)
     note(reader, tenant)
     note(reader, tenant, read_at=run.created_at)
@@ -57,7 +76,9 @@ def test_the_bell_counts_my_unread_notifications_on_every_tenant_page(
         assert unread(client.get(url).content.decode()) == "2", url
 
 
-def test_nothing_unread_shows_no_badge_at_all(login, reader, tenant, run):
+def test_nothing_unread_shows_no_badge_at_all(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, run: OperationRun
+) -> None:
     note(reader, tenant, run, read_at=run.created_at)
 
     body = login(reader).get(INBOX).content.decode()
@@ -66,8 +87,10 @@ def test_nothing_unread_shows_no_badge_at_all(login, reader, tenant, run):
     assert 'aria-label="Notifications"' in body
 
 
-def test_the_bell_polls_only_while_a_run_i_was_told_of_is_active(login, reader, tenant):
-    active = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING)
+def test_the_bell_polls_only_while_a_run_i_was_told_of_is_active(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    active = OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING)
     note(reader, tenant, active, read_at=active.created_at)
     client = login(reader)
 
@@ -81,8 +104,13 @@ def test_the_bell_polls_only_while_a_run_i_was_told_of_is_active(login, reader, 
 
 
 def test_the_inbox_lists_only_mine_newest_first_with_view_run_links(
-    login, reader, owner, tenant, other_tenant, run
-):
+    login: Callable[[User], Client],
+    reader: User,
+    owner: User,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    run: OperationRun,
+) -> None:
     older = note(reader, tenant, run, title="Older")
     newer = note(reader, tenant, title="Newer")
     note(owner, tenant, run, title="Not yours")
@@ -98,7 +126,9 @@ def test_the_inbox_lists_only_mine_newest_first_with_view_run_links(
     assert f'href="/t/acme/notifications/{newer.pk}/open/">View run</a>' in body
 
 
-def test_opening_one_marks_it_read_and_goes_to_its_run(login, reader, tenant, run):
+def test_opening_one_marks_it_read_and_goes_to_its_run(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, run: OperationRun
+) -> None:
     notification = note(reader, tenant, run)
 
     response = login(reader).get(f"{INBOX}{notification.pk}/open/")
@@ -109,7 +139,9 @@ def test_opening_one_marks_it_read_and_goes_to_its_run(login, reader, tenant, ru
     assert notification.is_read
 
 
-def test_opening_twice_keeps_the_first_read_time(login, reader, tenant, run):
+def test_opening_twice_keeps_the_first_read_time(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, run: OperationRun
+) -> None:
     notification = note(reader, tenant, run)
     client = login(reader)
     client.get(f"{INBOX}{notification.pk}/open/")
@@ -122,7 +154,9 @@ def test_opening_twice_keeps_the_first_read_time(login, reader, tenant, run):
     assert notification.read_at == first
 
 
-def test_opening_changes_nothing_but_by_get_or_head(login, reader, tenant, run):
+def test_opening_changes_nothing_but_by_get_or_head(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, run: OperationRun
+) -> None:
     notification = note(reader, tenant, run)
 
     assert login(reader).post(f"{INBOX}{notification.pk}/open/").status_code == 405
@@ -131,8 +165,14 @@ def test_opening_changes_nothing_but_by_get_or_head(login, reader, tenant, run):
 
 
 def test_nobody_opens_someone_elses_notification(
-    login, reader, owner, outsider, tenant, other_tenant, run
-):
+    login: Callable[[User], Client],
+    reader: User,
+    owner: User,
+    outsider: User,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    run: OperationRun,
+) -> None:
     colleagues = note(owner, tenant, run)
     foreign = note(outsider, other_tenant)
     client = login(reader)
@@ -146,8 +186,10 @@ def test_nobody_opens_someone_elses_notification(
 @pytest.mark.parametrize(
     "link", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""]
 )
-def test_a_link_off_the_site_lands_on_the_inbox(login, reader, tenant, link):
-    notification = NotificationFactory(user=reader, tenant=tenant, link=link)
+def test_a_link_off_the_site_lands_on_the_inbox(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, link: str
+) -> None:
+    notification = NotificationFactory.create(user=reader, tenant=tenant, link=link)
 
     response = login(reader).get(f"{INBOX}{notification.pk}/open/")
 
@@ -155,8 +197,13 @@ def test_a_link_off_the_site_lands_on_the_inbox(login, reader, tenant, link):
 
 
 def test_mark_all_read_marks_only_mine_in_this_tenant(
-    login, reader, owner, tenant, other_tenant, run
-):
+    login: Callable[[User], Client],
+    reader: User,
+    owner: User,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    run: OperationRun,
+) -> None:
     mine = [note(reader, tenant) for _ in range(3)]
     theirs = note(owner, tenant, run)
     elsewhere = note(reader, other_tenant)
@@ -170,20 +217,24 @@ def test_mark_all_read_marks_only_mine_in_this_tenant(
     assert 'data-testid="unread-count"' not in response.content.decode()
 
 
-def test_the_inbox_pages_with_a_cursor(login, reader, tenant):
+def test_the_inbox_pages_with_a_cursor(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     for _ in range(55):
-        NotificationFactory(user=reader, tenant=tenant)
+        NotificationFactory.create(user=reader, tenant=tenant)
     client = login(reader)
 
     first = client.get(INBOX).content.decode()
-    next_url = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    next_url = found(r'href="([^"]+)" rel="next"', first).replace("&amp;", "&")
     second = client.get(INBOX + next_url).content.decode()
 
     assert first.count("data-notification=") == 50
     assert second.count("data-notification=") == 5
 
 
-def test_a_malformed_inbox_cursor_is_a_clear_400(login, reader, tenant):
+def test_a_malformed_inbox_cursor_is_a_clear_400(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     response = login(reader).get(INBOX + "?cursor=%%%")
 
     assert response.status_code == 400

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,16 +15,27 @@ from operations.lifecycle import run_start
 from operations.models import OperationRun, RunFailure, RunStatus
 from operations.registry import RunType, get_run_type, register
 from tests.factories import OperationRunFactory
+from tests.support.matching import found
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
+    from tests.support.responses import TestResponse
 
 
-def url(run, query=""):
+def url(run: OperationRun, query: str = "") -> str:
     return f"/t/{run.tenant.slug}/monitoring/operations/{run.pk}/{query}"
 
 
 @pytest.fixture
-def run(tenant, operator):
+def run(tenant: Tenant, operator: User) -> OperationRun:
     now = timezone.now()
-    return OperationRunFactory(
+    return OperationRunFactory.create(
         tenant=tenant, resource="hubtest", action="alpha", initiated_by=operator,
         total=1000, succeeded=999, failed=1,
         created_at=now - timedelta(minutes=5), started_at=now - timedelta(minutes=4),
@@ -32,16 +44,20 @@ def run(tenant, operator):
     )  # fmt: skip
 
 
-def test_anonymous_is_sent_to_sign_in(client, run):
+def test_anonymous_is_sent_to_sign_in(client: Client, run: OperationRun) -> None:
     assert client.get(url(run)).status_code == 302
 
 
-def test_it_rejects_outsider(login, outsider, run):
+def test_it_rejects_outsider(
+    login: Callable[[User], Client], outsider: User, run: OperationRun
+) -> None:
     assert login(outsider).get(url(run)).status_code == 403
 
 
-def test_another_tenants_run_is_403_like_a_missing_one(login, reader, other_tenant):
-    theirs = OperationRunFactory(tenant=other_tenant)
+def test_another_tenants_run_is_403_like_a_missing_one(
+    login: Callable[[User], Client], reader: User, other_tenant: Tenant
+) -> None:
+    theirs = OperationRunFactory.create(tenant=other_tenant)
     client = login(reader)
 
     foreign = client.get(f"/t/acme/monitoring/operations/{theirs.pk}/")
@@ -52,7 +68,9 @@ def test_another_tenants_run_is_403_like_a_missing_one(login, reader, other_tena
     assert foreign.content == missing.content
 
 
-def test_readonly_sees_the_run(login, reader, run):
+def test_readonly_sees_the_run(
+    login: Callable[[User], Client], reader: User, run: OperationRun
+) -> None:
     response = login(reader).get(url(run))
 
     body = response.content.decode()
@@ -63,11 +81,13 @@ def test_readonly_sees_the_run(login, reader, run):
     assert "started by operator" in body
 
 
-def test_it_is_view_only(login, owner, run):
+def test_it_is_view_only(login: Callable[[User], Client], owner: User, run: OperationRun) -> None:
     assert login(owner).post(url(run)).status_code == 405
 
 
-def test_a_finished_run_shows_its_outcome_not_a_percentage(login, reader, run):
+def test_a_finished_run_shows_its_outcome_not_a_percentage(
+    login: Callable[[User], Client], reader: User, run: OperationRun
+) -> None:
     body = login(reader).get(url(run)).content.decode()
 
     assert '<strong data-testid="percent">999 succeeded, 1 failed</strong>' in body
@@ -75,7 +95,9 @@ def test_a_finished_run_shows_its_outcome_not_a_percentage(login, reader, run):
     assert '<rect class="bad" x="99.90" y="0" width="0.10"' in body
 
 
-def test_it_shows_counts_and_timing(login, reader, run):
+def test_it_shows_counts_and_timing(
+    login: Callable[[User], Client], reader: User, run: OperationRun
+) -> None:
     body = login(reader).get(url(run)).content.decode()
 
     assert 'data-count="total">1,000<' in body and 'data-count="failed">1<' in body
@@ -84,7 +106,9 @@ def test_it_shows_counts_and_timing(login, reader, run):
     assert local.strftime("%Y-%m-%d %H:%M:%S") in body
 
 
-def test_times_are_in_the_tenants_zone(login, reader, run):
+def test_times_are_in_the_tenants_zone(
+    login: Callable[[User], Client], reader: User, run: OperationRun
+) -> None:
     run.tenant.time_zone = "Asia/Tokyo"
     run.tenant.save()
 
@@ -95,7 +119,9 @@ def test_times_are_in_the_tenants_zone(login, reader, run):
     assert 'data-testid="time-zone">Asia/Tokyo<' in body
 
 
-def test_context_shows_only_allowed_keys_escaped(login, reader, run):
+def test_context_shows_only_allowed_keys_escaped(
+    login: Callable[[User], Client], reader: User, run: OperationRun
+) -> None:
     body = login(reader).get(url(run)).content.decode()
 
     context = body.split('data-testid="context"')[1].split("</section>")[0]
@@ -104,8 +130,10 @@ def test_context_shows_only_allowed_keys_escaped(login, reader, run):
     assert "secret_token" not in body and "hunter2" not in body
 
 
-def test_related_links_come_from_the_run_type(login, reader, run):
-    beta = OperationRunFactory(tenant=run.tenant, resource="hubtest", action="beta")
+def test_related_links_come_from_the_run_type(
+    login: Callable[[User], Client], reader: User, run: OperationRun
+) -> None:
+    beta = OperationRunFactory.create(tenant=run.tenant, resource="hubtest", action="beta")
     client = login(reader)
 
     alpha_body = client.get(url(run)).content.decode()
@@ -115,13 +143,15 @@ def test_related_links_come_from_the_run_type(login, reader, run):
     assert "Nothing linked to this run." in beta_body
 
 
-def test_a_broken_related_link_does_not_break_the_page(login, reader, tenant):
-    def broken(run):
+def test_a_broken_related_link_does_not_break_the_page(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    def broken(run: OperationRun) -> NoReturn:
         raise LookupError("the producer's object is gone")
 
     register(RunType(key="hubtest.broken", label="Broken", perform=lambda r, c: None,
                      related=broken))  # fmt: skip
-    run = OperationRunFactory(tenant=tenant, resource="hubtest", action="broken")
+    run = OperationRunFactory.create(tenant=tenant, resource="hubtest", action="broken")
 
     response = login(reader).get(url(run))
 
@@ -129,15 +159,19 @@ def test_a_broken_related_link_does_not_break_the_page(login, reader, tenant):
     assert "Nothing linked to this run." in response.content.decode()
 
 
-def test_an_unregistered_run_type_still_shows(login, reader, tenant):
-    run = OperationRunFactory(tenant=tenant, resource="retired", action="thing")
+def test_an_unregistered_run_type_still_shows(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    run = OperationRunFactory.create(tenant=tenant, resource="retired", action="thing")
 
     body = login(reader).get(url(run)).content.decode()
 
     assert "retired.thing" in body
 
 
-def test_failures_are_sanitized_paginated_and_counted(login, reader, run):
+def test_failures_are_sanitized_paginated_and_counted(
+    login: Callable[[User], Client], reader: User, run: OperationRun
+) -> None:
     RunFailure.objects.bulk_create(
         RunFailure(run=run, code="boom", message=f"failure {n}", item=f"item {n}")
         for n in range(120)
@@ -160,8 +194,10 @@ def test_failures_are_sanitized_paginated_and_counted(login, reader, run):
     assert junk.status_code == 200
 
 
-def test_the_failure_reason_is_shown(login, reader, tenant):
-    run = OperationRunFactory(
+def test_the_failure_reason_is_shown(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    run = OperationRunFactory.create(
         tenant=tenant, status=RunStatus.FAILED, failure_reason="Graph said no (403)."
     )
 
@@ -173,23 +209,27 @@ def test_the_failure_reason_is_shown(login, reader, tenant):
 # -- live progress ---------------------------------------------------------------
 
 
-def _progress(client, run, htmx=False):
+def _progress(client: Client, run: OperationRun, htmx: bool = False) -> TestResponse:
     headers = {"HX-Request": "true"} if htmx else {}
     return client.get(url(run, "?partial=progress"), headers=headers)
 
 
-def test_an_active_run_polls_its_own_partial(login, reader, tenant):
-    run = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING, total=10, succeeded=3)
+def test_an_active_run_polls_its_own_partial(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING, total=10, succeeded=3)
 
     page = login(reader).get(url(run)).content.decode()
 
-    section = re.search(r'<section id="run-progress"[^>]*>', page).group(0)
+    section = found(r'<section id="run-progress"[^>]*>', page, group=0)
     assert f'hx-get="{url(run, "?partial=progress")}"' in section
     assert 'hx-trigger="every 2s"' in section and 'hx-swap="outerHTML"' in section
 
 
-def test_the_partial_returns_updated_counts_and_stops_when_terminal(login, reader, tenant):
-    run = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING, total=10, succeeded=3)
+def test_the_partial_returns_updated_counts_and_stops_when_terminal(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING, total=10, succeeded=3)
     client = login(reader)
 
     running = _progress(client, run, htmx=True)
@@ -213,8 +253,12 @@ def test_the_partial_returns_updated_counts_and_stops_when_terminal(login, reade
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_run_is_followed_from_queued_to_finished(
-    login, reader, operator, tenant, work_queue
-):
+    login: Callable[[User], Client],
+    reader: User,
+    operator: User,
+    tenant: Tenant,
+    work_queue: Callable[[], int],
+) -> None:
     run = run_start(
         tenant=tenant, run_type="test.items", initiated_by=operator,
         context={"items": 5, "fail": [1], "message": "password=hunter2 rejected"},
@@ -241,11 +285,20 @@ PRODUCER_LINKS = [
 
 
 @pytest.mark.parametrize(("run_type", "context", "label", "prefix"), PRODUCER_LINKS)
-def test_each_producer_links_its_runs_objects(login, reader, tenant, run_type, context, label,
-                                              prefix):  # fmt: skip
+def test_each_producer_links_its_runs_objects(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    run_type: str,
+    context: dict[str, Any],
+    label: str,
+    prefix: str,
+) -> None:
     assert get_run_type(run_type) is not None, f"{run_type} must be registered by its producer"
     resource, action = run_type.split(".")
-    run = OperationRunFactory(tenant=tenant, resource=resource, action=action, context=context)
+    run = OperationRunFactory.create(
+        tenant=tenant, resource=resource, action=action, context=context
+    )
 
     body = login(reader).get(url(run)).content.decode()
 

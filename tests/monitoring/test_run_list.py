@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 import redis
@@ -14,36 +15,55 @@ from monitoring.tabs import bounded, bucket_tabs
 from monitoring.timerange import Window
 from operations.models import OperationRun, RunStatus
 from tests.factories import OperationRunFactory
+from tests.support.matching import found
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from pytest_django import DjangoAssertNumQueries
+
+    from tenantatlas.models import Tenant
 
 URL = "/t/acme/monitoring/operations/"
 
 
-def test_anonymous_is_sent_to_sign_in(client, tenant):
+def test_anonymous_is_sent_to_sign_in(client: Client, tenant: Tenant) -> None:
     response = client.get(URL)
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_it_rejects_outsider(login, outsider, tenant):
-    OperationRunFactory(tenant=tenant)
+def test_it_rejects_outsider(
+    login: Callable[[User], Client], outsider: User, tenant: Tenant
+) -> None:
+    OperationRunFactory.create(tenant=tenant)
 
     assert login(outsider).get(URL).status_code == 403
 
 
-def test_readonly_sees_the_list(login, reader, tenant, listed):
-    mine = OperationRunFactory(tenant=tenant)
+def test_readonly_sees_the_list(
+    login: Callable[[User], Client],
+    reader: User,
+    tenant: Tenant,
+    listed: Callable[[Client, str], list[int]],
+) -> None:
+    mine = OperationRunFactory.create(tenant=tenant)
 
     assert listed(login(reader), URL) == [mine.pk]
 
 
-def test_it_is_view_only(login, owner, tenant):
+def test_it_is_view_only(login: Callable[[User], Client], owner: User, tenant: Tenant) -> None:
     assert login(owner).post(URL).status_code == 405
 
 
-def test_a_row_shows_type_bucket_counts_starter_and_duration(login, reader, operator, tenant):
+def test_a_row_shows_type_bucket_counts_starter_and_duration(
+    login: Callable[[User], Client], reader: User, operator: User, tenant: Tenant
+) -> None:
     now = timezone.now()
-    OperationRunFactory(
+    OperationRunFactory.create(
         tenant=tenant, resource="hubtest", action="alpha", initiated_by=operator,
         total=10, succeeded=7, failed=1, skipped=1,
         started_at=now - timedelta(minutes=3, seconds=5), finished_at=now,
@@ -59,12 +79,14 @@ def test_a_row_shows_type_bucket_counts_starter_and_duration(login, reader, oper
     assert "3 min 05 s" in body
 
 
-def _rows_tag(body):
-    return re.search(r'<tbody id="run-rows"[^>]*>', body).group(0)
+def _rows_tag(body: str) -> str:
+    return found(r'<tbody id="run-rows"[^>]*>', body, group=0)
 
 
-def test_the_rows_poll_only_while_one_is_active(login, reader, tenant):
-    active = OperationRunFactory(
+def test_the_rows_poll_only_while_one_is_active(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    active = OperationRunFactory.create(
         tenant=tenant, resource="hubtest", action="alpha", status=RunStatus.RUNNING,
         total=8, succeeded=3,
     )  # fmt: skip
@@ -81,13 +103,17 @@ def test_the_rows_poll_only_while_one_is_active(login, reader, tenant):
     assert "every" not in _rows_tag(settled) and "focus from:window" in _rows_tag(settled)
 
 
-def test_the_rows_poll_shows_new_runs_and_moves_active_ones(login, reader, tenant):
-    active = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING, total=8, succeeded=3)
+def test_the_rows_poll_shows_new_runs_and_moves_active_ones(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    active = OperationRunFactory.create(
+        tenant=tenant, status=RunStatus.RUNNING, total=8, succeeded=3
+    )
     client = login(reader)
     client.get(URL)
 
     OperationRun.objects.filter(pk=active.pk).update(succeeded=6)
-    new = OperationRunFactory(tenant=tenant, status=RunStatus.QUEUED, dedupe_key="other")
+    new = OperationRunFactory.create(tenant=tenant, status=RunStatus.QUEUED, dedupe_key="other")
     rows = client.get(URL + "?partial=rows", headers={"HX-Request": "true"}).content.decode()
 
     assert rows.lstrip().startswith('<tbody id="run-rows"') and "<html" not in rows
@@ -95,7 +121,9 @@ def test_the_rows_poll_shows_new_runs_and_moves_active_ones(login, reader, tenan
     assert "6 / 8" in rows
 
 
-def test_the_page_names_its_time_zone(login, reader, tenant):
+def test_the_page_names_its_time_zone(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     tenant.time_zone = "America/New_York"
     tenant.save()
 
@@ -104,14 +132,16 @@ def test_the_page_names_its_time_zone(login, reader, tenant):
     assert '<strong data-testid="time-zone">America/New_York</strong>' in body
 
 
-def _tab_counts(body):
+def _tab_counts(body: str) -> dict[str, str]:
     return dict(re.findall(r'data-bucket="(\w+)">[^<]*<span class="n">([^<]+)</span>', body))
 
 
-def test_tabs_count_each_bucket_and_ignore_the_bucket_filter(login, reader, tenant):
+def test_tabs_count_each_bucket_and_ignore_the_bucket_filter(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     for status, failed, succeeded in [("completed", 0, 1)] * 3 + [("failed", 0, 0)] * 2:
-        OperationRunFactory(tenant=tenant, status=status, failed=failed, succeeded=succeeded)
-    OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING)
+        OperationRunFactory.create(tenant=tenant, status=status, failed=failed, succeeded=succeeded)
+    OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING)
 
     body = login(reader).get(URL + "?status_bucket=failed").content.decode()
 
@@ -121,17 +151,21 @@ def test_tabs_count_each_bucket_and_ignore_the_bucket_filter(login, reader, tena
     assert 'class="active" data-bucket="failed"' in body
 
 
-def test_tabs_count_within_the_type_filter(login, reader, tenant):
-    OperationRunFactory(tenant=tenant, resource="hubtest", action="alpha")
-    OperationRunFactory(tenant=tenant, resource="hubtest", action="beta")
+def test_tabs_count_within_the_type_filter(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    OperationRunFactory.create(tenant=tenant, resource="hubtest", action="alpha")
+    OperationRunFactory.create(tenant=tenant, resource="hubtest", action="beta")
 
     body = login(reader).get(URL + "?run_type=hubtest.beta").content.decode()
 
     assert _tab_counts(body)["all"] == "1"
 
 
-def test_without_a_range_the_tabs_say_what_they_count(login, reader, tenant):
-    OperationRunFactory(tenant=tenant, created_at=timezone.now() - timedelta(days=45))
+def test_without_a_range_the_tabs_say_what_they_count(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    OperationRunFactory.create(tenant=tenant, created_at=timezone.now() - timedelta(days=45))
 
     body = login(reader).get(URL).content.decode()
 
@@ -140,17 +174,17 @@ def test_without_a_range_the_tabs_say_what_they_count(login, reader, tenant):
     assert body.count('data-run="') == 1  # the list itself is not limited to the window
 
 
-def test_counts_are_bounded():
+def test_counts_are_bounded() -> None:
     assert bounded(999) == "999"
     assert bounded(1000) == "1,000+"
     assert bounded(2_500_000) == "1,000+"
 
 
 @pytest.mark.django_db
-def test_stats_come_from_the_rollup_not_the_runs(tenant):
+def test_stats_come_from_the_rollup_not_the_runs(tenant: Tenant) -> None:
     today = timezone.now().date()
     for _ in range(5):
-        OperationRunFactory(tenant=tenant)
+        OperationRunFactory.create(tenant=tenant)
     window = Window(today - timedelta(days=1), today, "test")
     # A run written behind the lifecycle's back is not counted until reconciliation.
     OperationRun.objects.create(tenant=tenant, resource="inventory", action="sync")
@@ -161,10 +195,14 @@ def test_stats_come_from_the_rollup_not_the_runs(tenant):
     assert stats.total == 5 and tabs["All"] == "5" and tabs["Succeeded"] == "5"
 
 
-def test_the_chart_shows_runs_per_day_by_bucket(login, reader, tenant):
+def test_the_chart_shows_runs_per_day_by_bucket(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     now = timezone.now()
     for days_ago, status in [(0, "completed"), (0, "failed"), (2, "completed"), (40, "failed")]:
-        OperationRunFactory(tenant=tenant, status=status, created_at=now - timedelta(days=days_ago))
+        OperationRunFactory.create(
+            tenant=tenant, status=status, created_at=now - timedelta(days=days_ago)
+        )
 
     body = login(reader).get(URL + "?range=7d").content.decode()
 
@@ -176,9 +214,11 @@ def test_the_chart_shows_runs_per_day_by_bucket(login, reader, tenant):
     assert 'data-bucket="failed" data-count="1"' in body
 
 
-def test_the_chart_follows_the_bucket_filter(login, reader, tenant):
-    OperationRunFactory(tenant=tenant, status="completed")
-    OperationRunFactory(tenant=tenant, status="failed")
+def test_the_chart_follows_the_bucket_filter(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    OperationRunFactory.create(tenant=tenant, status="completed")
+    OperationRunFactory.create(tenant=tenant, status="failed")
 
     body = login(reader).get(URL + "?status_bucket=failed").content.decode()
 
@@ -186,26 +226,34 @@ def test_the_chart_follows_the_bucket_filter(login, reader, tenant):
     assert 'data-bucket="succeeded" data-count' not in body
 
 
-def test_pages_follow_next_links_to_the_end(login, reader, tenant):
-    runs = [OperationRunFactory(tenant=tenant) for _ in range(120)]
+def test_pages_follow_next_links_to_the_end(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    runs = [OperationRunFactory.create(tenant=tenant) for _ in range(120)]
     client = login(reader)
 
-    seen, url = [], URL
+    seen: list[int] = []
+    url: str | None = URL
     while url:
         body = client.get(url).content.decode()
         seen += [int(pk) for pk in re.findall(r'data-run="(\d+)"', body)]
-        found = re.search(r'href="([^"]+)" rel="next"', body)
-        url = URL + found.group(1).replace("&amp;", "&") if found else None
+        following = re.search(r'href="([^"]+)" rel="next"', body)
+        url = URL + following.group(1).replace("&amp;", "&") if following else None
 
     assert seen == [run.pk for run in reversed(runs)]
 
 
 @pytest.mark.parametrize("rows", [5, 50])
 def test_a_list_page_costs_seven_queries_however_many_rows(
-    login, reader, operator, tenant, rows, django_assert_num_queries
-):
+    login: Callable[[User], Client],
+    reader: User,
+    operator: User,
+    tenant: Tenant,
+    rows: int,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
     for n in range(rows):
-        OperationRunFactory(
+        OperationRunFactory.create(
             tenant=tenant, initiated_by=operator if n % 2 else reader, resource="hubtest",
             action="alpha", status=RunStatus.RUNNING if n % 3 == 0 else RunStatus.COMPLETED,
             total=10, succeeded=n % 10, dedupe_key=f"k{n}",
@@ -219,10 +267,12 @@ def test_a_list_page_costs_seven_queries_however_many_rows(
     assert response.content.decode().count('data-run="') == rows
 
 
-def test_the_hub_never_talks_to_redis(login, reader, tenant, monkeypatch):
-    run = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING)
+def test_the_hub_never_talks_to_redis(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING)
 
-    def no_redis(*args, **kwargs):
+    def no_redis(*args: object, **kwargs: object) -> NoReturn:
         raise AssertionError("the hub must not talk to Redis")
 
     client = login(reader)

@@ -3,30 +3,45 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.factories import OperationRunFactory
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from operations.models import OperationRun
+    from tenantatlas.models import Tenant
+    from tests.support.responses import TestResponse
 
 URL = "/t/acme/monitoring/operations/"
 API = "/api/v1/t/acme/runs/"
 
 
 @pytest.fixture
-def runs(tenant, other_tenant, operator, owner, outsider):
+def runs(
+    tenant: Tenant, other_tenant: Tenant, operator: User, owner: User, outsider: User
+) -> dict[str, OperationRun]:
     return {
-        "by_operator": OperationRunFactory(tenant=tenant, initiated_by=operator),
-        "by_owner": OperationRunFactory(tenant=tenant, initiated_by=owner),
-        "system": OperationRunFactory(tenant=tenant, initiated_by=None),
-        "elsewhere": OperationRunFactory(tenant=other_tenant, initiated_by=outsider),
+        "by_operator": OperationRunFactory.create(tenant=tenant, initiated_by=operator),
+        "by_owner": OperationRunFactory.create(tenant=tenant, initiated_by=owner),
+        "system": OperationRunFactory.create(tenant=tenant, initiated_by=None),
+        "elsewhere": OperationRunFactory.create(tenant=other_tenant, initiated_by=outsider),
     }
 
 
-def row_ids(response) -> set[int]:
+def row_ids(response: TestResponse) -> set[int]:
     return {int(pk) for pk in re.findall(r'data-run="(\d+)"', response.content.decode())}
 
 
-def test_a_run_id_of_this_tenant_shows_only_that_run(login, reader, runs):
+def test_a_run_id_of_this_tenant_shows_only_that_run(
+    login: Callable[[User], Client], reader: User, runs: dict[str, OperationRun]
+) -> None:
     wanted = runs["by_owner"]
 
     response = login(reader).get(URL, {"run": wanted.pk})
@@ -36,7 +51,9 @@ def test_a_run_id_of_this_tenant_shows_only_that_run(login, reader, runs):
     assert f'name="run" value="{wanted.pk}"' in response.content.decode()
 
 
-def test_another_tenants_run_id_answers_like_a_missing_one(login, reader, runs):
+def test_another_tenants_run_id_answers_like_a_missing_one(
+    login: Callable[[User], Client], reader: User, runs: dict[str, OperationRun]
+) -> None:
     elsewhere = runs["elsewhere"].pk
     missing = elsewhere + 1000
 
@@ -51,14 +68,18 @@ def test_another_tenants_run_id_answers_like_a_missing_one(login, reader, runs):
 
 
 @pytest.mark.parametrize("garbage", ["abc", "-3", "0", "1e400", str(2**63)])
-def test_a_garbage_run_id_is_a_clear_400(login, reader, runs, garbage):
+def test_a_garbage_run_id_is_a_clear_400(
+    login: Callable[[User], Client], reader: User, runs: dict[str, OperationRun], garbage: str
+) -> None:
     response = login(reader).get(URL, {"run": garbage})
 
     assert response.status_code == 400
     assert 'data-field="run"' in response.content.decode()
 
 
-def test_filter_by_who_started_it_offers_only_this_tenants_members(login, reader, runs, operator):
+def test_filter_by_who_started_it_offers_only_this_tenants_members(
+    login: Callable[[User], Client], reader: User, runs: dict[str, OperationRun], operator: User
+) -> None:
     response = login(reader).get(URL, {"initiated_by": operator.pk})
 
     body = response.content.decode()
@@ -69,7 +90,13 @@ def test_filter_by_who_started_it_offers_only_this_tenants_members(login, reader
 
 
 @pytest.mark.parametrize("who", ["outsider", "garbage"])
-def test_someone_outside_the_tenant_is_refused_like_garbage(login, reader, runs, outsider, who):
+def test_someone_outside_the_tenant_is_refused_like_garbage(
+    login: Callable[[User], Client],
+    reader: User,
+    runs: dict[str, OperationRun],
+    outsider: User,
+    who: str,
+) -> None:
     value = outsider.pk if who == "outsider" else "x"
 
     response = login(reader).get(URL, {"initiated_by": value})
@@ -79,7 +106,13 @@ def test_someone_outside_the_tenant_is_refused_like_garbage(login, reader, runs,
     assert "outsider" not in response.content.decode()
 
 
-def test_the_api_filters_by_run_id_and_initiator(login, reader, runs, operator, owner):
+def test_the_api_filters_by_run_id_and_initiator(
+    login: Callable[[User], Client],
+    reader: User,
+    runs: dict[str, OperationRun],
+    operator: User,
+    owner: User,
+) -> None:
     client = login(reader)
 
     by_id = client.get(API, {"run": runs["by_owner"].pk}).json()
@@ -99,9 +132,16 @@ def test_the_api_filters_by_run_id_and_initiator(login, reader, runs, operator, 
         ({"initiated_by": "outsider"}, "initiated_by"),
     ],
 )
-def test_the_api_answers_400_naming_the_field(login, reader, runs, outsider, params, field):
+def test_the_api_answers_400_naming_the_field(
+    login: Callable[[User], Client],
+    reader: User,
+    runs: dict[str, OperationRun],
+    outsider: User,
+    params: dict[str, str],
+    field: str,
+) -> None:
     if params.get("initiated_by") == "outsider":
-        params = {"initiated_by": outsider.pk}
+        params = {"initiated_by": str(outsider.pk)}
 
     response = login(reader).get(API, params)
 

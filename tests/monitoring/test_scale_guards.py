@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
@@ -21,6 +22,14 @@ from monitoring.keyset import Cursor
 from operations import rollup
 from operations.models import OperationRun, RunStatus
 from tests.factories import NotificationFactory, OperationRunFactory, TenantFactory
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
 
 HUB = "/t/acme/monitoring/operations/"
 API = "/api/v1/t/acme/runs/"
@@ -39,10 +48,10 @@ BIG_CONTEXT = {"target_id": 7, "policy_ids": list(range(3000))}
 SMALL_CONTEXT = {"target_id": 7, "policy_ids": [1, 2, 3]}
 
 
-def _runs(tenant, user, count, *, days=20, batch="a"):
+def _runs(tenant: Tenant, user: User, count: int, *, days: int = 20, batch: str = "a") -> None:
     now = timezone.now()
     for n in range(count):
-        OperationRunFactory(
+        OperationRunFactory.create(
             tenant=tenant,
             initiated_by=user,
             resource="hubtest",
@@ -55,19 +64,19 @@ def _runs(tenant, user, count, *, days=20, batch="a"):
             context=BIG_CONTEXT,
             created_at=now - timedelta(hours=n * 24 * days / max(count, 1)),
         )
-        NotificationFactory(tenant=tenant, user=user)
+        NotificationFactory.create(tenant=tenant, user=user)
 
 
-def _queries(client, url):
+def _queries(client: Client, url: str) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200, (url, response.content[:300])
     return [q["sql"] for q in captured.captured_queries]
 
 
-def _fill_table(tenant, rows):
+def _fill_table(tenant: Tenant, rows: int) -> None:
     """Many more runs, in this tenant (older than the page) and another one, behind the factory."""
-    other = TenantFactory(slug="bulk")
+    other = TenantFactory.create(slug="bulk")
     old = timezone.now() - timedelta(days=60)
     OperationRun.objects.bulk_create(
         OperationRun(
@@ -86,7 +95,9 @@ def _fill_table(tenant, rows):
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_a_list_costs_the_same_queries_for_any_page_and_table_size(login, reader, tenant, url):
+def test_a_list_costs_the_same_queries_for_any_page_and_table_size(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, url: str
+) -> None:
     client = login(reader)
     _runs(tenant, reader, 3)
     few = len(_queries(client, url))
@@ -99,7 +110,9 @@ def test_a_list_costs_the_same_queries_for_any_page_and_table_size(login, reader
     assert few == many <= (6 if "/api/" in url else 7)
 
 
-def test_no_list_counts_or_skips_runs(login, reader, tenant):
+def test_no_list_counts_or_skips_runs(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     _runs(tenant, reader, 60)
     client = login(reader)
     middle = OperationRun.objects.for_tenant(tenant).order_by("-created_at", "-pk")[30]
@@ -119,19 +132,23 @@ def test_no_list_counts_or_skips_runs(login, reader, tenant):
 CONTEXT = '"operations_operationrun"."context"'
 
 
-def _page_columns(client, url):
+def _page_columns(client: Client, url: str) -> str:
     page = [sql for sql in _queries(client, url) if "LIMIT 51" in sql]
     assert len(page) == 1
     return page[0].split(' FROM "operations_operationrun"')[0]
 
 
-def test_the_hub_list_never_reads_the_context(login, reader, tenant):
+def test_the_hub_list_never_reads_the_context(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     _runs(tenant, reader, 5)
 
     assert CONTEXT not in _page_columns(login(reader), HUB)
 
 
-def test_the_api_list_reads_only_the_visible_context_keys(login, reader, tenant):
+def test_the_api_list_reads_only_the_visible_context_keys(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     _runs(tenant, reader, 5)
 
     columns = _page_columns(login(reader), API)
@@ -142,7 +159,9 @@ def test_the_api_list_reads_only_the_visible_context_keys(login, reader, tenant)
     assert "policy_ids" not in columns
 
 
-def test_the_api_list_still_links_related_objects_without_the_payload(login, reader, tenant):
+def test_the_api_list_still_links_related_objects_without_the_payload(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     _runs(tenant, reader, 3)
 
     results = login(reader).get(API).json()["results"]
@@ -150,9 +169,11 @@ def test_the_api_list_still_links_related_objects_without_the_payload(login, rea
     assert {link["label"] for r in results for link in r["related"]} == {"Alpha target"}
 
 
-def test_the_bell_stops_counting_at_its_cap(login, reader, tenant):
+def test_the_bell_stops_counting_at_its_cap(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
     for _ in range(101):
-        NotificationFactory(tenant=tenant, user=reader)
+        NotificationFactory.create(tenant=tenant, user=reader)
 
     body = login(reader).get(HUB).content.decode()
 

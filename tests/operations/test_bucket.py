@@ -1,9 +1,16 @@
 """The status bucket rule has two faces; they must always agree."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pytest
 
 from operations.models import OperationRun, RunStatus, StatusBucket, status_bucket
 from tests.factories import OperationRunFactory
+
+if TYPE_CHECKING:
+    from tenantatlas.models import Tenant
 
 EXPECTED = {
     (RunStatus.QUEUED, 0, 0): StatusBucket.QUEUED,
@@ -19,7 +26,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize(("key", "bucket"), EXPECTED.items())
-def test_python_rule_follows_the_design_table(key, bucket):
+def test_python_rule_follows_the_design_table(
+    key: tuple[str, int, int], bucket: StatusBucket
+) -> None:
     status, succeeded, failed = key
     assert status_bucket(status, succeeded=succeeded, failed=failed) == bucket
 
@@ -28,8 +37,12 @@ def test_python_rule_follows_the_design_table(key, bucket):
 @pytest.mark.parametrize("status", RunStatus.values)
 @pytest.mark.parametrize("succeeded", [0, 3])
 @pytest.mark.parametrize("failed", [0, 2])
-def test_database_column_equals_python_rule(tenant, status, succeeded, failed):
-    run = OperationRunFactory(tenant=tenant, status=status, succeeded=succeeded, failed=failed)
+def test_database_column_equals_python_rule(
+    tenant: Tenant, status: str, succeeded: int, failed: int
+) -> None:
+    run = OperationRunFactory.create(
+        tenant=tenant, status=status, succeeded=succeeded, failed=failed
+    )
     expected = status_bucket(status, succeeded=succeeded, failed=failed)
 
     run.refresh_from_db()
@@ -39,8 +52,8 @@ def test_database_column_equals_python_rule(tenant, status, succeeded, failed):
 
 
 @pytest.mark.django_db
-def test_bucket_column_follows_an_update(tenant):
-    run = OperationRunFactory(tenant=tenant, status=RunStatus.RUNNING)
+def test_bucket_column_follows_an_update(tenant: Tenant) -> None:
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING)
 
     OperationRun.objects.filter(pk=run.pk).update(status=RunStatus.COMPLETED, succeeded=1, failed=1)
     run.refresh_from_db()
@@ -48,7 +61,7 @@ def test_bucket_column_follows_an_update(tenant):
     assert run.status_bucket == StatusBucket.PARTIALLY_SUCCEEDED
 
 
-def test_run_type_is_resource_dot_action():
+def test_run_type_is_resource_dot_action() -> None:
     assert OperationRun(resource="backup_set", action="add_policies").run_type == (
         "backup_set.add_policies"
     )

@@ -1,5 +1,9 @@
 """run_inline: the same claim/perform/finish path, without a queue (seeds, benchmarks)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pytest
 
 import tests.support.producers  # noqa: F401
@@ -7,9 +11,14 @@ from operations.lifecycle import run_inline
 from operations.models import Notification, RunStatus, StatusBucket
 from operations.notifications import unread_count
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from tenantatlas.models import Tenant
+
 
 @pytest.mark.django_db
-def test_run_inline_leaves_a_terminal_run_with_exact_counts(tenant, operator):
+def test_run_inline_leaves_a_terminal_run_with_exact_counts(tenant: Tenant, operator: User) -> None:
     run = run_inline(
         tenant=tenant,
         run_type="test.items",
@@ -28,7 +37,9 @@ def test_run_inline_leaves_a_terminal_run_with_exact_counts(tenant, operator):
 
 
 @pytest.mark.django_db
-def test_unread_count_is_per_person_and_tenant(tenant, other_tenant, operator, outsider):
+def test_unread_count_is_per_person_and_tenant(
+    tenant: Tenant, other_tenant: Tenant, operator: User, outsider: User
+) -> None:
     run_inline(tenant=tenant, run_type="test.items", initiated_by=operator, context={"items": 1})
     run_inline(tenant=other_tenant, run_type="test.items", initiated_by=outsider)
 

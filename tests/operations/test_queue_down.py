@@ -1,20 +1,32 @@
 """A dead Redis at start: the person gets the run page with the reason, never a 500."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import django_rq
 import pytest
 
 from monitoring.links import run_url
 from operations.models import Notification, OperationRun, RunStatus
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
 
 @pytest.fixture
-def dead_redis(monkeypatch):
+def dead_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     dead = {**django_rq.settings.QUEUES["default"], "URL": "redis://127.0.0.1:1/0"}
     monkeypatch.setitem(django_rq.settings.QUEUES, "default", dead)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_starting_a_sync_with_redis_down_shows_the_failed_run(login, operator, dead_redis):
+def test_starting_a_sync_with_redis_down_shows_the_failed_run(
+    login: Callable[[User], Client], operator: User, dead_redis: None
+) -> None:
     client = login(operator)
 
     response = client.post("/t/acme/inventory/sync/", follow=True)

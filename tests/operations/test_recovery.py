@@ -1,12 +1,15 @@
 """Recover: nothing stays queued or running forever, and a lost worker's late writes are refused."""
 
+from __future__ import annotations
+
 import os
 import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import django_rq
 import pytest
@@ -22,24 +25,31 @@ from operations.models import Notification, OperationRun, RunStatus
 from operations.recorder import RunLost, RunRecorder
 from operations.recovery import recover_runs
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+
+    from tenantatlas.models import Tenant
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(tenant, run_type, user=None, **context):
+def start(tenant: Tenant, run_type: str, user: User | None = None, **context: Any) -> OperationRun:
     return run_start(tenant=tenant, run_type=run_type, initiated_by=user, context=context).run
 
 
-def later(seconds):
+def later(seconds: float) -> datetime:
     return timezone.now() + timedelta(seconds=seconds)
 
 
-def recover_at(seconds):
+def recover_at(seconds: float) -> int:
     """Run the recovery check as it would run ``seconds`` from now."""
     with time_machine.travel(later(seconds)):
         return recover_runs()
 
 
-def worker_env():
+def worker_env() -> dict[str, str]:
     db = connection.settings_dict
     env = dict(os.environ)
     env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -48,7 +58,7 @@ def worker_env():
     return env
 
 
-def wait_for(predicate, timeout=30.0):
+def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -58,7 +68,9 @@ def wait_for(predicate, timeout=30.0):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_sigkilled_worker_is_declared_lost_and_its_late_writes_are_refused(tenant, operator):
+def test_a_sigkilled_worker_is_declared_lost_and_its_late_writes_are_refused(
+    tenant: Tenant, operator: User
+) -> None:
     run = start(tenant, "test.slow", operator, seconds=60)
     worker = subprocess.Popen(
         [sys.executable, str(ROOT / "tests/support/worker.py")],
@@ -93,9 +105,11 @@ def test_a_sigkilled_worker_is_declared_lost_and_its_late_writes_are_refused(ten
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_queued_run_whose_job_vanished_is_failed(tenant):
+def test_a_queued_run_whose_job_vanished_is_failed(tenant: Tenant) -> None:
     run = start(tenant, "test.slow")
-    django_rq.get_queue("default").fetch_job(run.job_id).delete()
+    job = django_rq.get_queue("default").fetch_job(run.job_id)
+    assert job is not None
+    job.delete()
 
     assert recover_at(1) == 0  # still inside the grace period
     assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 1
@@ -106,9 +120,10 @@ def test_a_queued_run_whose_job_vanished_is_failed(tenant):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_whose_job_failed_in_rq_is_failed(tenant):
+def test_a_run_whose_job_failed_in_rq_is_failed(tenant: Tenant) -> None:
     run = start(tenant, "test.slow")
     job = django_rq.get_queue("default").fetch_job(run.job_id)
+    assert job is not None
     job.set_status(JobStatus.FAILED)
 
     assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 1
@@ -118,7 +133,7 @@ def test_a_run_whose_job_failed_in_rq_is_failed(tenant):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_that_times_out_fails_its_run(tenant, work_queue):
+def test_a_job_that_times_out_fails_its_run(tenant: Tenant, work_queue: Callable[[], int]) -> None:
     run = start(tenant, "test.timeout", seconds=30)
 
     work_queue()
@@ -130,7 +145,7 @@ def test_a_job_that_times_out_fails_its_run(tenant, work_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_recovery_leaves_healthy_runs_alone(tenant, work_queue):
+def test_recovery_leaves_healthy_runs_alone(tenant: Tenant, work_queue: Callable[[], int]) -> None:
     run = start(tenant, "test.slow")
 
     assert recover_at(settings.RUN_QUEUED_GRACE + 1) == 0
@@ -139,7 +154,9 @@ def test_recovery_leaves_healthy_runs_alone(tenant, work_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_recovery_still_checks_heartbeats_when_redis_is_down(tenant, monkeypatch):
+def test_recovery_still_checks_heartbeats_when_redis_is_down(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = start(tenant, "test.slow")
     OperationRun.objects.filter(pk=run.pk).update(
         status=RunStatus.RUNNING, heartbeat_at=timezone.now()

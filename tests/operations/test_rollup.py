@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import transaction
@@ -17,19 +18,24 @@ from django.utils import timezone
 import tests.support.producers  # noqa: F401  (registers test.items)
 from operations import rollup
 from operations.jobs import reconcile_rollup_job
-from operations.lifecycle import run_claim, run_complete, run_fail, run_start
+from operations.lifecycle import StartResult, run_claim, run_complete, run_fail, run_start
 from operations.models import OperationRun, RunDayCount, RunStatus
 from operations.recorder import RunRecorder
 from operations.recovery import recover_runs
 from tests.factories import TenantFactory
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def _equal_to_recount(*tenants):
+    from tenantatlas.models import Tenant
+
+
+def _equal_to_recount(*tenants: Tenant) -> None:
     for tenant in tenants:
         assert rollup.stored(tenant) == rollup.recount(tenant), tenant.slug
 
 
-def _start(rng, tenant):
+def _start(rng: random.Random, tenant: Tenant) -> StartResult:
     fail = [i for i in range(5) if rng.random() < 0.3]
     context = {"items": 5, "fail": fail, "message": "boom"}
     return run_start(
@@ -38,11 +44,11 @@ def _start(rng, tenant):
     )  # fmt: skip
 
 
-def _pick(tenants, status):
+def _pick(tenants: list[Tenant], status: str) -> list[OperationRun]:
     return list(OperationRun.objects.filter(tenant__in=tenants, status=status))
 
 
-def _finish(rng, run):
+def _finish(rng: random.Random, run: OperationRun) -> None:
     recorder = RunRecorder(run)
     for _ in range(rng.randrange(4)):
         recorder.succeeded() if rng.random() < 0.6 else recorder.failed(code="x", message="no")
@@ -50,7 +56,7 @@ def _finish(rng, run):
     run_complete(run)
 
 
-def _step(rng, tenants, work_queue):
+def _step(rng: random.Random, tenants: list[Tenant], work_queue: Callable[[], int]) -> None:
     action = rng.choice(["start", "start", "claim", "finish", "fail", "work", "recover"])
     queued, running = _pick(tenants, RunStatus.QUEUED), _pick(tenants, RunStatus.RUNNING)
     if action == "start":
@@ -72,9 +78,14 @@ def _step(rng, tenants, work_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_rollup_equals_a_recount_after_random_transitions_and_recoveries(work_queue):
+def test_the_rollup_equals_a_recount_after_random_transitions_and_recoveries(
+    work_queue: Callable[[], int],
+) -> None:
     # Auckland's local day differs from UTC's for half of every UTC day.
-    tenants = [TenantFactory(slug="utc"), TenantFactory(slug="nz", time_zone="Pacific/Auckland")]
+    tenants = [
+        TenantFactory.create(slug="utc"),
+        TenantFactory.create(slug="nz", time_zone="Pacific/Auckland"),
+    ]
     rng = random.Random(15)
 
     seen = set()
@@ -89,7 +100,7 @@ def test_the_rollup_equals_a_recount_after_random_transitions_and_recoveries(wor
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_start_leaves_no_count(tenant):
+def test_a_rolled_back_start_leaves_no_count(tenant: Tenant) -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
         run_start(tenant=tenant, run_type="test.items", initiated_by=None, context={"items": 1})
         raise RuntimeError("the caller's transaction fails after the start")
@@ -98,7 +109,7 @@ def test_a_rolled_back_start_leaves_no_count(tenant):
 
 
 @pytest.mark.django_db
-def test_reconciliation_reports_the_drift_and_repairs_it(tenant):
+def test_reconciliation_reports_the_drift_and_repairs_it(tenant: Tenant) -> None:
     run = run_start(tenant=tenant, run_type="test.items", initiated_by=None).run
     # Behind the lifecycle's back: a run it never saw and a count edited by hand.
     OperationRun.objects.create(tenant=tenant, resource="test", action="items", status="failed")
@@ -116,7 +127,7 @@ def test_reconciliation_reports_the_drift_and_repairs_it(tenant):
 
 
 @pytest.mark.django_db
-def test_a_run_counts_on_its_local_day(tenant):
+def test_a_run_counts_on_its_local_day(tenant: Tenant) -> None:
     tenant.time_zone = "Pacific/Auckland"  # UTC+13 in December
     tenant.save()
     late_utc = timezone.now().replace(month=12, day=1, hour=20, minute=0)

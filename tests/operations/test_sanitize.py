@@ -124,7 +124,9 @@ def straddling(secret_assignment: str, into: int) -> str:
     return " " * (WINDOW - into) + secret_assignment
 
 
-def case(text: object, secrets: list[str], kept: list[str] | None = None, *, id: str) -> object:
+def case(
+    text: object, secrets: list[str], kept: list[str] | None = None, *, id: str
+) -> pytest.ParameterSet:
     return pytest.param(text, secrets, kept or [], id=id)
 
 

@@ -1,6 +1,9 @@
 """Start: one active run per key, enqueue on commit only, a dead Redis fails the run."""
 
+from __future__ import annotations
+
 import threading
+from typing import TYPE_CHECKING, Any
 
 import django_rq
 import pytest
@@ -8,22 +11,27 @@ from django.db import connection, transaction
 
 import tests.support.producers  # noqa: F401  (registers test.items)
 from monitoring.links import notification_target, run_url
-from operations.lifecycle import run_start
+from operations.lifecycle import StartResult, run_start
 from operations.models import Notification, OperationRun, RunStatus
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def start(tenant, user=None, key="k", **context):
+    from tenantatlas.models import Tenant
+
+
+def start(tenant: Tenant, user: User | None = None, key: str = "k", **context: Any) -> StartResult:
     return run_start(
         tenant=tenant, run_type="test.items", initiated_by=user, dedupe_key=key, context=context
     )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_starts_end_with_one_active_run(tenant, operator):
+def test_twenty_concurrent_starts_end_with_one_active_run(tenant: Tenant, operator: User) -> None:
     barrier = threading.Barrier(20)
     results, errors = [], []
 
-    def worker():
+    def worker() -> None:
         try:
             barrier.wait()
             results.append(start(tenant, operator).run.pk)
@@ -45,7 +53,9 @@ def test_twenty_concurrent_starts_end_with_one_active_run(tenant, operator):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_reuses_the_active_run_and_tells_both_starters(tenant, operator, owner):
+def test_it_reuses_the_active_run_and_tells_both_starters(
+    tenant: Tenant, operator: User, owner: User
+) -> None:
     first = start(tenant, operator)
     second = start(tenant, owner)
 
@@ -59,7 +69,7 @@ def test_it_reuses_the_active_run_and_tells_both_starters(tenant, operator, owne
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_starts_a_new_run_once_the_previous_one_ended(tenant):
+def test_it_starts_a_new_run_once_the_previous_one_ended(tenant: Tenant) -> None:
     first = start(tenant).run
     OperationRun.objects.filter(pk=first.pk).update(status=RunStatus.COMPLETED)
 
@@ -67,7 +77,7 @@ def test_it_starts_a_new_run_once_the_previous_one_ended(tenant):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_start_leaves_no_run_and_no_job(tenant, operator):
+def test_a_rolled_back_start_leaves_no_run_and_no_job(tenant: Tenant, operator: User) -> None:
     class Boom(Exception):
         pass
 
@@ -80,7 +90,7 @@ def test_a_rolled_back_start_leaves_no_run_and_no_job(tenant, operator):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_job_id_is_stored_before_the_job_is_queued(tenant):
+def test_the_job_id_is_stored_before_the_job_is_queued(tenant: Tenant) -> None:
     run = start(tenant).run
 
     job = django_rq.get_queue("default").fetch_job(run.job_id)
@@ -90,7 +100,9 @@ def test_the_job_id_is_stored_before_the_job_is_queued(tenant):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_redis_unreachable_fails_the_run_and_tells_the_starter(tenant, operator, monkeypatch):
+def test_redis_unreachable_fails_the_run_and_tells_the_starter(
+    tenant: Tenant, operator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dead = {**django_rq.settings.QUEUES["default"], "URL": "redis://127.0.0.1:1/0"}
     monkeypatch.setitem(django_rq.settings.QUEUES, "default", dead)
 
@@ -105,6 +117,6 @@ def test_redis_unreachable_fails_the_run_and_tells_the_starter(tenant, operator,
 
 
 @pytest.mark.django_db
-def test_it_refuses_an_unregistered_run_type(tenant):
+def test_it_refuses_an_unregistered_run_type(tenant: Tenant) -> None:
     with pytest.raises(ValueError, match="unknown run type"):
         run_start(tenant=tenant, run_type="nothing.here", initiated_by=None)

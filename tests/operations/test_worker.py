@@ -1,26 +1,38 @@
 """Work and finish on a real RQ worker: exact counts, sanitized failures, notifications."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import pytest
 
 import tests.support.producers  # noqa: F401  (registers test.items)
 from monitoring.links import notification_target
 from operations.lifecycle import run_claim, run_fail, run_start
-from operations.models import Notification, RunStatus, StatusBucket
+from operations.models import Notification, OperationRun, RunStatus, StatusBucket
 from operations.recorder import RunRecorder
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+    from pytest_django import Settings
+
+    from tenantatlas.models import Tenant
 
 SECRET = (
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 )
 
 
-def start(tenant, user, **context):
+def start(tenant: Tenant, user: User | None, **context: Any) -> OperationRun:
     return run_start(tenant=tenant, run_type="test.items", initiated_by=user, context=context).run
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_moves_a_run_from_queued_to_completed_with_exact_counts(
-    tenant, operator, work_queue
-):
+    tenant: Tenant, operator: User, work_queue: Callable[[], int]
+) -> None:
     run = start(tenant, operator, items=120, skip=[3, 4])
     assert run.status == RunStatus.QUEUED
 
@@ -36,14 +48,15 @@ def test_a_worker_moves_a_run_from_queued_to_completed_with_exact_counts(
         0,
         2,
     )
+    assert run.started_at is not None and run.finished_at is not None
     assert run.started_at <= run.finished_at
     assert run.heartbeat_at is not None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_partially_failing_job_ends_partially_succeeded_with_sanitized_entries(
-    tenant, operator, work_queue
-):
+    tenant: Tenant, operator: User, work_queue: Callable[[], int]
+) -> None:
     message = f"Graph said 401 for Authorization: Bearer {SECRET} client_secret=abc~123"
     run = start(tenant, operator, items=10, fail=[1, 5, 7], message=message)
 
@@ -61,7 +74,9 @@ def test_a_partially_failing_job_ends_partially_succeeded_with_sanitized_entries
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_exception_fails_the_run_without_storing_the_secret(tenant, operator, work_queue):
+def test_an_exception_fails_the_run_without_storing_the_secret(
+    tenant: Tenant, operator: User, work_queue: Callable[[], int]
+) -> None:
     run = start(tenant, operator, items=3, **{"raise": f"token={SECRET} boom"})
 
     work_queue()
@@ -73,6 +88,7 @@ def test_an_exception_fails_the_run_without_storing_the_secret(tenant, operator,
     assert "boom" in run.failure_reason
     assert run.failures.get().code == "planted_failure"
     notice = Notification.objects.filter(user=operator).first()
+    assert notice is not None
     assert notice.title == "Test items failed"
     assert SECRET not in notice.body
 
@@ -87,8 +103,13 @@ def test_an_exception_fails_the_run_without_storing_the_secret(tenant, operator,
     ],
 )
 def test_the_starter_is_notified_of_each_outcome_with_a_link(
-    tenant, operator, work_queue, context, title, level
-):
+    tenant: Tenant,
+    operator: User,
+    work_queue: Callable[[], int],
+    context: dict[str, Any],
+    title: str,
+    level: str,
+) -> None:
     run = start(tenant, operator, **context)
     queued = Notification.objects.get(user=operator, run=run)
 
@@ -104,8 +125,8 @@ def test_the_starter_is_notified_of_each_outcome_with_a_link(
 
 @pytest.mark.django_db(transaction=True)
 def test_everyone_who_started_the_same_run_hears_its_outcome_once(
-    tenant, operator, owner, work_queue
-):
+    tenant: Tenant, operator: User, owner: User, work_queue: Callable[[], int]
+) -> None:
     run = start(tenant, operator, items=2)
     again = start(tenant, owner, items=2)
     start(tenant, operator, items=2)  # a second click by the same person
@@ -121,9 +142,11 @@ def test_everyone_who_started_the_same_run_hears_its_outcome_once(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_progress_writes_are_batched(tenant):
+def test_progress_writes_are_batched(tenant: Tenant) -> None:
     run = start(tenant, None, items=1000)
-    run = run_claim(run.pk)
+    claimed = run_claim(run.pk)
+    assert claimed is not None
+    run = claimed
     recorder = RunRecorder(run, batch_size=50, interval=60)
 
     for _ in range(1000):
@@ -136,9 +159,12 @@ def test_progress_writes_are_batched(tenant):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_failure_entries_are_capped_and_the_rest_counted(tenant, settings):
+def test_failure_entries_are_capped_and_the_rest_counted(
+    tenant: Tenant, settings: Settings
+) -> None:
     settings.RUN_FAILURE_CAP = 5
     run = run_claim(start(tenant, None).pk)
+    assert run is not None
     recorder = RunRecorder(run)
 
     for index in range(8):
@@ -152,7 +178,9 @@ def test_failure_entries_are_capped_and_the_rest_counted(tenant, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_final_failure_past_the_cap_is_counted_not_stored(tenant, settings):
+def test_a_final_failure_past_the_cap_is_counted_not_stored(
+    tenant: Tenant, settings: Settings
+) -> None:
     settings.RUN_FAILURE_CAP = 0
     run = start(tenant, None)
 

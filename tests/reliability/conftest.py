@@ -35,7 +35,8 @@ FAST = {
 }
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, step: float = 0.05) -> Any:
+def wait_for[T](predicate: Callable[[], T], timeout: float = 20.0, step: float = 0.05) -> T | None:
+    """The predicate's first truthy value, or None once ``timeout`` seconds have passed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
@@ -21,6 +22,14 @@ from inventory.models import InventorySync, Policy, SnapshotItem, SyncStatus, Te
 from inventory.services import inventory_sync_start
 from operations.models import OperationRun, RunStatus
 from tests.reliability.conftest import children, log_of, status_of, wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+
+    from tenantatlas.models import Tenant
+    from tests.reliability.conftest import Processes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +45,8 @@ def sample_sync(run: OperationRun) -> tuple[int, int, int] | None:
             f"JOIN {InventorySync._meta.db_table} s ON s.run_id = r.id WHERE r.id = %s",
             [run.pk],
         )
-        return cursor.fetchone()
+        row: tuple[int, int, int] | None = cursor.fetchone()
+        return row
 
 
 def sample_backup(run: OperationRun) -> tuple[int, int]:
@@ -46,12 +56,23 @@ def sample_backup(run: OperationRun) -> tuple[int, int]:
             f"WHERE b.run_id = r.id) FROM {OperationRun._meta.db_table} r WHERE r.id = %s",
             [run.pk],
         )
-        return cursor.fetchone()
+        row: tuple[int, int] = cursor.fetchone()
+        return row
 
 
-def watch(run, sample, *, kill_when, horse_of):
+Sample = tuple[int, ...]
+
+
+def watch(
+    run: OperationRun,
+    sample: Callable[[OperationRun], Sample | None],
+    *,
+    kill_when: Callable[[Sample], bool],
+    horse_of: Callable[[], int],
+) -> tuple[list[Sample], bool]:
     """Sample until the run ends; SIGKILL its horse once ``kill_when(sample)``. All samples."""
-    samples, killed = [], False
+    samples: list[Sample] = []
+    killed = False
     while status_of(run) in (RunStatus.QUEUED, RunStatus.RUNNING):
         value = sample(run)
         if value is not None:
@@ -59,16 +80,22 @@ def watch(run, sample, *, kill_when, horse_of):
             if not killed and kill_when(value):
                 os.kill(horse_of(), signal.SIGKILL)
                 killed = True
-    samples.append(sample(run))
+    last = sample(run)
+    assert last is not None
+    samples.append(last)
     return samples, killed
 
 
-def test_counts_equal_stored_rows_at_every_instant_and_after_a_kill(tenant, owner, processes):
+def test_counts_equal_stored_rows_at_every_instant_and_after_a_kill(
+    tenant: Tenant, owner: User, processes: Processes
+) -> None:
     TenantConnection.objects.create(tenant=tenant, kind="demo", demo_seed="acme", demo_size=SIZE)
     worker = processes.worker()
 
-    def horse():
-        return wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    def horse() -> int:
+        pid = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+        assert pid is not None, "the worker forked no work horse"
+        return pid
 
     # 1. A sync killed part-way: its snapshot says how many items it holds.
     killed_sync = inventory_sync_start(tenant=tenant, user=owner).run

@@ -8,7 +8,8 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import django_rq
 import pytest
@@ -26,24 +27,33 @@ from operations.recovery import recover_runs
 from tests.reliability.conftest import ROOT, children, log_of, status_of, wait_for
 from tests.support.pgproxy import PgProxy
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pytest_django import Settings
+
+    from tenantatlas.models import Tenant
+    from tests.reliability.conftest import Processes
+    from tests.support.redis_server import RedisServer
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def start(tenant, run_type, **context):
+def start(tenant: Tenant, run_type: str, **context: Any) -> OperationRun:
     return run_start(tenant=tenant, run_type=run_type, initiated_by=None, context=context).run
 
 
-def later(seconds):
+def later(seconds: float) -> datetime:
     return timezone.now() + timedelta(seconds=seconds)
 
 
-def recover_at(seconds, **options):
+def recover_at(seconds: float, **options: Any) -> int:
     """The recovery check as it would run ``seconds`` from now."""
     with time_machine.travel(later(seconds)):
         return recover_runs(**options)
 
 
-def silent_running_run(tenant):
+def silent_running_run(tenant: Tenant) -> OperationRun:
     """What a worker that died long ago leaves behind: running, heartbeat far in the past.
 
     Written directly: starting it would need the queue that some tests have taken away.
@@ -55,11 +65,13 @@ def silent_running_run(tenant):
     )  # fmt: skip
 
 
-def failed_soon(run, timeout=15.0):
+def failed_soon(run: OperationRun, timeout: float = 15.0) -> bool | None:
     return wait_for(lambda: status_of(run) == RunStatus.FAILED, timeout)
 
 
-def test_the_reaper_survives_a_redis_outage_and_logs_it_once(tenant, processes, private_redis):
+def test_the_reaper_survives_a_redis_outage_and_logs_it_once(
+    tenant: Tenant, processes: Processes, private_redis: RedisServer
+) -> None:
     reaper = processes.reaper()
     assert wait_for(lambda: private_redis.client().exists(ALIVE_KEY)), log_of(reaper)
     assert 0 < private_redis.client().ttl(ALIVE_KEY) <= 5
@@ -78,8 +90,8 @@ def test_the_reaper_survives_a_redis_outage_and_logs_it_once(tenant, processes, 
 
 
 def test_the_reaper_keeps_checking_heartbeats_while_redis_is_frozen(
-    tenant, processes, private_redis
-):
+    tenant: Tenant, processes: Processes, private_redis: RedisServer
+) -> None:
     reaper = processes.reaper()
     assert wait_for(lambda: private_redis.client().exists(ALIVE_KEY)), log_of(reaper)
 
@@ -96,7 +108,9 @@ def test_the_reaper_keeps_checking_heartbeats_while_redis_is_frozen(
     assert reaper.poll() is None
 
 
-def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(tenant, processes):
+def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(
+    tenant: Tenant, processes: Processes
+) -> None:
     db = connection.settings_dict
     with PgProxy.start(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)) as proxy:
         via_proxy = f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}"
@@ -119,12 +133,12 @@ def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(tenant, proces
         assert db["NAME"] not in log and str(proxy.port) not in log  # class names, not addresses
 
 
-def test_two_reapers_fail_a_lost_run_once(tenant):
+def test_two_reapers_fail_a_lost_run_once(tenant: Tenant) -> None:
     run = silent_running_run(tenant)
     barrier = threading.Barrier(2)
-    results = []
+    results: list[int | None] = []
 
-    def reap():
+    def reap() -> None:
         barrier.wait()
         results.append(Reaper().run_pass())
         connection.close()
@@ -135,15 +149,15 @@ def test_two_reapers_fail_a_lost_run_once(tenant):
     for thread in threads:
         thread.join()
 
-    assert sorted(results) == [0, 1]
+    assert sorted(r for r in results if r is not None) == [0, 1] and None not in results
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert run.failures.count() == 1
 
 
 def test_runs_queued_when_redis_restarted_are_failed_as_lost_by_redis(
-    tenant, processes, private_redis, work_queue
-):
+    tenant: Tenant, processes: Processes, private_redis: RedisServer, work_queue: Callable[[], int]
+) -> None:
     recover_runs()  # the reaper has marked this Redis as holding its data
     runs = [
         run_start(tenant=tenant, run_type="test.items", initiated_by=None, dedupe_key=str(n)).run
@@ -165,8 +179,8 @@ def test_runs_queued_when_redis_restarted_are_failed_as_lost_by_redis(
 
 
 def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_over(
-    tenant, processes
-):
+    tenant: Tenant, processes: Processes
+) -> None:
     recover_runs()  # the reaper has marked this Redis as holding its data
     script = (
         "import os, signal, django; django.setup()\n"
@@ -191,11 +205,13 @@ def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_ov
     assert run.failure_reason.startswith("The run was never handed to the queue")
 
 
-def test_twenty_concurrent_identical_starts_make_one_run_and_one_job(tenant, private_redis):
+def test_twenty_concurrent_identical_starts_make_one_run_and_one_job(
+    tenant: Tenant, private_redis: RedisServer
+) -> None:
     barrier = threading.Barrier(20)
     results: list[StartResult] = []
 
-    def click():
+    def click() -> None:
         barrier.wait()
         try:
             results.append(
@@ -217,11 +233,14 @@ def test_twenty_concurrent_identical_starts_make_one_run_and_one_job(tenant, pri
     assert django_rq.get_queue("default").count == 1
 
 
-def test_run_job_timeout_is_a_ceiling_over_the_run_types_own(tenant, settings, work_queue):
+def test_run_job_timeout_is_a_ceiling_over_the_run_types_own(
+    tenant: Tenant, settings: Settings, work_queue: Callable[[], int]
+) -> None:
     settings.RUN_JOB_TIMEOUT = 1
     assert run_job_timeout("test.slow") == 1  # its own is 120 s
     run = start(tenant, "test.slow", seconds=30)
-    assert django_rq.get_queue("default").fetch_job(run.job_id).timeout == 1
+    job = django_rq.get_queue("default").fetch_job(run.job_id)
+    assert job is not None and job.timeout == 1
 
     work_queue()
 
@@ -232,11 +251,14 @@ def test_run_job_timeout_is_a_ceiling_over_the_run_types_own(tenant, settings, w
     assert run_job_timeout("test.slow") == 120  # under the ceiling a type keeps its own
 
 
-def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason(tenant, processes):
+def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason(
+    tenant: Tenant, processes: Processes
+) -> None:
     run = start(tenant, "test.slow", seconds=60)
     worker = processes.worker()  # and no reaper: RQ's own cleanup finds the job
     assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)
     horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    assert horse is not None
     worker.kill()
     processes.started.remove(worker)
     os.kill(horse, signal.SIGKILL)
@@ -252,16 +274,18 @@ def test_a_killed_worker_found_by_rqs_cleanup_later_never_leaves_an_empty_reason
 
 
 def test_a_running_run_whose_rq_worker_is_gone_is_failed_without_waiting_for_silence(
-    tenant, processes
-):
+    tenant: Tenant, processes: Processes
+) -> None:
     run = start(tenant, "test.slow", seconds=60)
     worker = processes.worker()
     assert wait_for(lambda: status_of(run) == RunStatus.RUNNING), log_of(worker)
     job = django_rq.get_queue("default").fetch_job(run.job_id)
+    assert job is not None
     # While the worker lives, RQ's view of it keeps the run alone.
     assert recover_at(settings.RUN_QUEUED_GRACE + 1, heartbeat_timeout=600) == 0
 
     horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    assert horse is not None
     worker.kill()
     os.kill(horse, signal.SIGKILL)
     # What the worker key's TTL (RQ's own worker heartbeat) does once the worker is dead.

@@ -8,11 +8,22 @@ cuts or blackholes the proxy, never the shared server.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 from django.test import Client
 
 from tests.support.webserver import database_url_via, web_servers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from django.contrib.auth.models import User
+
+    from tests.support.pgproxy import PgProxy
+    from tests.support.webserver import WebServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,32 +32,39 @@ API = "/api/v1/t/acme/runs/"
 
 
 @pytest.fixture
-def owner_session(owner) -> str:
+def owner_session(owner: User) -> str:
     client = Client()
     client.force_login(owner)
     return client.cookies["sessionid"].value
 
 
 @pytest.fixture(scope="module")
-def web(collected_static, pg_proxy, tmp_path_factory, django_db_setup):
+def web(
+    collected_static: Path,
+    pg_proxy: PgProxy,
+    tmp_path_factory: pytest.TempPathFactory,
+    django_db_setup: None,
+) -> Iterator[WebServer]:
     # One gunicorn for the module: starting one costs seconds.
     with web_servers(collected_static, tmp_path_factory.mktemp("web")) as start:
         yield start(database_url=database_url_via(pg_proxy.port))
 
 
 @pytest.fixture(autouse=True)
-def _proxy_forwards_again(pg_proxy):
+def _proxy_forwards_again(pg_proxy: PgProxy) -> Iterator[None]:
     yield
     pg_proxy.restore()
 
 
-def timed_get(client, url):
+def timed_get(client: httpx.Client, url: str) -> tuple[httpx.Response, float]:
     started = time.monotonic()
     response = client.get(url)
     return response, time.monotonic() - started
 
 
-def test_a_two_second_blip_costs_the_next_request_nothing(web, pg_proxy, owner_session):
+def test_a_two_second_blip_costs_the_next_request_nothing(
+    web: WebServer, pg_proxy: PgProxy, owner_session: str
+) -> None:
     browser = web.client(owner_session)
     assert browser.get(HUB).status_code == 200
     assert pg_proxy.live_connections == 1  # the worker keeps its connection (CONN_MAX_AGE)
@@ -62,7 +80,9 @@ def test_a_two_second_blip_costs_the_next_request_nothing(web, pg_proxy, owner_s
     assert pg_proxy.accepted == accepted_before + 1  # the dead connection was replaced once
 
 
-def test_a_silent_database_answers_503_in_seconds_not_a_hang(web, pg_proxy, owner_session):
+def test_a_silent_database_answers_503_in_seconds_not_a_hang(
+    web: WebServer, pg_proxy: PgProxy, owner_session: str
+) -> None:
     browser = web.client(owner_session)
     assert browser.get(HUB).status_code == 200
 
@@ -85,8 +105,8 @@ def test_a_silent_database_answers_503_in_seconds_not_a_hang(web, pg_proxy, owne
 
 
 def test_a_database_that_is_down_answers_503_html_and_json_and_sign_in_says_so(
-    web, pg_proxy, owner_session
-):
+    web: WebServer, pg_proxy: PgProxy, owner_session: str
+) -> None:
     pg_proxy.cut()  # stays down: live connections reset, new ones refused
 
     page = web.client(owner_session).get(HUB)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import OperationalError, connection
@@ -11,16 +12,24 @@ from django.db import OperationalError, connection
 import tenantatlas.db
 from tenantatlas.db.base import DatabaseWrapper
 
+if TYPE_CHECKING:
+    from pytest_django import Settings
+
+    from tests.support.pgproxy import PgProxy
+
 pytestmark = pytest.mark.django_db
 
 
+OpenConnection = Callable[..., DatabaseWrapper]  # open_connection(port=None): a new connection
+
+
 @pytest.fixture
-def web_role(monkeypatch) -> None:
+def web_role(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tenantatlas.db, "_serving_web", True)
 
 
 @pytest.fixture
-def open_connection() -> Iterator:
+def open_connection() -> Iterator[OpenConnection]:
     opened: list[DatabaseWrapper] = []
 
     def open_(port: int | None = None) -> DatabaseWrapper:
@@ -39,10 +48,13 @@ def open_connection() -> Iterator:
 def show_statement_timeout(wrapper: DatabaseWrapper) -> str:
     with wrapper.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
-        return cursor.fetchone()[0]
+        timeout: str = cursor.fetchone()[0]
+        return timeout
 
 
-def test_web_requests_get_the_short_statement_timeout(web_role, settings, open_connection):
+def test_web_requests_get_the_short_statement_timeout(
+    web_role: None, settings: Settings, open_connection: OpenConnection
+) -> None:
     settings.DB_STATEMENT_TIMEOUT = 1
     wrapper = open_connection()
 
@@ -54,7 +66,9 @@ def test_web_requests_get_the_short_statement_timeout(web_role, settings, open_c
     assert time.monotonic() - started < 3
 
 
-def test_workers_and_commands_get_the_background_timeout(settings, open_connection):
+def test_workers_and_commands_get_the_background_timeout(
+    settings: Settings, open_connection: OpenConnection
+) -> None:
     settings.DB_STATEMENT_TIMEOUT = 1
     settings.DB_BACKGROUND_STATEMENT_TIMEOUT = 300
 
@@ -62,8 +76,8 @@ def test_workers_and_commands_get_the_background_timeout(settings, open_connecti
 
 
 def test_a_silent_server_costs_a_query_its_answer_deadline_not_forever(
-    web_role, settings, open_connection, pg_proxy
-):
+    web_role: None, settings: Settings, open_connection: OpenConnection, pg_proxy: PgProxy
+) -> None:
     settings.DB_STATEMENT_TIMEOUT = 1  # answer deadline: 1 + 2 s
     wrapper = open_connection(pg_proxy.port)
     with wrapper.cursor() as cursor:
@@ -83,8 +97,8 @@ def test_a_silent_server_costs_a_query_its_answer_deadline_not_forever(
 
 
 def test_the_health_check_gives_up_on_a_silent_server_in_two_seconds(
-    web_role, settings, open_connection, pg_proxy
-):
+    web_role: None, settings: Settings, open_connection: OpenConnection, pg_proxy: PgProxy
+) -> None:
     settings.DB_STATEMENT_TIMEOUT = 10  # the answer deadline would be 12 s
     wrapper = open_connection(pg_proxy.port)
     wrapper.ensure_connection()

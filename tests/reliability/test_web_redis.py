@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+
+    from tests.support.redis_server import RedisServer
+    from tests.support.webserver import WebServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def web(start_web, private_redis, live_database_url):
+def web(
+    start_web: Callable[..., WebServer], private_redis: RedisServer, live_database_url: str
+) -> WebServer:
     return start_web(database_url=live_database_url, redis_url=private_redis.url)
 
 
 @pytest.fixture
-def live_database_url():
+def live_database_url() -> str:
     from django.db import connection
 
     db = connection.settings_dict
     return f"postgres://postgres@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def test_healthz_answers_within_two_seconds_while_redis_is_frozen(web, private_redis):
+def test_healthz_answers_within_two_seconds_while_redis_is_frozen(
+    web: WebServer, private_redis: RedisServer
+) -> None:
     private_redis.freeze()  # accepts connections, answers nothing
     try:
         started = time.monotonic()
@@ -38,7 +51,9 @@ def test_healthz_answers_within_two_seconds_while_redis_is_frozen(web, private_r
     assert web.client().get("/healthz").json()["redis"] == "ok"
 
 
-def test_the_queue_dashboard_with_redis_down_is_a_503_page_not_a_500(web, private_redis, owner):
+def test_the_queue_dashboard_with_redis_down_is_a_503_page_not_a_500(
+    web: WebServer, private_redis: RedisServer, owner: User
+) -> None:
     owner.is_staff = owner.is_superuser = True
     owner.save()
     staff = Client()

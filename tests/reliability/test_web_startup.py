@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def test_gunicorn_without_collectstatic_stops_at_start_with_one_line(start_web, tmp_path):
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from tests.support.webserver import WebServer
+
+
+def test_gunicorn_without_collectstatic_stops_at_start_with_one_line(
+    start_web: Callable[..., WebServer], tmp_path: Path
+) -> None:
     empty = tmp_path / "never-collected"
     empty.mkdir()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connection
@@ -19,26 +20,38 @@ from operations.lifecycle import run_start
 from operations.models import Notification, OperationRun, RunStatus
 from tests.reliability.conftest import children, log_of, status_of, wait_for
 
+if TYPE_CHECKING:
+    import subprocess
+
+    from django.contrib.auth.models import User
+
+    from tenantatlas.models import Tenant
+    from tests.reliability.conftest import Processes
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def start(tenant, run_type, user=None, **context):
+def start(tenant: Tenant, run_type: str, user: User | None = None, **context: Any) -> OperationRun:
     return run_start(tenant=tenant, run_type=run_type, initiated_by=user, context=context).run
 
 
-def running(run):
+def running(run: OperationRun) -> bool | None:
     return wait_for(lambda: status_of(run) == RunStatus.RUNNING)
 
 
-def ended(run, timeout=20.0):
+def ended(run: OperationRun, timeout: float = 20.0) -> bool | None:
     return wait_for(lambda: status_of(run) not in (RunStatus.QUEUED, RunStatus.RUNNING), timeout)
 
 
-def horse_of(worker):
-    return wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+def horse_of(worker: subprocess.Popen[bytes]) -> int:
+    horse = wait_for(lambda: children(worker.pid)[0] if children(worker.pid) else None)
+    assert horse is not None, "the worker forked no work horse"
+    return horse
 
 
-def test_sigkill_of_the_horse_fails_the_run_at_once_with_the_signal(tenant, operator, processes):
+def test_sigkill_of_the_horse_fails_the_run_at_once_with_the_signal(
+    tenant: Tenant, operator: User, processes: Processes
+) -> None:
     run = start(tenant, "test.slow", operator, seconds=60)
     worker = processes.worker()
     assert running(run), log_of(worker)
@@ -56,7 +69,9 @@ def test_sigkill_of_the_horse_fails_the_run_at_once_with_the_signal(tenant, oper
     assert notices.count() == 1
 
 
-def test_sigkill_of_the_whole_worker_is_recovered_by_the_reaper(tenant, processes):
+def test_sigkill_of_the_whole_worker_is_recovered_by_the_reaper(
+    tenant: Tenant, processes: Processes
+) -> None:
     run = start(tenant, "test.slow", seconds=60)
     # Two reapers at once: they must fail the run once, with one entry.
     reapers = [processes.reaper(), processes.reaper()]
@@ -77,7 +92,9 @@ def test_sigkill_of_the_whole_worker_is_recovered_by_the_reaper(tenant, processe
     assert detected < 2 + 3, f"detected after {detected:.1f} s (timeout 2 s, reaper every 0.2 s)"
 
 
-def test_a_slow_silent_job_is_kept_alive_by_the_horse_heartbeat(tenant, processes):
+def test_a_slow_silent_job_is_kept_alive_by_the_horse_heartbeat(
+    tenant: Tenant, processes: Processes
+) -> None:
     # The producer says nothing for 4 s; the heartbeat timeout is 2 s.
     run = start(tenant, "test.quiet", seconds=4)
     processes.reaper()
@@ -89,7 +106,7 @@ def test_a_slow_silent_job_is_kept_alive_by_the_horse_heartbeat(tenant, processe
     assert run.succeeded == 1
 
 
-def test_sigterm_warm_lets_the_running_job_finish(tenant, processes):
+def test_sigterm_warm_lets_the_running_job_finish(tenant: Tenant, processes: Processes) -> None:
     run = start(tenant, "test.slow", seconds=1.5)
     worker = processes.worker()
     assert running(run), log_of(worker)
@@ -102,7 +119,7 @@ def test_sigterm_warm_lets_the_running_job_finish(tenant, processes):
     assert worker.wait(timeout=10) is not None
 
 
-def test_sigterm_cold_fails_the_run_as_stopped(tenant, processes):
+def test_sigterm_cold_fails_the_run_as_stopped(tenant: Tenant, processes: Processes) -> None:
     run = start(tenant, "test.slow", seconds=60)
     worker = processes.worker()
     assert running(run), log_of(worker)
@@ -118,7 +135,9 @@ def test_sigterm_cold_fails_the_run_as_stopped(tenant, processes):
     worker.wait(timeout=10)
 
 
-def test_a_frozen_worker_is_recovered_and_its_late_writes_are_refused(tenant, processes):
+def test_a_frozen_worker_is_recovered_and_its_late_writes_are_refused(
+    tenant: Tenant, processes: Processes
+) -> None:
     run = start(tenant, "test.batches", batches=400, pause=0.05)
     reaper = processes.reaper()
     worker = processes.worker()
@@ -142,7 +161,9 @@ def test_a_frozen_worker_is_recovered_and_its_late_writes_are_refused(tenant, pr
     assert after.heartbeat_at == frozen.heartbeat_at  # its heartbeat thread stopped too
 
 
-def test_a_terminated_database_connection_fails_the_run_with_that_reason(tenant, processes):
+def test_a_terminated_database_connection_fails_the_run_with_that_reason(
+    tenant: Tenant, processes: Processes
+) -> None:
     run = start(tenant, "test.slow", seconds=60)
     worker = processes.worker()
     assert running(run), log_of(worker)

@@ -10,11 +10,18 @@ unmarked and never connect, so they run with Redis down.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import django_rq
 import pytest
 from redis import Redis
 from rq import SimpleWorker
+
+
+def empty_queue(name: str = "default") -> None:
+    """Drop the queue's waiting jobs (typed: rq's ``Queue.empty`` carries no annotations)."""
+    queue: Any = django_rq.get_queue(name)
+    queue.empty()
 
 
 @pytest.fixture(scope="session")

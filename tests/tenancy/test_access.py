@@ -1,7 +1,10 @@
 """Tenancy: outsiders get the same 403, anonymous people sign in, readonly people change nothing."""
 
+from __future__ import annotations
+
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -10,15 +13,23 @@ from operations.models import OperationRun
 from tenantatlas.models import Membership
 from tests.factories import OperationRunFactory, TenantFactory
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
-def test_anonymous_is_sent_to_sign_in(client, tenant):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tenantatlas.models import Tenant
+
+
+def test_anonymous_is_sent_to_sign_in(client: Client, tenant: Tenant) -> None:
     response = client.get("/t/acme/monitoring/operations/")
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=/t/acme/")
 
 
-def test_anonymous_api_request_gets_401_json(client, tenant):
+def test_anonymous_api_request_gets_401_json(client: Client, tenant: Tenant) -> None:
     response = client.get("/api/v1/t/acme/runs/")
 
     assert response.status_code == 401
@@ -26,8 +37,8 @@ def test_anonymous_api_request_gets_401_json(client, tenant):
 
 
 def test_it_rejects_outsider_with_the_same_body_whether_the_tenant_exists_or_not(
-    login, outsider, tenant
-):
+    login: Callable[[User], Client], outsider: User, tenant: Tenant
+) -> None:
     client = login(outsider)
 
     existing = client.get("/t/acme/monitoring/operations/")
@@ -38,13 +49,13 @@ def test_it_rejects_outsider_with_the_same_body_whether_the_tenant_exists_or_not
     assert b"Acme" not in existing.content
 
 
-def test_member_sees_their_tenant_page(login, reader):
+def test_member_sees_their_tenant_page(login: Callable[[User], Client], reader: User) -> None:
     response = login(reader).get("/t/acme/monitoring/operations/")
 
     assert response.status_code == 200
 
 
-def _tenant_urls(resolver=None, prefix=""):
+def _tenant_urls(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[str]:
     for entry in (resolver or get_resolver()).url_patterns:
         route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
@@ -53,7 +64,7 @@ def _tenant_urls(resolver=None, prefix=""):
             yield route
 
 
-def _fill(route):
+def _fill(route: str) -> str:
     route = route.replace("<slug:tenant_slug>", "acme").replace("^", "").replace("$", "")
     while "<" in route:
         start, end = route.index("<"), route.index(">")
@@ -62,7 +73,9 @@ def _fill(route):
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_every_tenant_url_rejects_outsider(login, outsider, tenant, method):
+def test_every_tenant_url_rejects_outsider(
+    login: Callable[[User], Client], outsider: User, tenant: Tenant, method: str
+) -> None:
     client = login(outsider)
     urls = sorted({_fill(route) for route in _tenant_urls()})
     assert len(urls) >= 3
@@ -72,7 +85,9 @@ def test_every_tenant_url_rejects_outsider(login, outsider, tenant, method):
     assert set(answers.values()) == {403}, answers
 
 
-def test_every_tenant_post_rejects_readonly_unless_declared_readonly(login, reader):
+def test_every_tenant_post_rejects_readonly_unless_declared_readonly(
+    login: Callable[[User], Client], reader: User
+) -> None:
     client = login(reader)
     for route in _tenant_urls():
         url = _fill(route)
@@ -83,16 +98,22 @@ def test_every_tenant_post_rejects_readonly_unless_declared_readonly(login, read
         assert client.post(url).status_code == 403, url
 
 
-def test_for_tenant_never_returns_another_tenants_rows(tenant, other_tenant):
-    mine = OperationRunFactory(tenant=tenant)
-    OperationRunFactory(tenant=other_tenant)
+def test_for_tenant_never_returns_another_tenants_rows(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    mine = OperationRunFactory.create(tenant=tenant)
+    OperationRunFactory.create(tenant=other_tenant)
 
     assert list(OperationRun.objects.for_tenant(tenant)) == [mine]
 
 
-def test_the_chooser_lists_only_my_tenants(login, owner, outsider):
-    TenantFactory(slug="initech")
-    Membership.objects.create(user=owner, tenant=TenantFactory(slug="hooli"), role="readonly")
+def test_the_chooser_lists_only_my_tenants(
+    login: Callable[[User], Client], owner: User, outsider: User
+) -> None:
+    TenantFactory.create(slug="initech")
+    Membership.objects.create(
+        user=owner, tenant=TenantFactory.create(slug="hooli"), role="readonly"
+    )
 
     response = login(owner).get("/")
 
@@ -101,14 +122,16 @@ def test_the_chooser_lists_only_my_tenants(login, owner, outsider):
     assert b"globex" not in response.content and b"initech" not in response.content
 
 
-def test_a_person_with_one_tenant_lands_on_its_hub(login, reader):
+def test_a_person_with_one_tenant_lands_on_its_hub(
+    login: Callable[[User], Client], reader: User
+) -> None:
     response = login(reader).get("/")
 
     assert response.status_code == 302
     assert response["Location"] == "/t/acme/monitoring/operations/"
 
 
-def test_missing_secret_key_with_debug_off_refuses_to_start():
+def test_missing_secret_key_with_debug_off_refuses_to_start() -> None:
     env = {"PATH": "/usr/bin:/bin", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "tenantatlas.settings"}
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],

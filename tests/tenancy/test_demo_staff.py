@@ -12,7 +12,7 @@ from tenantatlas.models import Membership
 pytestmark = pytest.mark.django_db
 
 
-def test_the_owner_is_a_tenant_owner_and_nothing_more(client):
+def test_the_owner_is_a_tenant_owner_and_nothing_more(client: Client) -> None:
     cast = seed_cast("atlas-demo-2026")
     client.force_login(cast.users["owner"])
 
@@ -21,7 +21,7 @@ def test_the_owner_is_a_tenant_owner_and_nothing_more(client):
     assert client.get("/admin/django_rq/dashboard/").status_code == 302
 
 
-def test_the_staff_account_opens_the_admin_and_the_queue_dashboard_but_no_tenant():
+def test_the_staff_account_opens_the_admin_and_the_queue_dashboard_but_no_tenant() -> None:
     cast = seed_cast("atlas-demo-2026")
     staff = Client()
 
@@ -35,7 +35,7 @@ def test_the_staff_account_opens_the_admin_and_the_queue_dashboard_but_no_tenant
     assert staff.get("/t/contoso/monitoring/operations/").status_code == 403
 
 
-def test_seeding_again_demotes_an_older_demos_superuser_owner():
+def test_seeding_again_demotes_an_older_demos_superuser_owner() -> None:
     User.objects.create_user("owner", is_staff=True, is_superuser=True)
 
     cast = seed_cast("atlas-demo-2026")

@@ -16,10 +16,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def database_url(db) -> str:
+def database_url(db: None) -> str:
     # The model checks ask the server's version (generated columns): give them one.
-    db = connection.settings_dict
-    return f"postgres://postgres@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    server = connection.settings_dict
+    host, port = server["HOST"] or "127.0.0.1", server["PORT"] or 5432
+    return f"postgres://postgres@{host}:{port}/{server['NAME']}"
 
 
 def readme_production_settings() -> dict[str, str]:
@@ -44,7 +45,7 @@ def check_deploy(settings: dict[str, str], database_url: str) -> subprocess.Comp
     )
 
 
-def test_the_readme_production_settings_pass_check_deploy(database_url):
+def test_the_readme_production_settings_pass_check_deploy(database_url: str) -> None:
     settings = readme_production_settings()
     settings["SECRET_KEY"] = secrets.token_urlsafe(50)  # the README's placeholder, filled in
 
@@ -54,7 +55,7 @@ def test_the_readme_production_settings_pass_check_deploy(database_url):
     assert "System check identified no issues" in result.stdout
 
 
-def test_without_them_check_deploy_names_what_is_missing(database_url):
+def test_without_them_check_deploy_names_what_is_missing(database_url: str) -> None:
     result = check_deploy({"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50)}, database_url)
 
     assert result.returncode != 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from axes.models import AccessAttempt
@@ -12,19 +13,25 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.test import Client
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from pytest_django import Settings
+
+    from tests.support.responses import TestResponse
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def person(owner):
+def person(owner: User) -> User:
     owner.set_password(PASSWORD)
     owner.save()
     return owner
 
 
-def sign_in(address: str, username: str, password: str):
+def sign_in(address: str, username: str, password: str) -> tuple[Client, TestResponse]:
     client = Client(REMOTE_ADDR=address)
     response = client.post("/accounts/login/", {"username": username, "password": password})
     return client, response
@@ -34,7 +41,7 @@ def fail_five_times(address: str, username: str) -> list[int]:
     return [sign_in(address, username, "wrong-password")[1].status_code for _ in range(5)]
 
 
-def test_five_failures_lock_that_username_from_that_address(person):
+def test_five_failures_lock_that_username_from_that_address(person: User) -> None:
     statuses = fail_five_times("203.0.113.7", "owner")
     client, response = sign_in("203.0.113.7", "owner", PASSWORD)
 
@@ -44,7 +51,7 @@ def test_five_failures_lock_that_username_from_that_address(person):
     assert "_auth_user_id" not in client.session
 
 
-def test_nobody_can_lock_a_person_out_from_elsewhere(person):
+def test_nobody_can_lock_a_person_out_from_elsewhere(person: User) -> None:
     fail_five_times("203.0.113.7", "owner")
 
     client, response = sign_in("198.51.100.20", "owner", PASSWORD)
@@ -53,7 +60,7 @@ def test_nobody_can_lock_a_person_out_from_elsewhere(person):
     assert client.session["_auth_user_id"] == str(person.pk)
 
 
-def test_a_locked_address_does_not_lock_other_people(person, reader):
+def test_a_locked_address_does_not_lock_other_people(person: User, reader: User) -> None:
     reader.set_password(PASSWORD)
     reader.save()
     fail_five_times("203.0.113.7", "owner")
@@ -63,7 +70,7 @@ def test_a_locked_address_does_not_lock_other_people(person, reader):
     assert response.status_code == 302
 
 
-def test_the_lock_lifts_after_the_cool_off(person, settings):
+def test_the_lock_lifts_after_the_cool_off(person: User, settings: Settings) -> None:
     fail_five_times("203.0.113.7", "owner")
     AccessAttempt.objects.update(attempt_time=F("attempt_time") - settings.AXES_COOLOFF_TIME)
 
@@ -73,11 +80,15 @@ def test_the_lock_lifts_after_the_cool_off(person, settings):
     assert response.status_code == 302
 
 
-def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(person, settings):
+def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(
+    person: User, settings: Settings
+) -> None:
     settings.BEHIND_PROXY = True
     spoofed = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "198.51.100.20, 203.0.113.7"}
     for _ in range(5):
-        Client(**spoofed).post("/accounts/login/", {"username": "owner", "password": "nope"})
+        Client(
+            REMOTE_ADDR=spoofed["REMOTE_ADDR"], HTTP_X_FORWARDED_FOR=spoofed["HTTP_X_FORWARDED_FOR"]
+        ).post("/accounts/login/", {"username": "owner", "password": "nope"})
 
     # The attacker claimed to be 198.51.100.20; the lock is on the address the proxy saw.
     real_person = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.20")
@@ -90,16 +101,16 @@ def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(person, settings)
 @pytest.mark.parametrize(
     "weak", ["short-pw-1c", "password1234", "314159265358979", "qwertyuiop123"], ids=str
 )
-def test_weak_passwords_are_refused(weak):
+def test_weak_passwords_are_refused(weak: str) -> None:
     with pytest.raises(ValidationError):
         validate_password(weak)
 
 
-def test_a_long_uncommon_password_is_accepted():
+def test_a_long_uncommon_password_is_accepted() -> None:
     validate_password("atlas-demo-2026")
 
 
-def test_changing_to_a_common_password_is_refused_on_the_page(person):
+def test_changing_to_a_common_password_is_refused_on_the_page(person: User) -> None:
     client, _ = sign_in("203.0.113.7", "owner", PASSWORD)
 
     response = client.post(
@@ -117,7 +128,9 @@ def test_changing_to_a_common_password_is_refused_on_the_page(person):
     assert person.check_password(PASSWORD)
 
 
-def test_password_reset_does_not_exist_without_email(client, person, settings):
+def test_password_reset_does_not_exist_without_email(
+    client: Client, person: User, settings: Settings
+) -> None:
     settings.PASSWORD_RESET_ENABLED = False
 
     for url in (
@@ -130,7 +143,9 @@ def test_password_reset_does_not_exist_without_email(client, person, settings):
     assert mail.outbox == []
 
 
-def test_password_reset_mails_a_link_when_email_is_configured(client, person, settings):
+def test_password_reset_mails_a_link_when_email_is_configured(
+    client: Client, person: User, settings: Settings
+) -> None:
     settings.PASSWORD_RESET_ENABLED = True
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
