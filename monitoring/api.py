@@ -115,7 +115,11 @@ def run_detail_json(run: OperationRun, request: HttpRequest) -> dict[str, Any]:
 def run_list(request: TenantRequest) -> JsonResponse:
     runs = selectors.api_list_runs(request.tenant)
     filters = RunFilterSet(
-        request.GET, runs, tz=tenant_zone(request.tenant), now=timezone.now(), tenant=request.tenant
+        request.GET,
+        runs,
+        tz=tenant_zone(request.tenant),
+        now=timezone.now(),
+        members=request.members,
     )
     if not filters.is_valid():
         fields = filters.error_fields()

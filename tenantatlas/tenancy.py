@@ -9,10 +9,11 @@ enforces the view's role, so views never parse the slug or check membership.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -38,7 +39,15 @@ class TenantRequest(HttpRequest):
     tenant: Tenant
     membership: Membership
     memberships: list[Membership]
+    members: list[Member]
     htmx: HtmxDetails
+
+
+class Member(NamedTuple):
+    """Someone with a membership in the request's tenant (the hub's "Started by" choices)."""
+
+    id: int
+    username: str
 
 
 class TenantForbidden(Exception):
@@ -94,18 +103,27 @@ class TenantMiddleware:
             if is_api(request):
                 return JsonResponse({"error": "authentication required"}, status=401)
             return redirect_to_login(request.get_full_path())
-        # One query serves both the access check and the tenant switcher.
-        memberships = list(
-            Membership.objects.for_user(request.user)
+        # One query serves the access check, the tenant switcher (the person's
+        # memberships) and the hub's "Started by" choices (the tenant's members,
+        # a few rows; read only once the person is known to be one of them).
+        rows = list(
+            Membership.objects.filter(Q(user=request.user) | Q(tenant__slug=slug))
             .select_related("tenant")
+            .annotate(member_name=F("user__username"))
             .order_by("tenant__name")
         )
+        memberships = [m for m in rows if m.user_id == request.user.pk]
         membership = next((m for m in memberships if m.tenant.slug == slug), None)
         if membership is None or not membership.has_role(required_role(view, request.method or "")):
             return forbidden(request)
         request.tenant = membership.tenant  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         request.memberships = memberships  # type: ignore[attr-defined]
+        members = [m for m in rows if m.tenant_id == membership.tenant_id]
+        request.members = sorted(  # type: ignore[attr-defined]
+            (Member(m.user_id, m.member_name) for m in members),  # type: ignore[attr-defined]
+            key=lambda member: member.username,
+        )
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
