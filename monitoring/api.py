@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from monitoring import selectors
 from monitoring.filters import RunFilterSet
+from monitoring.shown import shown
 from monitoring.timerange import tenant_zone
 from operations.models import OperationRun, RunFailure
-from operations.sanitize import sanitize
 from tenantatlas.models import Role, Tenant
 from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
 
@@ -94,8 +94,8 @@ def run_json(run: OperationRun, request: HttpRequest) -> dict[str, Any]:
 def failure_json(failure: RunFailure) -> dict[str, Any]:
     return {
         "code": failure.code,
-        "message": sanitize(failure.message),
-        "item": sanitize(failure.item, max_length=200),
+        "message": shown(failure.message),
+        "item": shown(failure.item, max_length=200),
         "created_at": failure.created_at,
     }
 
