@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -105,9 +105,12 @@ class TenantMiddleware:
             return redirect_to_login(request.get_full_path())
         # One query serves the access check, the tenant switcher (the person's
         # memberships) and the hub's "Started by" choices (the tenant's members,
-        # a few rows; read only once the person is known to be one of them).
+        # used only once the person is known to be one of them). The tenant is
+        # matched by a scalar subquery, not through the join, so PostgreSQL ORs
+        # two index scans of the memberships instead of scanning them all.
+        tenant_id = Subquery(Tenant.objects.filter(slug=slug).values("pk")[:1])
         rows = list(
-            Membership.objects.filter(Q(user=request.user) | Q(tenant__slug=slug))
+            Membership.objects.filter(Q(user=request.user) | Q(tenant_id=tenant_id))
             .select_related("tenant")
             .annotate(member_name=F("user__username"))
             .order_by("tenant__name")
