@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from monitoring import selectors
 from monitoring.filters import RunFilterSet
+from monitoring.shown import shown
 from operations.models import OperationRun, RunFailure
-from operations.sanitize import sanitize
 from tenantatlas.models import Role, Tenant
 from tenantatlas.tenancy import TenantRequest, get_for_tenant_or_403, role_required
 
@@ -93,8 +93,8 @@ def run_json(run: OperationRun, request: HttpRequest) -> dict[str, Any]:
 def failure_json(failure: RunFailure) -> dict[str, Any]:
     return {
         "code": failure.code,
-        "message": sanitize(failure.message),
-        "item": sanitize(failure.item, max_length=200),
+        "message": shown(failure.message),
+        "item": shown(failure.item, max_length=200),
         "created_at": failure.created_at,
     }
 
@@ -114,7 +114,11 @@ def run_detail_json(run: OperationRun, request: HttpRequest) -> dict[str, Any]:
 def run_list(request: TenantRequest) -> JsonResponse:
     runs = selectors.api_list_runs(request.tenant)
     filters = RunFilterSet(
-        request.GET, runs, tz=request.time_zone, now=timezone.now(), tenant=request.tenant
+        request.GET,
+        runs,
+        tz=request.time_zone,
+        now=timezone.now(),
+        members=request.members,
     )
     if not filters.is_valid():
         fields = filters.error_fields()

@@ -1,18 +1,41 @@
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from operations.notifications import UNREAD_CAP, bell_state
+from tenantatlas.models import Tenant
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
-    """The bell on every tenant page: the unread count, and whether it should poll."""
+    """The bell on every tenant page: the unread count, and whether it should poll.
+
+    Read when a template first prints either value: the htmx partials (a run's
+    live progress, the list's rows) carry no bell, so their polls skip the query.
+    """
     tenant = getattr(request, "tenant", None)
     if tenant is None or not request.user.is_authenticated:
         return {}
-    unread, live = bell_state(user=request.user, tenant=tenant)
-    # The bell polls only while a run this person started has not ended.
-    shown = f"{UNREAD_CAP - 1}+" if unread >= UNREAD_CAP else unread
-    return {"unread_notifications": shown, "bell_live": live}
+    bell = _Bell(request.user, tenant)
+    return {
+        "unread_notifications": SimpleLazyObject(lambda: bell.state[0]),
+        "bell_live": SimpleLazyObject(lambda: bell.state[1]),
+    }
+
+
+class _Bell:
+    def __init__(self, user: User, tenant: Tenant) -> None:
+        self.user = user
+        self.tenant = tenant
+
+    @cached_property
+    def state(self) -> tuple[int | str, bool]:
+        unread, live = bell_state(user=self.user, tenant=self.tenant)
+        # The bell polls only while a run this person started has not ended.
+        return (f"{UNREAD_CAP - 1}+" if unread >= UNREAD_CAP else unread), live

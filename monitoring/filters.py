@@ -9,21 +9,20 @@ boundaries are local midnights in the tenant's time zone (timerange.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from monitoring import timerange
 from monitoring.keyset import Cursor, CursorError
 from operations.models import OperationRun, StatusBucket
 from operations.registry import run_types
-from tenantatlas.models import Tenant
+from tenantatlas.tenancy import Member
 
 # Postgres bigint: a larger "Run #" is a typing mistake, refused before the query.
 MAX_RUN_ID = 2**63 - 1
@@ -74,14 +73,6 @@ class RunFilterForm(forms.Form):
         return data
 
 
-def members_of(tenant: Tenant | None) -> QuerySet[AbstractBaseUser]:
-    """The people who can have started this tenant's runs (none without a tenant)."""
-    users = get_user_model().objects.order_by("username")
-    if tenant is None:
-        return users.none()
-    return users.filter(memberships__tenant=tenant)
-
-
 _DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -109,10 +100,12 @@ class RunFilterSet(django_filters.FilterSet):
         label="Run #", field_name="pk", min_value=1, max_value=MAX_RUN_ID,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "id"}),
     )  # fmt: skip
-    # Choices are this tenant's members (set in __init__); anyone else's id is
-    # "not one of the available choices", the same answer as garbage.
-    initiated_by = django_filters.ModelChoiceFilter(
-        label="Started by", queryset=get_user_model().objects.none(), empty_label="Anyone"
+    # Choices are this tenant's members (set in __init__ from the list
+    # TenantMiddleware read with the membership: no query of its own, neither to
+    # render nor to validate); anyone else's id is "not one of the available
+    # choices", the same answer as garbage.
+    initiated_by = django_filters.ChoiceFilter(
+        label="Started by", field_name="initiated_by", choices=(), empty_label="Anyone"
     )
 
     class Meta:
@@ -125,13 +118,13 @@ class RunFilterSet(django_filters.FilterSet):
 
     def __init__(
         self, data: Any = None, queryset: QuerySet[OperationRun] | None = None, *,
-        tz: ZoneInfo, now: datetime, tenant: Tenant | None = None,
+        tz: ZoneInfo, now: datetime, members: Sequence[Member] = (),
     ) -> None:  # fmt: skip
         super().__init__(data, queryset)
         self.tz = tz
         self.now = now
-        self.filters["initiated_by"].queryset = members_of(tenant)
-        self.form.fields["initiated_by"].queryset = members_of(tenant)
+        field = self.form.fields["initiated_by"]
+        field.choices = [(str(member.id), member.username) for member in members]
 
     # -- the filters -----------------------------------------------------------
 

@@ -47,7 +47,11 @@ def render_hub(
 def run_list(request: TenantRequest) -> HttpResponse:
     runs = selectors.list_runs(request.tenant)
     filters = RunFilterSet(
-        request.GET, runs, tz=request.time_zone, now=timezone.now(), tenant=request.tenant
+        request.GET,
+        runs,
+        tz=request.time_zone,
+        now=timezone.now(),
+        members=request.members,
     )
     if not filters.is_valid():
         return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)

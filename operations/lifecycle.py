@@ -181,14 +181,22 @@ def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | Non
     return run
 
 
-def run_complete(run: OperationRun, *, now: datetime | None = None) -> OperationRun:
-    """running → completed; the bucket follows from the counts. RunLost if no longer running."""
+def run_complete(
+    run: OperationRun, *, recorder: RunRecorder | None = None, now: datetime | None = None
+) -> OperationRun:
+    """running → completed; the bucket follows from the counts. RunLost if no longer running.
+
+    With ``recorder``, its last counts are written by the same UPDATE (one write).
+    """
+    counts = recorder.pending_counts() if recorder else {}
     with transaction.atomic():
         updated = OperationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            status=RunStatus.COMPLETED, finished_at=now or timezone.now()
+            status=RunStatus.COMPLETED, finished_at=now or timezone.now(), **counts
         )
         if not updated:
             raise RunLost(f"run {run.pk} is no longer running")
+        if recorder:
+            recorder.written()
         # Only what the finish changed or the workers counted; tenant and starter stay loaded.
         run.refresh_from_db(fields=_FINISH_FIELDS)
         rollup.move(run, StatusBucket.RUNNING, run.bucket)
@@ -252,8 +260,7 @@ def run_execute(run_id: int, *, heartbeat: bool = True) -> None:
     try:
         with Heartbeat(run.pk) if heartbeat else contextlib.nullcontext():
             run_type.perform(run, recorder)
-            recorder.flush()
-        run_complete(run)
+        run_complete(run, recorder=recorder)
     except RunLost:
         logger.warning("run %s was ended elsewhere (recovered?); dropping its late writes", run_id)
     except Exception as exc:  # noqa: BLE001 - the job's boundary: any error must end the run

@@ -11,9 +11,9 @@ from typing import Any
 from django import template
 
 from monitoring.progress import Progress, progress_for
+from monitoring.shown import shown
 from operations.models import OperationRun, StatusBucket
 from operations.registry import count_labels_for, label_for
-from operations.sanitize import sanitize
 
 register = template.Library()
 
@@ -66,8 +66,8 @@ def context_value(value: Any) -> str:
 
 @register.filter
 def sanitized(text: object) -> str:
-    """Failure text is sanitized when stored; sanitizing again on display costs little."""
-    return sanitize(text)
+    """Failure text is sanitized when stored; again on display (remembered: monitoring/shown.py)."""
+    return shown(text)
 
 
 # Read from the stored (already sanitized) message, not from sanitizer
@@ -86,7 +86,7 @@ class SupportIds:
 @register.filter
 def support_ids(text: object) -> SupportIds:
     """The request ids a failure message kept, and whether its hint asks for one."""
-    message = sanitize(text)
+    message = shown(text)
     ids = [(m.group(1), m.group(2)) for m in _SUPPORT_ID_RE.finditer(message)]
     hint = message.partition(" Hint: ")[2]
     return SupportIds(asked=bool(_ASKS_FOR_ID_RE.search(hint)), ids=ids)

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import tests.support.producers  # noqa: F401  (registers test.items for the live test)
 from operations.lifecycle import run_start
 from operations.models import OperationRun, RunFailure, RunStatus
 from operations.registry import RunType, get_run_type, register
+from tenantatlas.models import Tenant
 from tests.factories import OperationRunFactory
 from tests.support.matching import found
 
@@ -305,3 +311,20 @@ def test_each_producer_links_its_runs_objects(
     related = body.split('data-testid="related"')[1].split("</section>")[0]
     link = re.search(r'<a href="([^"]+)">([^<]+)</a>', related)
     assert link and link.group(2) == label and link.group(1).startswith(prefix)
+
+
+def test_the_poll_costs_four_queries_and_never_reads_the_bell(
+    login: Callable[[User], Client], reader: User, tenant: Tenant
+) -> None:
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.RUNNING, total=10)
+    client = login(reader)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = _progress(client, run, htmx=True)
+
+    # Session, user, membership, the run: the partial carries no bell, so the bell's
+    # context values are never read (they are lazy), and the full page still has them.
+    assert response.status_code == 200 and 'id="run-progress"' in response.content.decode()
+    assert len(captured.captured_queries) == 4
+    assert not any("operations_notification" in q["sql"] for q in captured.captured_queries)
+    assert 'id="bell"' in client.get(url(run)).content.decode()

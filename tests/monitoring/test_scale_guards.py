@@ -105,9 +105,9 @@ def test_a_list_costs_the_same_queries_for_any_page_and_table_size(
     _fill_table(tenant, 1_000)
     many = len(_queries(client, url))
 
-    # The hub page also lists the tenant's members for its "Started by" filter:
-    # 7 there, against issue 15's 6 (noted as open); the API stays at 6.
-    assert few == many <= (6 if "/api/" in url else 7)
+    # Issue 15's bound: the hub page's "Started by" choices come with the
+    # membership query (TenantMiddleware), not a query of their own.
+    assert few == many <= 6
 
 
 def test_no_list_counts_or_skips_runs(

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 import tests.support.producers  # noqa: F401  (registers test.items)
 from monitoring.links import notification_target
-from operations.lifecycle import run_claim, run_fail, run_start
+from operations.lifecycle import run_claim, run_execute, run_fail, run_start
 from operations.models import Notification, OperationRun, RunStatus, StatusBucket
 from operations.recorder import RunRecorder
 
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from pytest_django import Settings
 
     from tenantatlas.models import Tenant
+from tenantatlas.models import Tenant
 
 SECRET = (
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
@@ -191,3 +195,29 @@ def test_a_final_failure_past_the_cap_is_counted_not_stored(
     assert run.failures.count() == 0
     assert run.failures_dropped == 1
     assert SECRET not in run.failure_reason
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("items", [3, 40])
+def test_a_run_costs_a_fixed_set_of_statements_and_completes_in_one_write(
+    tenant: Tenant, operator: User, items: int
+) -> None:
+    run = start(tenant, operator, items=items, skip=[1])
+
+    with CaptureQueriesContext(connection) as captured:
+        run_execute(run.pk, heartbeat=False)
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    run_updates = [sql for sql in statements if sql.startswith('UPDATE "operations_operationrun"')]
+    # claim: UPDATE, SELECT, rollup, notice; set_total: UPDATE; completion: UPDATE (with the
+    # last counts), SELECT, rollup, notice. No stored-failure COUNT, no separate count flush:
+    # 9 statements in two transactions (claim, completion).
+    work = [sql for sql in statements if sql not in ("BEGIN", "COMMIT")]
+    assert len(work) == 9, statements
+    assert statements.count("BEGIN") == statements.count("COMMIT") == 2
+    assert len(run_updates) == 3
+    assert '"processed" = ' in run_updates[-1] and '"status" = ' in run_updates[-1]
+    run.refresh_from_db()
+    assert (run.status_bucket, run.processed, run.succeeded, run.skipped) == (
+        StatusBucket.SUCCEEDED, items, items - 1, 1,
+    )  # fmt: skip
