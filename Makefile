@@ -31,9 +31,13 @@ TEST_ENV = DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 	SECRET_KEY="$${SECRET_KEY:-insecure-test-only-key}" DEBUG=0 DJANGO_ALLOW_ASYNC_UNSAFE=true \
 	DEMO_ENABLED="$${DEMO_ENABLED:-1}"
 
+# Our own modules' bytecode, written once: PYTHONDONTWRITEBYTECODE (set on the
+# team's machines) would otherwise make every subprocess the fault tests start
+# (workers, reapers, gunicorn) compile them again (docs/performance.md, "Test suite").
 test: venv
 	@$(TEST_ENV) scripts/check-services
 	@case "$(PYTEST_ARGS)" in *"not e2e"*) ;; *) scripts/check-browser ;; esac
+	@.venv/bin/python -m compileall -q -j 0 -x '/(\.venv|\.git|var|node_modules)/' . >/dev/null
 	$(TEST_ENV) .venv/bin/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv

@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 
 from tenantatlas.models import Role, Tenant
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
+from tests.support import database
 
 pytest_plugins = ["tests.support.queues"]
 
@@ -48,6 +49,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.redis)
         if item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """pytest-django's test database, with cheap commits and flushes (tests/support/database.py)."""
+    with django_db_blocker.unblock():
+        database.no_synchronous_commit()
+    database.install()
 
 
 @pytest.fixture(scope="session")

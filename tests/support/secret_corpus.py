@@ -10,6 +10,7 @@ Entra print them.
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import string
 import urllib.parse
@@ -215,5 +216,11 @@ def cases() -> Iterator[Case]:
             yield Case(kind, full, [s for s in secrets if len(s) >= 6], ids)
 
 
+@functools.cache
+def corpus() -> tuple[Case, ...]:
+    """The corpus, generated once per process (a forking worker warms it before its horses)."""
+    return tuple(cases())
+
+
 def case_at(index: int) -> Case:
-    return list(cases())[index]
+    return corpus()[index]
