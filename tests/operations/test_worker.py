@@ -216,7 +216,7 @@ def test_a_run_costs_a_fixed_set_of_statements_and_completes_in_one_write(
     assert len(work) == 9, statements
     assert statements.count("BEGIN") == statements.count("COMMIT") == 2
     assert len(run_updates) == 3
-    assert '"processed" = ' in run_updates[-1] and '"status" = ' in run_updates[-1]
+    assert '"succeeded" = ' in run_updates[-1] and '"status" = ' in run_updates[-1]
     run.refresh_from_db()
     assert (run.status_bucket, run.processed, run.succeeded, run.skipped) == (
         StatusBucket.SUCCEEDED, items, items - 1, 1,
