@@ -9,13 +9,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from backups.models import BackupSet
-from backups.services import add_policies_context
+from backups.services import backup_set_add_policies_inline
 from demo.source import DemoSource
 from inventory import secrets
 from inventory.models import ConnectionKind, TenantConnection
 from inventory.normalize import content_hash, normalize
 from inventory.sources.base import SourcePolicy
-from operations.lifecycle import run_inline
 from operations.models import OperationRun, StatusBucket
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, add_url, demo_policies, policy_ids
@@ -24,10 +23,9 @@ Login = Callable[[User], Client]
 
 
 def _fresh(tenant: Tenant, backup_set: BackupSet, ids: list[int]) -> OperationRun:
-    return run_inline(
-        tenant=tenant, run_type="backup_set.add_policies",
-        context=add_policies_context(backup_set, ids, fresh=True), total=len(ids),
-    )  # fmt: skip
+    return backup_set_add_policies_inline(
+        tenant=tenant, backup_set=backup_set, policy_ids=ids, fresh=True
+    )
 
 
 def _demo_connection(tenant: Tenant, **fields: object) -> TenantConnection:
