@@ -301,7 +301,7 @@ def test_a_refused_or_unreadable_batch_falls_back_to_one_request_per_policy(
 def test_a_throttled_answer_inside_a_batch_is_asked_again_after_its_retry_after(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
-    policies = _catalog(router, 2)
+    _catalog(router, 2)
     throttled = graph_error(429, "TooManyRequests", "Slow down", **{"Retry-After": "9"})
     route_batch(
         router,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from rq.registry import StartedJobRegistry
 
 import tests.support.producers  # noqa: F401  (registers the test run types)
-from operations.lifecycle import run_job_timeout, run_start
+from operations.lifecycle import StartResult, run_job_timeout, run_start
 from operations.models import OperationRun, RunStatus
 from operations.reaper import ALIVE_KEY, REDIS_TIMEOUT, Reaper
 from operations.recovery import recover_runs
@@ -197,9 +197,10 @@ def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_ov
 def test_twenty_concurrent_identical_starts_make_one_run_and_one_job(
     tenant: Tenant, private_redis: RedisServer
 ) -> None:
-    results, errors = at_once(
-        20, lambda: run_start(tenant=tenant, run_type="test.slow", initiated_by=None, dedupe_key="k")
-    )
+    def click() -> StartResult:
+        return run_start(tenant=tenant, run_type="test.slow", initiated_by=None, dedupe_key="k")
+
+    results, errors = at_once(20, click)
 
     assert errors == []
     assert len(results) == 20
