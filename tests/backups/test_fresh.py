@@ -131,7 +131,7 @@ def test_the_form_starts_a_fresh_run_on_a_real_worker(
     assert (fresh.succeeded, snapshot.skipped) == (10, 10)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _OnePage:
     """A plugged-in source that lists exactly these policies."""
 
