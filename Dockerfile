@@ -1,4 +1,4 @@
-# One image for every role: web (gunicorn + whitenoise), worker, cron, migrate.
+# One image for every role: web (gunicorn + whitenoise), worker, reaper, cron, migrate.
 FROM python:3.13-slim
 
 ENV PYTHONUNBUFFERED=1 \

@@ -18,8 +18,8 @@ venv:
 
 PORT ?= 8000
 
-# The demo dependency group (fakeredis) and the demo app (DEMO_ENABLED) are for `make run`
-# only; `make venv` / `make test` / production leave them out (docs/decisions.md).
+# The demo dependency group (fakeredis) is for `make run` only; the demo app (DEMO_ENABLED)
+# for `make run` and `make test`; `make venv` and production leave both out (docs/decisions.md).
 run:
 	@scripts/bootstrap --group demo
 	@PORT="$(PORT)" scripts/run-demo

@@ -21,10 +21,8 @@ from django.utils import timezone
 from backups.models import BackupItem, BackupSet
 from backups.outcomes import IN_SOURCE, SKIPPED, SUCCEEDED, Outcome, report, vanished
 from backups.selectors import latest_hashes
-from inventory import secrets
 from inventory.connections import connection_for, source_for
-from inventory.models import Policy
-from inventory.normalize import normalize
+from inventory.models import Policy, stored_copy
 from inventory.sources.base import (
     POLICY_TYPES,
     ItemError,
@@ -135,20 +133,10 @@ def _decide(
 def _item(
     run: OperationRun, backup_set: BackupSet, policy: Policy, entry: SourcePolicy, now: datetime
 ) -> BackupItem:
-    normalized = normalize(entry.settings, secrets.fingerprint_key(run.tenant_id))
     return BackupItem(
-        backup_set=backup_set,
-        policy=policy,
-        policy_type=entry.policy_type,
-        external_id=entry.external_id,
-        display_name=entry.display_name,
-        platform=entry.platform,
-        settings=normalized.settings,
-        content_hash=normalized.content_hash,
-        has_masked_secrets=normalized.has_masked_secrets,
-        captured_at=now,
-        run=run,
-    )
+        backup_set=backup_set, policy=policy, platform=entry.platform[:64], captured_at=now,
+        run=run, **stored_copy(entry, run.tenant_id),
+    )  # fmt: skip
 
 
 def _heartbeat(recorder: RunRecorder) -> WaitCallback:

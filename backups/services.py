@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from backups.jobs import RUN_TYPE, SNAPSHOT, SOURCE, BackupSetAddPoliciesContext
 from backups.models import BackupSet
 from inventory.models import Policy
-from operations.lifecycle import StartResult, run_start
+from operations.lifecycle import StartResult, run_inline, run_start
+from operations.models import OperationRun
 from tenantatlas.models import Tenant
 
 
@@ -92,6 +93,24 @@ def backup_set_add_policies_start(
         context=add_policies_context(backup_set, ids, fresh=fresh),
         dedupe_key=selection_key(backup_set, ids, fresh=fresh),
         total=len(ids),
+    )
+
+
+def backup_set_add_policies_inline(
+    *,
+    tenant: Tenant,
+    backup_set: BackupSet,
+    policy_ids: list[int],
+    user: User | None = None,
+    fresh: bool = False,
+) -> OperationRun:
+    """The same capture performed here and now (``run_inline``): for demo history and tests."""
+    return run_inline(
+        tenant=tenant,
+        run_type=RUN_TYPE,
+        initiated_by=user,
+        context=add_policies_context(backup_set, policy_ids, fresh=fresh),
+        total=len(policy_ids),
     )
 
 

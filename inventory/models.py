@@ -133,6 +133,23 @@ class InventorySync(models.Model):
         return sync_status(self.run)
 
 
+def stored_copy(source: SourcePolicy, tenant_id: int) -> dict[str, Any]:
+    """The fields a stored copy of ``source`` keeps (a snapshot item, a backup version).
+
+    One definition, so that a version captured fresh from the source hashes like
+    the snapshot of the same settings (drift and "unchanged" compare the hashes).
+    """
+    normalized = normalize(source.settings, secrets.fingerprint_key(tenant_id))
+    return {
+        "policy_type": source.policy_type,
+        "external_id": source.external_id,
+        "display_name": source.stored_name,
+        "settings": normalized.settings,
+        "content_hash": normalized.content_hash,
+        "has_masked_secrets": normalized.has_masked_secrets,
+    }
+
+
 class SnapshotItem(models.Model):
     """A policy's normalised settings as one sync saw them."""
 
@@ -161,17 +178,7 @@ class SnapshotItem(models.Model):
     @classmethod
     def from_source(cls, sync: InventorySync, policy_id: int, source: SourcePolicy) -> SnapshotItem:
         """An unsaved item for ``source`` as read by ``sync`` (normalised and hashed at ingest)."""
-        normalized = normalize(source.settings, secrets.fingerprint_key(sync.tenant_id))
-        return cls(
-            sync=sync,
-            policy_id=policy_id,
-            policy_type=source.policy_type,
-            external_id=source.external_id,
-            display_name=source.display_name.replace("\x00", "\ufffd")[:300],
-            settings=normalized.settings,
-            content_hash=normalized.content_hash,
-            has_masked_secrets=normalized.has_masked_secrets,
-        )
+        return cls(sync=sync, policy_id=policy_id, **stored_copy(source, sync.tenant_id))
 
     @property
     def policy_type_label(self) -> str:

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 
 from monitoring import selectors
 from monitoring.filters import RunFilterSet
@@ -113,13 +112,7 @@ def run_detail_json(run: OperationRun, request: HttpRequest) -> dict[str, Any]:
 @api_view
 def run_list(request: TenantRequest) -> JsonResponse:
     runs = selectors.api_list_runs(request.tenant)
-    filters = RunFilterSet(
-        request.GET,
-        runs,
-        tz=request.time_zone,
-        now=timezone.now(),
-        members=request.members,
-    )
+    filters = RunFilterSet.for_request(request, runs)
     if not filters.is_valid():
         fields = filters.error_fields()
         error = f"invalid filter: {', '.join(sorted(fields))}"

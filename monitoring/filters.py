@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from monitoring import timerange
 from monitoring.keyset import Cursor, CursorError
 from operations.models import OperationRun, StatusBucket
 from operations.registry import run_types
-from tenantatlas.tenancy import Member
+from tenantatlas.tenancy import Member, TenantRequest
 
 # Postgres bigint: a larger "Run #" is a typing mistake, refused before the query.
 MAX_RUN_ID = 2**63 - 1
@@ -125,6 +126,13 @@ class RunFilterSet(django_filters.FilterSet):
         self.now = now
         field = self.form.fields["initiated_by"]
         field.choices = [(str(member.id), member.username) for member in members]
+
+    @classmethod
+    def for_request(cls, request: TenantRequest, runs: QuerySet[OperationRun]) -> RunFilterSet:
+        """The hub's and the API's filters: the query string, days in the person's zone."""
+        return cls(
+            request.GET, runs, tz=request.time_zone, now=timezone.now(), members=request.members
+        )
 
     # -- the filters -----------------------------------------------------------
 

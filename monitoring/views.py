@@ -46,13 +46,7 @@ def render_hub(
 @require_safe
 def run_list(request: TenantRequest) -> HttpResponse:
     runs = selectors.list_runs(request.tenant)
-    filters = RunFilterSet(
-        request.GET,
-        runs,
-        tz=request.time_zone,
-        now=timezone.now(),
-        members=request.members,
-    )
+    filters = RunFilterSet.for_request(request, runs)
     if not filters.is_valid():
         return render_hub(request, "monitoring/run_list.html", {"filters": filters}, status=400)
     page = selectors.run_page(filters.qs, filters.cursor, tenant=request.tenant)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from backups.jobs import RUN_TYPE
 from backups.models import BackupSet
 from backups.selectors import current_items
-from backups.services import add_policies_context
+from backups.services import backup_set_add_policies_inline
 from demo.seed.cast import DemoCast
-from operations.lifecycle import run_inline
 
 DEMO_SET = "Baseline before change freeze"
 DESCRIPTION = "Every policy as it stood before the December change freeze."
@@ -24,10 +22,6 @@ def seed(cast: DemoCast) -> None:
             continue
         ids = sorted(current_items(tenant).values_list("policy_id", flat=True))
         for chosen in (ids, ids[:RECHECKED]) if ids else ():
-            run_inline(
-                tenant=tenant,
-                run_type=RUN_TYPE,
-                initiated_by=owner,
-                context=add_policies_context(backup_set, chosen),
-                total=len(chosen),
+            backup_set_add_policies_inline(
+                tenant=tenant, backup_set=backup_set, policy_ids=chosen, user=owner
             )

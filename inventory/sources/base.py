@@ -67,6 +67,11 @@ class SourcePolicy:
     # The raw body as Graph returns it, volatile fields included; the job normalises.
     settings: dict[str, Any]
 
+    @property
+    def stored_name(self) -> str:
+        """The name as a row keeps it: PostgreSQL text holds no NUL, the column 300 characters."""
+        return self.display_name.replace("\x00", "\ufffd")[:300]
+
 
 @dataclass(frozen=True)
 class ItemError:

@@ -9,8 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backups.models import BackupSet
-from backups.services import add_policies_context
-from operations.lifecycle import run_inline
+from backups.services import backup_set_add_policies_inline
 from operations.models import StatusBucket
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, demo_policies, policy_ids
@@ -20,10 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _add(tenant: Tenant, backup_set: BackupSet, ids: list[int]) -> tuple[Any, list[str]]:
     with CaptureQueriesContext(connection) as queries:
-        run = run_inline(
-            tenant=tenant, run_type="backup_set.add_policies",
-            context=add_policies_context(backup_set, ids), total=len(ids),
-        )  # fmt: skip
+        run = backup_set_add_policies_inline(tenant=tenant, backup_set=backup_set, policy_ids=ids)
     return run, [q["sql"] for q in queries.captured_queries]
 
 

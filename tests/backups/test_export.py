@@ -6,15 +6,15 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
 from backups.models import BackupItem, BackupSet
-from backups.services import add_policies_context
+from backups.services import backup_set_add_policies_inline
 from inventory.normalize import content_hash
-from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, demo_policies, policy_ids, set_url
 
@@ -24,10 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _fill(tenant: Tenant, backup_set: BackupSet, ids: list[int]) -> None:
-    run_inline(
-        tenant=tenant, run_type="backup_set.add_policies",
-        context=add_policies_context(backup_set, ids), total=len(ids),
-    )  # fmt: skip
+    backup_set_add_policies_inline(tenant=tenant, backup_set=backup_set, policy_ids=ids)
 
 
 def _export(client: Client, backup_set: BackupSet) -> zipfile.ZipFile:
@@ -36,6 +33,12 @@ def _export(client: Client, backup_set: BackupSet) -> zipfile.ZipFile:
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == 'attachment; filename="backup-acme-baseline.zip"'
     return zipfile.ZipFile(io.BytesIO(response.content))
+
+
+def _read(archive: zipfile.ZipFile) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The manifest and the policy documents it lists, in its order."""
+    manifest = json.loads(archive.read("manifest.json"))
+    return manifest, [json.loads(archive.read(entry["file"])) for entry in manifest["policies"]]
 
 
 def test_export_round_trips_the_captured_settings(
@@ -47,15 +50,14 @@ def test_export_round_trips_the_captured_settings(
 
     archive = _export(login(reader), backup_set)
 
-    manifest = json.loads(archive.read("manifest.json"))
+    manifest, documents = _read(archive)
     assert manifest["format"] == "tenantatlas.backup-set/1"
     assert manifest["backup_set"]["name"] == "Baseline"
     assert manifest["policy_count"] == 25
     assert sorted(archive.namelist()) == sorted(
         ["manifest.json", *(entry["file"] for entry in manifest["policies"])]
     )
-    for entry in manifest["policies"]:
-        document = json.loads(archive.read(entry["file"]))
+    for document in documents:
         item = BackupItem.objects.get(
             backup_set=backup_set, external_id=document["external_id"], is_latest=True
         )
@@ -82,7 +84,7 @@ def test_export_holds_only_the_latest_version_of_each_policy(
 
     archive = _export(login(reader), backup_set)
 
-    documents = [json.loads(archive.read(n)) for n in archive.namelist() if n != "manifest.json"]
+    _, documents = _read(archive)
     latest = {i.external_id: i.version for i in backup_set.items.filter(is_latest=True)}
     assert {d["external_id"]: d["version"] for d in documents} == latest
 
@@ -110,8 +112,7 @@ def test_export_keeps_whom_each_policy_was_assigned_to_with_group_names(
 
     archive = _export(login(reader), backup_set)
 
-    manifest = json.loads(archive.read("manifest.json"))
-    documents = [json.loads(archive.read(entry["file"])) for entry in manifest["policies"]]
+    _, documents = _read(archive)
     targets = {row["target"] for d in documents for row in d["assignments"]}
     # The demo's audiences: groups with their names, exclusions, everyone.
     assert {"group Finance-Laptops (include)", "exclusion Pilot", "all devices"} <= targets

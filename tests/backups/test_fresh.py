@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
 from backups.models import BackupSet
-from backups.services import add_policies_context
+from backups.services import backup_set_add_policies_inline
 from demo.source import DemoSource
-from inventory import secrets
-from inventory.models import ConnectionKind, TenantConnection
+from inventory import secrets, source_registry
+from inventory.models import (
+    ConnectionKind,
+    InventorySync,
+    Policy,
+    SnapshotItem,
+    TenantConnection,
+)
 from inventory.normalize import content_hash, normalize
-from inventory.sources.base import SourcePolicy
-from operations.lifecycle import run_inline
+from inventory.sources.base import POLICY_TYPES, ItemError, SourcePolicy, WaitCallback
 from operations.models import OperationRun, StatusBucket
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, add_url, demo_policies, policy_ids
@@ -24,10 +31,9 @@ Login = Callable[[User], Client]
 
 
 def _fresh(tenant: Tenant, backup_set: BackupSet, ids: list[int]) -> OperationRun:
-    return run_inline(
-        tenant=tenant, run_type="backup_set.add_policies",
-        context=add_policies_context(backup_set, ids, fresh=True), total=len(ids),
-    )  # fmt: skip
+    return backup_set_add_policies_inline(
+        tenant=tenant, backup_set=backup_set, policy_ids=ids, fresh=True
+    )
 
 
 def _demo_connection(tenant: Tenant, **fields: object) -> TenantConnection:
@@ -123,3 +129,47 @@ def test_the_form_starts_a_fresh_run_on_a_real_worker(
     )  # fmt: skip
     assert fresh.status_bucket == snapshot.status_bucket == StatusBucket.SUCCEEDED
     assert (fresh.succeeded, snapshot.skipped) == (10, 10)
+
+
+@dataclass
+class _OnePage:
+    """A plugged-in source that lists exactly these policies."""
+
+    listed: list[SourcePolicy]
+    policy_types: tuple[str, ...] = POLICY_TYPES
+
+    def pages(
+        self, *, on_wait: WaitCallback | None = None
+    ) -> Iterator[list[SourcePolicy | ItemError]]:
+        yield list(self.listed)
+
+
+@pytest.mark.django_db
+def test_a_name_postgresql_cannot_store_is_kept_as_a_snapshot_keeps_it(
+    tenant: Tenant, backup_set: BackupSet, take_snapshot: TakeSnapshot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    take_snapshot(tenant, demo_policies(1))
+    (policy,) = Policy.objects.for_tenant(tenant)
+    read = SourcePolicy(
+        policy_type=policy.policy_type, external_id=policy.external_id, platform=policy.platform,
+        display_name="Office Wi\x00Fi " + "x" * 400, settings={"id": policy.external_id},
+    )  # fmt: skip
+    demo = source_registry.plugged(ConnectionKind.DEMO)
+    assert demo is not None
+    plugged = dataclasses.replace(demo, build=lambda connection, types, sleep: _OnePage([read]))
+    monkeypatch.setitem(source_registry._SOURCES, ConnectionKind.DEMO, plugged)
+    _demo_connection(tenant)
+
+    run = _fresh(tenant, backup_set, [policy.pk])
+
+    assert run.status_bucket == StatusBucket.SUCCEEDED, run.failure_reason
+    sync = InventorySync.objects.for_tenant(tenant).get()
+    snapshot_item = SnapshotItem.from_source(sync, policy.pk, read)
+    version = backup_set.items.get()
+    assert (
+        version.display_name
+        == snapshot_item.display_name
+        == ("Office Wi\ufffdFi " + "x" * 400)[:300]
+    )
+    assert version.content_hash == snapshot_item.content_hash

@@ -10,9 +10,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from backups.models import BackupSet
-from backups.services import add_policies_context
+from backups.services import backup_set_add_policies_inline
 from inventory.models import Policy, SyncStatus
-from operations.lifecycle import run_inline
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, add_url, demo_policies, policy_ids
 
@@ -84,10 +83,7 @@ def test_it_tells_what_adding_would_do(
 ) -> None:  # fmt: skip
     take_snapshot(tenant, demo_policies(60, generation=0))
     ids = policy_ids(tenant)
-    run_inline(
-        tenant=tenant, run_type="backup_set.add_policies", initiated_by=owner,
-        context=add_policies_context(backup_set, ids), total=len(ids),
-    )  # fmt: skip
+    backup_set_add_policies_inline(tenant=tenant, backup_set=backup_set, policy_ids=ids, user=owner)
     take_snapshot(tenant, demo_policies(60, generation=1))
 
     response = login(operator).get(add_url(backup_set))

@@ -11,9 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from backups.models import BackupItem, BackupSet
-from backups.services import add_policies_context
+from backups.services import backup_set_add_policies_inline
 from monitoring.links import run_url
-from operations.lifecycle import run_inline
 from operations.models import OperationRun
 from tenantatlas.models import Tenant
 from tests.backups.conftest import TakeSnapshot, demo_policies, policy_ids, set_url
@@ -27,10 +26,9 @@ CREATE_URL = reverse("backups:create", kwargs={"tenant_slug": "acme"})
 
 
 def _fill(tenant: Tenant, backup_set: BackupSet, user: User | None, ids: list[int]) -> OperationRun:
-    return run_inline(
-        tenant=tenant, run_type="backup_set.add_policies", initiated_by=user,
-        context=add_policies_context(backup_set, ids), total=len(ids),
-    )  # fmt: skip
+    return backup_set_add_policies_inline(
+        tenant=tenant, backup_set=backup_set, policy_ids=ids, user=user
+    )
 
 
 # --- list ---------------------------------------------------------------------------------

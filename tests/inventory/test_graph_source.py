@@ -251,13 +251,19 @@ def _settings_of(items: list[SourcePolicy | ItemError]) -> list[Any]:
     return [i.settings["settings"] for i in items if isinstance(i, SourcePolicy)]
 
 
+def _catalog(router: respx.MockRouter, count: int) -> list[dict[str, Any]]:
+    """``count`` settings-catalog policies listed on one page (their settings are routed apart)."""
+    policies = [
+        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(count)
+    ]
+    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    return policies
+
+
 def test_catalog_settings_are_read_twenty_policies_a_batch(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
-    policies = [
-        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(45)
-    ]
-    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    policies = _catalog(router, 45)
     batch = route_batch(
         router,
         {CATALOG_SETTINGS.format(id=p["id"]): graph_page([{"id": p["id"]}]) for p in policies},
@@ -277,10 +283,7 @@ def test_catalog_settings_are_read_twenty_policies_a_batch(
 def test_a_refused_or_unreadable_batch_falls_back_to_one_request_per_policy(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder, refusal: httpx.Response
 ) -> None:
-    policies = [
-        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(2)
-    ]
-    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    policies = _catalog(router, 2)
     router.post(url__eq=BATCH_URL).mock(return_value=refusal)
     singles = [
         router.get(url__eq=CATALOG_SETTINGS_URL.format(id=p["id"])).mock(
@@ -298,10 +301,7 @@ def test_a_refused_or_unreadable_batch_falls_back_to_one_request_per_policy(
 def test_a_throttled_answer_inside_a_batch_is_asked_again_after_its_retry_after(
     router: respx.MockRouter, token_route: respx.Route, sleeps: Recorder
 ) -> None:
-    policies = [
-        {"id": f"cat-{n}", "name": f"Policy {n}", "platforms": "windows10"} for n in range(2)
-    ]
-    router.get(url__eq=CATALOG).mock(return_value=graph_page(policies))
+    _catalog(router, 2)
     throttled = graph_error(429, "TooManyRequests", "Slow down", **{"Retry-After": "9"})
     route_batch(
         router,

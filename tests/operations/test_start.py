@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 import django_rq
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 import tests.support.producers  # noqa: F401  (registers test.items)
 from monitoring.links import notification_target, run_url
 from operations.lifecycle import StartResult, run_start
 from operations.models import Notification, OperationRun, RunStatus
+from tests.support.concurrency import at_once
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -28,23 +28,7 @@ def start(tenant: Tenant, user: User | None = None, key: str = "k", **context: A
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_starts_end_with_one_active_run(tenant: Tenant, operator: User) -> None:
-    barrier = threading.Barrier(20)
-    results, errors = [], []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            results.append(start(tenant, operator).run.pk)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = at_once(20, lambda: start(tenant, operator).run.pk)
 
     assert errors == []
     assert len(set(results)) == 1

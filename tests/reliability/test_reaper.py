@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from operations.models import OperationRun, RunStatus
 from operations.reaper import ALIVE_KEY, REDIS_TIMEOUT, Reaper
 from operations.recovery import recover_runs
 from tests.reliability.conftest import ROOT, children, log_of, status_of, wait_for
+from tests.support.concurrency import at_once
 from tests.support.pgproxy import PgProxy
 
 if TYPE_CHECKING:
@@ -135,20 +135,9 @@ def test_the_reaper_survives_a_postgresql_outage_and_logs_it_once(
 
 def test_two_reapers_fail_a_lost_run_once(tenant: Tenant) -> None:
     run = silent_running_run(tenant)
-    barrier = threading.Barrier(2)
-    results: list[int | None] = []
+    results, errors = at_once(2, lambda: Reaper().run_pass())
 
-    def reap() -> None:
-        barrier.wait()
-        results.append(Reaper().run_pass())
-        connection.close()
-
-    threads = [threading.Thread(target=reap) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    assert errors == []
     assert sorted(r for r in results if r is not None) == [0, 1] and None not in results
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
@@ -208,24 +197,12 @@ def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_ov
 def test_twenty_concurrent_identical_starts_make_one_run_and_one_job(
     tenant: Tenant, private_redis: RedisServer
 ) -> None:
-    barrier = threading.Barrier(20)
-    results: list[StartResult] = []
+    def click() -> StartResult:
+        return run_start(tenant=tenant, run_type="test.slow", initiated_by=None, dedupe_key="k")
 
-    def click() -> None:
-        barrier.wait()
-        try:
-            results.append(
-                run_start(tenant=tenant, run_type="test.slow", initiated_by=None, dedupe_key="k")
-            )
-        finally:
-            connection.close()
+    results, errors = at_once(20, click)
 
-    threads = [threading.Thread(target=click) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    assert errors == []
     assert len(results) == 20
     assert len({result.run.pk for result in results}) == 1
     assert sum(result.created for result in results) == 1
