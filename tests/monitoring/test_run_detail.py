@@ -328,3 +328,26 @@ def test_the_poll_costs_four_queries_and_never_reads_the_bell(
     assert len(captured.captured_queries) == 4
     assert not any("operations_notification" in q["sql"] for q in captured.captured_queries)
     assert 'id="bell"' in client.get(url(run)).content.decode()
+
+
+@pytest.mark.parametrize("stored", [0, 1, 120])
+def test_the_page_counts_its_failures_with_the_run_in_six_queries(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, stored: int
+) -> None:
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.COMPLETED, failed=stored)
+    RunFailure.objects.bulk_create(
+        RunFailure(run=run, code="E", message=f"failure {n}") for n in range(stored)
+    )
+    client = login(reader)
+
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url(run, "?failures=2")).content.decode()
+
+    # Session, user, membership, the run with its stored-failure count, the bell,
+    # one page of failures (none to read when none are stored): no COUNT of its
+    # own, whatever the number stored.
+    assert len(captured.captured_queries) == (6 if stored else 5)
+    assert not any(q["sql"].startswith("SELECT COUNT(") for q in captured.captured_queries)
+    assert f"{stored} stored" in body
+    if stored == 120:
+        assert "page 2 of 3" in body and "failure 50<" in body and "failure 49<" not in body
