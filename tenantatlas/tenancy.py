@@ -119,7 +119,7 @@ def _columns(model: type[models.Model]) -> list[str]:
 def _membership_sql() -> str:
     quote = connection.ops.quote_name
     membership, tenant = quote(Membership._meta.db_table), quote(Tenant._meta.db_table)
-    user = quote(Membership._meta.get_field("user").related_model._meta.db_table)  # type: ignore[union-attr]
+    user = quote(Membership._meta.get_field("user").related_model._meta.db_table)
     columns = [f"{membership}.{quote(name)}" for name in _columns(Membership)]
     columns += [f"{tenant}.{quote(name)}" for name in _columns(Tenant)]
     # Only the models' table and column names are formatted in; values are parameters.
