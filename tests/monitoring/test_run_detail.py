@@ -351,3 +351,43 @@ def test_the_page_counts_its_failures_with_the_run_in_six_queries(
     assert f"{stored} stored" in body
     if stored == 120:
         assert "page 2 of 3" in body and "failure 50<" in body and "failure 49<" not in body
+
+
+# The row as the template wrote it before it moved to Python (failure_row).
+OLD_FAILURE_ROW = '{% load hub %}<tr><td class="small" data-label="When">{{ failure.created_at|date:"M j, H:i:s" }}</td><td data-label="Code"><code>{{ failure.code }}</code></td><td data-label="Item">{{ failure.item|sanitized|default:"—" }}</td><td data-label="Message">{{ failure.message|sanitized }}{% with support=failure.message|support_ids %}{% if support.asked %}<br><span class="small" data-testid="request-id">{% if support.ids %}Id to report: {% for name, value in support.ids %}{{ name }} <code>{{ value }}</code>{% if not forloop.last %}, {% endif %}{% endfor %}{% else %}Microsoft Graph returned no request id for this entry.{% endif %}</span>{% endif %}{% endwith %}</td></tr>'  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    ("code", "item", "message"),
+    [
+        ("policy_not_found", "policy-1", "Policy 1 could not be read (request-id 1b2c-aa)."),
+        ("<b>x</b>", "", 'Bad <script>alert("x")</script> & more'),
+        ("throttled", None, "Too many requests. Hint: report the request id to Microsoft."),
+        (
+            "graph_error",
+            "pol & <i>",
+            "Failed (request-id: 0f-1, client-request-id: c.2) Hint: quote the request-id.",
+        ),
+    ],
+)
+def test_a_failure_row_is_the_markup_the_template_wrote(
+    tenant: Tenant, code: str, item: str | None, message: str
+) -> None:
+    from django.template import Context, Template
+    from django.utils import timezone as tz
+
+    from monitoring.templatetags.hub import failure_row
+
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.COMPLETED)
+    failure = RunFailure.objects.create(run=run, code=code, item=item or "", message=message)
+    if item is None:
+        failure.item = None  # type: ignore[assignment]  # what an older row may hold
+
+    with tz.override(ZoneInfo("Pacific/Auckland")):
+        old = Template(OLD_FAILURE_ROW).render(Context({"failure": failure}))
+        new = str(failure_row(failure))
+
+    assert new == old
+    assert "<script>" not in new and "<b>x</b>" not in new
+    # The hints asking for a request id are shown (with the ids, when the message kept some).
+    assert ("Hint:" in message) == ('data-testid="request-id"' in new)
