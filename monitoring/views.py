@@ -123,7 +123,8 @@ def notifications(request: TenantRequest) -> HttpResponse:
         context = {"cursor_error": str(exc)}
         return render_hub(request, "monitoring/notifications.html", context, status=400)
     page = selectors.notification_page(inbox, cursor)
-    return render_hub(request, "monitoring/notifications.html", {"page": page})
+    rows = presenters.notification_rows(page.rows, request.tenant, request.time_zone)
+    return render_hub(request, "monitoring/notifications.html", {"page": page, "rows": rows})
 
 
 @role_required(Role.READONLY)
