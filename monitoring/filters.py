@@ -23,6 +23,7 @@ from monitoring import timerange
 from monitoring.keyset import Cursor, CursorError
 from operations.models import OperationRun, StatusBucket
 from operations.registry import run_types
+from tenantatlas.formrender import PythonWidgets
 from tenantatlas.tenancy import Member, TenantRequest
 
 # Postgres bigint: a larger "Run #" is a typing mistake, refused before the query.
@@ -51,6 +52,8 @@ def _check_day(value: date | None) -> date | None:
 class RunFilterForm(forms.Form):
     """The FilterSet's form, plus the page cursor (validated here, applied by keyset.py)."""
 
+    # Django's markup, formatted in Python: the filter bar is on every list page.
+    default_renderer = PythonWidgets()
     cursor = forms.CharField(label="Page link", required=False, max_length=200)
 
     def clean_cursor(self) -> Cursor | None:

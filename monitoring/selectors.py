@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import JSONObject, TruncDate
 
@@ -154,9 +154,18 @@ def _as_date(value: date | str) -> date:
 # -- one run -----------------------------------------------------------------
 
 
-def detail_runs() -> QuerySet[OperationRun]:
-    """For ``get_for_tenant_or_403``, which adds the tenant; related links may need run.tenant."""
-    return OperationRun.objects.select_related("tenant", "initiated_by")
+def detail_runs(*, failure_count: bool = False) -> QuerySet[OperationRun]:
+    """For ``get_for_tenant_or_403``, which adds the tenant; related links may need run.tenant.
+
+    ``failure_count`` reads the number of stored failure entries in the same
+    query (``stored_failures``, capped per run, so an index scan of at most
+    RUN_FAILURE_CAP rows), which saves the failures pager its own COUNT.
+    """
+    runs = OperationRun.objects.select_related("tenant", "initiated_by")
+    if failure_count:
+        stored = RunFailure.objects.filter(run=OuterRef("pk")).order_by().values("run")
+        runs = runs.annotate(stored_failures=Subquery(stored.annotate(n=Count("*")).values("n")))
+    return runs
 
 
 def related_links(run: OperationRun) -> list[RelatedLink]:
@@ -196,7 +205,11 @@ def labelled_context(run: OperationRun) -> dict[str, Any]:
 
 def failures_page(run: OperationRun, number: str | None) -> Page[RunFailure]:
     """Failure entries are capped per run (RUN_FAILURE_CAP), so page numbers stay cheap here."""
-    return Paginator(run.failures.order_by("id"), FAILURES_PAGE_SIZE).get_page(number)
+    paginator = Paginator(run.failures.order_by("id"), FAILURES_PAGE_SIZE)
+    if hasattr(run, "stored_failures"):
+        # Read with the run (detail_runs(failure_count=True)); NULL is no entries.
+        paginator.count = run.stored_failures or 0
+    return paginator.get_page(number)
 
 
 # -- notifications -----------------------------------------------------------

@@ -83,12 +83,14 @@ def _stats(request: TenantRequest, filters: RunFilterSet) -> selectors.RunStats:
 @role_required(Role.READONLY)
 @require_safe
 def run_detail(request: TenantRequest, run_id: int) -> HttpResponse:
-    run = get_for_tenant_or_403(request, selectors.detail_runs(), run_id)
-    if request.GET.get("partial") == "progress" and run.is_active:
+    # The page counts its failure entries with the run; the poll shows none.
+    poll = request.GET.get("partial") == "progress"
+    run = get_for_tenant_or_403(request, selectors.detail_runs(failure_count=not poll), run_id)
+    if poll and run.is_active:
         return render_hub(request, PROGRESS, {"run": run})
     # The page, or the last poll of a run that just ended: that one also swaps
     # in what the end added (related links, failures), so nothing reloads.
-    template = FINAL if request.GET.get("partial") == "progress" else "monitoring/run_detail.html"
+    template = FINAL if poll else "monitoring/run_detail.html"
     return render_hub(
         request,
         template,
@@ -115,7 +117,8 @@ def notifications(request: TenantRequest) -> HttpResponse:
         context = {"cursor_error": str(exc)}
         return render_hub(request, "monitoring/notifications.html", context, status=400)
     page = selectors.notification_page(inbox, cursor)
-    return render_hub(request, "monitoring/notifications.html", {"page": page})
+    rows = presenters.notification_rows(page.rows, request.tenant, request.time_zone)
+    return render_hub(request, "monitoring/notifications.html", {"page": page, "rows": rows})
 
 
 @role_required(Role.READONLY)

@@ -9,10 +9,10 @@ notice stores the run, not a URL: the hub links it (monitoring.links).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, IntegerField, Subquery
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from operations.models import (
@@ -70,24 +70,31 @@ def unread_count(*, user: User, tenant: Tenant, cap: int = UNREAD_CAP) -> int:
 
 def bell_state(*, user: User, tenant: Tenant, cap: int = UNREAD_CAP) -> tuple[int, bool]:
     """The bell in one query: unread notices (up to ``cap``), and whether a run it tells of
-    is still active. Both are bounded: a COUNT over a LIMIT, and an EXISTS."""
-    mine = Notification.objects.for_tenant(tenant).filter(user=user)
-    unread = mine.unread().order_by().values("pk")[:cap]
-    live = mine.filter(run__status__in=ACTIVE_STATUSES)
-    row = (
-        Tenant.objects.filter(pk=tenant.pk)
-        .annotate(unread=_CountOf(unread), live=Exists(live))
-        .values_list("unread", "live")
-        .get()
+    is still active. Both are bounded: a COUNT over a LIMIT, and an EXISTS.
+
+    Every tenant page reads it, so the statement is written once (``_bell_sql``):
+    building it through the ORM cost ~1.6 ms of CPU per page, ten times running it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _bell_sql(), [tenant.pk, user.pk, cap, tenant.pk, user.pk, list(ACTIVE_STATUSES)]
+        )
+        unread, live = cursor.fetchone()
+    return unread, live
+
+
+@cache
+def _bell_sql() -> str:
+    notices = connection.ops.quote_name(Notification._meta.db_table)
+    runs = connection.ops.quote_name(OperationRun._meta.db_table)
+    # Only the models' table names are formatted in; every value is a parameter.
+    return (
+        "SELECT (SELECT COUNT(*) FROM ("  # noqa: S608
+        f"SELECT 1 FROM {notices} WHERE tenant_id = %s AND user_id = %s AND read_at IS NULL"
+        " LIMIT %s) AS counted),"
+        f" EXISTS(SELECT 1 FROM {notices} n JOIN {runs} r ON r.id = n.run_id"
+        " WHERE n.tenant_id = %s AND n.user_id = %s AND r.status = ANY(%s))"
     )
-    return row[0], row[1]
-
-
-class _CountOf(Subquery):
-    """``(SELECT COUNT(*) FROM (<subquery>))``: the rows of a (LIMITed) subquery."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
 
 
 def _counts_text(run: OperationRun) -> str:

@@ -9,11 +9,11 @@ enforces the view's role, so views never parse the slug or check membership.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
-from django.db import models
-from django.db.models import F, Q, Subquery
+from django.db import connection, models
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -85,6 +85,56 @@ def forbidden(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_to_string("403.html", request=request), status=403)
 
 
+def memberships_and_members(user_id: int, slug: str) -> list[Membership]:
+    """The person's memberships (each with its tenant) and the slug's tenant's members.
+
+    One query serves the access check, the tenant switcher (the person's
+    memberships) and the hub's "Started by" choices (the tenant's members, used
+    only once the person is known to be one of them; ``member_name`` is each
+    member's username). The tenant is matched by a scalar subquery, not through
+    the join, so PostgreSQL ORs two index scans of the memberships instead of
+    scanning them all. Every tenant request runs it, so its SQL is written once
+    (``_membership_sql``): building it through the ORM cost ~1.7 ms of CPU.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_membership_sql(), [user_id, slug])
+        rows = cursor.fetchall()
+    membership_fields, tenant_fields = _columns(Membership), _columns(Tenant)
+    db = connection.alias
+    result = []
+    for row in rows:
+        membership = Membership.from_db(db, membership_fields, row[: len(membership_fields)])
+        tenant_row = row[len(membership_fields) : -1]
+        membership.tenant = Tenant.from_db(db, tenant_fields, tenant_row)
+        membership.member_name = row[-1]  # type: ignore[attr-defined]
+        result.append(membership)
+    return result
+
+
+def _columns(model: type[models.Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+@cache
+def _membership_sql() -> str:
+    quote = connection.ops.quote_name
+    membership, tenant = quote(Membership._meta.db_table), quote(Tenant._meta.db_table)
+    user = quote(Membership._meta.get_field("user").related_model._meta.db_table)
+    columns = [f"{membership}.{quote(name)}" for name in _columns(Membership)]
+    columns += [f"{tenant}.{quote(name)}" for name in _columns(Tenant)]
+    # Only the models' table and column names are formatted in; values are parameters.
+    return (
+        f"SELECT {', '.join(columns)}, {user}.{quote('username')}"  # noqa: S608
+        f" FROM {membership}"
+        f" JOIN {tenant} ON {tenant}.{quote('id')} = {membership}.{quote('tenant_id')}"
+        f" JOIN {user} ON {user}.{quote('id')} = {membership}.{quote('user_id')}"
+        f" WHERE {membership}.{quote('user_id')} = %s"
+        f" OR {membership}.{quote('tenant_id')} = "
+        f"(SELECT {quote('id')} FROM {tenant} WHERE {quote('slug')} = %s LIMIT 1)"
+        f" ORDER BY {tenant}.{quote('name')}"
+    )
+
+
 class TenantMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -106,18 +156,7 @@ class TenantMiddleware:
             if is_api(request):
                 return JsonResponse({"error": "authentication required"}, status=401)
             return redirect_to_login(request.get_full_path())
-        # One query serves the access check, the tenant switcher (the person's
-        # memberships) and the hub's "Started by" choices (the tenant's members,
-        # used only once the person is known to be one of them). The tenant is
-        # matched by a scalar subquery, not through the join, so PostgreSQL ORs
-        # two index scans of the memberships instead of scanning them all.
-        tenant_id = Subquery(Tenant.objects.filter(slug=slug).values("pk")[:1])
-        rows = list(
-            Membership.objects.filter(Q(user=request.user) | Q(tenant_id=tenant_id))
-            .select_related("tenant")
-            .annotate(member_name=F("user__username"))
-            .order_by("tenant__name")
-        )
+        rows = memberships_and_members(request.user.pk, slug)
         memberships = [m for m in rows if m.user_id == request.user.pk]
         membership = next((m for m in memberships if m.tenant.slug == slug), None)
         if membership is None or not membership.has_role(required_role(view, request.method or "")):

@@ -239,3 +239,43 @@ def test_a_malformed_inbox_cursor_is_a_clear_400(
 
     assert response.status_code == 400
     assert "This page link is malformed." in response.content.decode()
+
+
+# The row as the template wrote it before it moved to Python (notification_rows).
+OLD_NOTIFICATION_ROW = """<tr class="{% if not n.is_read %}unread{% endif %}" data-notification="{{ n.pk }}">
+      <td class="small"><time datetime="{{ n.created_at|date:'c' }}">{{ n.created_at|date:"M j, H:i" }}</time></td>
+      <td><span class="badge badge--{{ n.level }}">{{ n.get_level_display }}</span> {{ n.title }}{% if n.body %}<div class="small muted">{{ n.body }}</div>{% endif %}</td>
+      <td>
+        {% if n.run_id or n.link %}
+        <a class="button secondary" href="{% url 'monitoring:notification_open' tenant_slug=slug notification_id=n.pk %}">View run</a>
+        {% endif %}
+      </td>
+    </tr>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("with_run", [True, False])
+@pytest.mark.parametrize("link", ["", "/t/acme/inventory/?a=1&b=<2>"])
+@pytest.mark.parametrize("read", [True, False])
+def test_an_inbox_row_is_the_markup_the_template_wrote(
+    tenant: Tenant, reader: User, run: OperationRun, with_run: bool, link: str, read: bool
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from monitoring.presenters import notification_rows
+
+    n = NotificationFactory.create(
+        tenant=tenant, user=reader, run=run if with_run else None, link=link,
+        title='Backup <b>"done"</b> & more', body="<i>body</i>" if read else "",
+        read_at=timezone.now() if read else None,
+    )  # fmt: skip
+    zone = ZoneInfo("America/St_Johns")
+
+    with timezone.override(zone):
+        old = Template(OLD_NOTIFICATION_ROW).render(Context({"n": n, "slug": tenant.slug}))
+    new = notification_rows([n], tenant, zone)
+
+    assert [str(row) for row in new] == [old]
+    assert "<b>" not in old and ("View run" in old) == bool(with_run or link)

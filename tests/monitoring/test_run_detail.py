@@ -328,3 +328,66 @@ def test_the_poll_costs_four_queries_and_never_reads_the_bell(
     assert len(captured.captured_queries) == 4
     assert not any("operations_notification" in q["sql"] for q in captured.captured_queries)
     assert 'id="bell"' in client.get(url(run)).content.decode()
+
+
+@pytest.mark.parametrize("stored", [0, 1, 120])
+def test_the_page_counts_its_failures_with_the_run_in_six_queries(
+    login: Callable[[User], Client], reader: User, tenant: Tenant, stored: int
+) -> None:
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.COMPLETED, failed=stored)
+    RunFailure.objects.bulk_create(
+        RunFailure(run=run, code="E", message=f"failure {n}") for n in range(stored)
+    )
+    client = login(reader)
+
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url(run, "?failures=2")).content.decode()
+
+    # Session, user, membership, the run with its stored-failure count, the bell,
+    # one page of failures (none to read when none are stored): no COUNT of its
+    # own, whatever the number stored.
+    assert len(captured.captured_queries) == (6 if stored else 5)
+    assert not any(q["sql"].startswith("SELECT COUNT(") for q in captured.captured_queries)
+    assert f"{stored} stored" in body
+    if stored == 120:
+        assert "page 2 of 3" in body and "failure 50<" in body and "failure 49<" not in body
+
+
+# The row as the template wrote it before it moved to Python (failure_row).
+OLD_FAILURE_ROW = '{% load hub %}<tr><td class="small" data-label="When">{{ failure.created_at|date:"M j, H:i:s" }}</td><td data-label="Code"><code>{{ failure.code }}</code></td><td data-label="Item">{{ failure.item|sanitized|default:"—" }}</td><td data-label="Message">{{ failure.message|sanitized }}{% with support=failure.message|support_ids %}{% if support.asked %}<br><span class="small" data-testid="request-id">{% if support.ids %}Id to report: {% for name, value in support.ids %}{{ name }} <code>{{ value }}</code>{% if not forloop.last %}, {% endif %}{% endfor %}{% else %}Microsoft Graph returned no request id for this entry.{% endif %}</span>{% endif %}{% endwith %}</td></tr>'  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    ("code", "item", "message"),
+    [
+        ("policy_not_found", "policy-1", "Policy 1 could not be read (request-id 1b2c-aa)."),
+        ("<b>x</b>", "", 'Bad <script>alert("x")</script> & more'),
+        ("throttled", None, "Too many requests. Hint: report the request id to Microsoft."),
+        (
+            "graph_error",
+            "pol & <i>",
+            "Failed (request-id: 0f-1, client-request-id: c.2) Hint: quote the request-id.",
+        ),
+    ],
+)
+def test_a_failure_row_is_the_markup_the_template_wrote(
+    tenant: Tenant, code: str, item: str | None, message: str
+) -> None:
+    from django.template import Context, Template
+    from django.utils import timezone as tz
+
+    from monitoring.templatetags.hub import failure_row
+
+    run = OperationRunFactory.create(tenant=tenant, status=RunStatus.COMPLETED)
+    failure = RunFailure.objects.create(run=run, code=code, item=item or "", message=message)
+    if item is None:
+        failure.item = None  # type: ignore[assignment]  # what an older row may hold
+
+    with tz.override(ZoneInfo("Pacific/Auckland")):
+        old = Template(OLD_FAILURE_ROW).render(Context({"failure": failure}))
+        new = str(failure_row(failure))
+
+    assert new == old
+    assert "<script>" not in new and "<b>x</b>" not in new
+    # The hints asking for a request id are shown (with the ids, when the message kept some).
+    assert ("Hint:" in message) == ('data-testid="request-id"' in new)

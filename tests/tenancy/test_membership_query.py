@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tenantatlas.models import Tenant
+from tenantatlas.models import Membership, Tenant
+from tenantatlas.tenancy import memberships_and_members
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 URL = "/t/acme/monitoring/operations/"
@@ -62,3 +64,30 @@ def test_the_members_come_with_the_membership_query_through_indexes(
     assert ">stranger</option>" not in body
     assert f"Seq Scan on {MEMBERSHIP_TABLE}" not in plan, plan
     assert "Bitmap Index Scan" in plan or "Index Scan" in plan, plan
+
+
+def test_the_written_sql_loads_what_the_orm_loads(
+    reader: User, operator: User, tenant: Tenant
+) -> None:
+    elsewhere = TenantFactory.create(slug="elsewhere", name="Elsewhere")
+    MembershipFactory.create(user=reader, tenant=elsewhere)
+    MembershipFactory.create(user=UserFactory.create(username="stranger"), tenant=elsewhere)
+
+    rows = memberships_and_members(reader.pk, tenant.slug)
+    orm = list(
+        Membership.objects.filter(Q(user=reader) | Q(tenant=tenant))
+        .select_related("tenant", "user")
+        .order_by("tenant__name", "pk")
+    )
+
+    def fields(m: Membership) -> tuple[object, ...]:
+        return (
+            *(getattr(m, f.attname) for f in Membership._meta.concrete_fields),
+            *(getattr(m.tenant, f.attname) for f in Tenant._meta.concrete_fields),
+        )
+
+    # Every column of the membership and its tenant, with each member's name; no stranger.
+    assert sorted(map(fields, rows), key=repr) == sorted(map(fields, orm), key=repr)
+    assert {m.member_name for m in rows} == {m.user.username for m in orm}  # type: ignore[attr-defined]
+    assert "stranger" not in {m.member_name for m in rows}  # type: ignore[attr-defined]
+    assert [m.tenant.name for m in rows] == sorted(m.tenant.name for m in rows)
