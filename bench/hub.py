@@ -187,7 +187,8 @@ def _pages() -> dict[str, tuple[str, str, dict[str, str]]]:
             f"{hub}{running.pk}/?partial=progress",
             htmx,
         ),
-        "live-progress poll (list row)": ("api", f"{hub}{running.pk}/?partial=row", htmx),
+        # The list's own poll: its rows (new runs on top, active ones moving), no chart or tabs.
+        "live-progress poll (list rows)": ("api", f"{hub}?partial=rows", htmx),
     }
 
 
