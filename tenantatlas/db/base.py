@@ -50,10 +50,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
+        # Session settings travel in the startup packet: no round trip of their own.
+        # With the time zone there, Django finds it set and sends no SET TIME ZONE.
+        options = [params.get("options", "")]
         timeout = statement_timeout()
         if timeout > 0:
-            option = f"-c statement_timeout={round(timeout * 1000)}"
-            params["options"] = f"{params.get('options', '')} {option}".strip()
+            options.append(f"-c statement_timeout={round(timeout * 1000)}")
+        if self.timezone_name:
+            options.append(f"-c TimeZone={_escape_option(self.timezone_name)}")
+        params["options"] = " ".join(option for option in options if option)
         return params
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
@@ -73,3 +78,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return bool(super().is_usable())
         finally:
             connection.answer_timeout = saved
+
+
+def _escape_option(value: str) -> str:
+    """libpq's ``options``: spaces and backslashes in a value are backslash-escaped."""
+    return value.replace("\\", "\\\\").replace(" ", "\\ ")

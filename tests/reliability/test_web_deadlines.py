@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+import psycopg
 import pytest
 from django.db import OperationalError, connection
 
@@ -114,3 +115,15 @@ def test_the_health_check_gives_up_on_a_silent_server_in_two_seconds(
     assert usable is False
     assert seconds < 3
     assert wrapper.connection.answer_timeout == 12  # restored for the next connection's use
+
+
+def test_the_time_zone_travels_in_the_startup_packet(open_connection: OpenConnection) -> None:
+    # The server's own default here is "Etc/UTC"; Django wants "UTC" and would
+    # otherwise spend a round trip on SET TIME ZONE on every new connection.
+    wrapper = open_connection()
+    params = wrapper.get_connection_params()
+    raw = psycopg.connect(**params)
+    try:
+        assert raw.info.parameter_status("TimeZone") == wrapper.timezone_name == "UTC"
+    finally:
+        raw.close()
