@@ -56,7 +56,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """pytest-django's test database, with cheap commits and flushes (tests/support/database.py)."""
     with django_db_blocker.unblock():
         database.no_synchronous_commit()
-    database.install()
+        database.install()
 
 
 @pytest.fixture(scope="session")
