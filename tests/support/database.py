@@ -31,6 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.commands import flush
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.signals import post_migrate
 
 # Above this many rows a table is truncated: DELETE grows with the rows, TRUNCATE does not.
@@ -71,49 +72,59 @@ POST_MIGRATE_HANDLERS = {
 class _PostMigrateRows:
     """What migrate left in POST_MIGRATE_TABLES, and whether the last flush kept it."""
 
-    def __init__(self, wrapper: BaseDatabaseWrapper) -> None:
-        self.wrapper = wrapper
-        self.migrated = self.checksum()
+    def __init__(self) -> None:
+        self.migrated = self.checksum(_default())
         self.kept = False
 
-    def checksum(self) -> tuple[str, ...]:
-        quote = self.wrapper.ops.quote_name
+    @staticmethod
+    def checksum(wrapper: BaseDatabaseWrapper) -> tuple[str, ...]:
+        quote = wrapper.ops.quote_name
         sums = ", ".join(
             f"(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t.id), '')) "  # noqa: S608
             f"FROM {quote(table)} AS t)"
             for table in POST_MIGRATE_TABLES
         )
-        with self.wrapper.cursor() as cursor:
+        with wrapper.cursor() as cursor:
             cursor.execute(f"SELECT {sums}")
             row = cursor.fetchone()
         assert row is not None
         return tuple(row)
 
-    def unchanged(self) -> bool:
-        return self.checksum() == self.migrated
+    def unchanged(self, wrapper: BaseDatabaseWrapper) -> bool:
+        return self.checksum(wrapper) == self.migrated
+
+
+def _default() -> BaseDatabaseWrapper:
+    """The default connection of the running code's context.
+
+    Not one captured at start-up: once Playwright's sync API runs an event loop in
+    the test thread, Django hands each context a wrapper (and connection) of its own.
+    """
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def fast_sql_flush(
-    wrapper: BaseDatabaseWrapper, post_migrate_rows: _PostMigrateRows | None = None
+    original: Callable[..., list[str]], post_migrate_rows: _PostMigrateRows | None = None
 ) -> Callable[..., list[str]]:
-    """``wrapper.ops.sql_flush`` that deletes small tables' rows instead of truncating all,
-    and keeps post_migrate's tables while they are as migrate left them."""
-    original = wrapper.ops.sql_flush
+    """``DatabaseOperations.sql_flush`` that deletes small tables' rows instead of truncating
+    all, and keeps post_migrate's tables while they are as migrate left them."""
 
     def sql_flush(
+        ops: BaseDatabaseOperations,
         style: Any,
         tables: Sequence[str],
         *,
         reset_sequences: bool = False,
         allow_cascade: bool = False,
     ) -> list[str]:
+        wrapper = ops.connection
         if post_migrate_rows is not None:
             post_migrate_rows.kept = False
         if reset_sequences or allow_cascade or not tables:
             return original(
-                style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+                ops, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
-        if post_migrate_rows is not None and post_migrate_rows.unchanged():
+        if post_migrate_rows is not None and post_migrate_rows.unchanged(wrapper):
             post_migrate_rows.kept = True
             tables = [table for table in tables if table not in POST_MIGRATE_TABLES]
         counts = _row_counts(wrapper, tables)
@@ -140,7 +151,7 @@ def _skip_post_migrate_when_kept(rows: _PostMigrateRows) -> Callable[..., None]:
             rows.kept = False
             return  # its handlers would find every row they write already there
         original(*args, **kwargs)
-        rows.migrated = rows.checksum()  # what they wrote is the state to keep from now on
+        rows.migrated = rows.checksum(_default())  # what they wrote is the state to keep now
 
     return emit_post_migrate_signal
 
@@ -156,13 +167,14 @@ def _post_migrate_handlers() -> set[str]:
 
 
 def install() -> None:
-    """Use the cheap flush on this process's default connection (the tests' one).
+    """Use the cheap flush on every connection of this process (the tests' ones).
 
-    Call it once the test database is migrated, with database access allowed.
+    Call it once the test database is migrated, with database access allowed. It
+    patches the operations class, not one connection's: see ``_default``.
     """
-    wrapper = connections[DEFAULT_DB_ALIAS]
+    ops_class = type(_default().ops)
     rows = None
     if _post_migrate_handlers() <= POST_MIGRATE_HANDLERS:
-        rows = _PostMigrateRows(wrapper)
+        rows = _PostMigrateRows()
         flush.emit_post_migrate_signal = _skip_post_migrate_when_kept(rows)  # type: ignore[attr-defined]
-    wrapper.ops.sql_flush = fast_sql_flush(wrapper, rows)  # type: ignore[method-assign]
+    ops_class.sql_flush = fast_sql_flush(ops_class.sql_flush, rows)  # type: ignore[method-assign]
