@@ -3,6 +3,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -27,6 +28,21 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
         "unread_notifications": SimpleLazyObject(lambda: bell.state[0]),
         "bell_live": SimpleLazyObject(lambda: bell.state[1]),
     }
+
+
+def polling(request: HttpRequest) -> dict[str, str]:
+    """The live parts' poll intervals, as htmx's ``every`` reads them (settings.py)."""
+    return {
+        "hub_poll": htmx_interval(settings.HUB_POLL_SECONDS),
+        "bell_poll": htmx_interval(settings.BELL_POLL_SECONDS),
+    }
+
+
+def htmx_interval(seconds: float) -> str:
+    """``2s`` for whole seconds (the defaults read as before), else milliseconds: ``250ms``."""
+    if seconds == int(seconds):
+        return f"{int(seconds)}s"
+    return f"{max(1, round(seconds * 1000))}ms"
 
 
 class _Bell:

@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenantatlas.context_processors.tenancy",
                 "monitoring.context_processors.notifications",
+                "monitoring.context_processors.polling",
             ],
         },
     },
@@ -239,6 +240,13 @@ GRAPH_RETRY_AFTER_MAX = env_int("GRAPH_RETRY_AFTER_MAX", 300)
 # progress can be watched (`make run` sets 15); 0 = as fast as it goes (tests).
 # Read by the demo app only (DEMO_ENABLED).
 DEMO_SYNC_SECONDS = float(env_str("DEMO_SYNC_SECONDS", "0") or 0)
+
+# How often a page asks again while something on it is live (htmx "every"): a
+# run's progress and the list's rows (HUB_POLL_SECONDS), the bell while a run
+# its person started is active (BELL_POLL_SECONDS). The browser tests make both
+# short, so they watch the same behaviour in less time.
+HUB_POLL_SECONDS = env_float("HUB_POLL_SECONDS", 2.0)
+BELL_POLL_SECONDS = env_float("BELL_POLL_SECONDS", 3.0)
 
 # Fernet key that encrypts tenant Graph client secrets at rest. In DEBUG a key
 # derived from SECRET_KEY is used so the demo needs no set-up.

@@ -56,7 +56,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """pytest-django's test database, with cheap commits and flushes (tests/support/database.py)."""
     with django_db_blocker.unblock():
         database.no_synchronous_commit()
-    database.install()
+        database.install()
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +76,20 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--disable-quic",
         ],
     }
+
+
+# Browser tests watch live pages poll (settings.py): at production's intervals each
+# step would wait seconds to see the same progress, end and bell.
+E2E_POLLS = {"HUB_POLL_SECONDS": 0.25, "BELL_POLL_SECONDS": 0.5}
+
+
+@pytest.fixture(autouse=True)
+def _quick_polls(request: pytest.FixtureRequest) -> None:
+    """The live server (this process) tells browser tests' pages to poll often."""
+    if request.node.get_closest_marker("e2e"):
+        settings = request.getfixturevalue("settings")
+        for name, seconds in E2E_POLLS.items():
+            setattr(settings, name, seconds)
 
 
 @pytest.fixture(autouse=True)

@@ -29,8 +29,9 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, exp
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "e2e-screenshots"
 PASSWORD = "pw-for-e2e-journeys"
-# Long enough to watch (12 steps of half a second), short enough for a suite.
-PACED_SECONDS = "6"
+# Long enough to watch (12 steps of a sixth of a second, seen by polls every
+# quarter second: tests/conftest.py), short enough for a suite.
+PACED_SECONDS = "2"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
