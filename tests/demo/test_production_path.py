@@ -1,8 +1,8 @@
 """The demo stays out of the production path (issue 11, item 3).
 
 With the demo off (production), no production module imports the demo app or
-fakeredis, a tenant without a connection is "not connected" (never generated
-policies), and a sync start is refused cleanly. In-process tests take the demo
+a package of the `demo` dependency group, a tenant without a connection is
+"not connected" (never generated policies), and a sync start is refused cleanly. In-process tests take the demo
 source out of inventory's registry, which is what an installation without the
 demo app has; the import checks run a fresh process with ``DEMO_ENABLED=0``.
 """
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypedDict
@@ -36,8 +38,18 @@ from tenantatlas.models import Tenant
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_APPS = ("tenantatlas", "operations", "inventory", "drift", "backups", "monitoring")
 
+
+def _demo_group_modules() -> tuple[str, ...]:
+    """The top-level modules of pyproject's `demo` dependency group (only `make run` has them)."""
+    group = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]["demo"]
+    names = (re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0] for requirement in group)
+    return tuple(name.replace("-", "_").lower() for name in names)
+
+
+DEMO_GROUP = _demo_group_modules()
+
 # Import every module of every production app (management commands included,
-# migrations not), then name whatever of the demo or fakeredis got imported.
+# migrations not), then name whatever of the demo app or the demo group got imported.
 IMPORT_EVERYTHING = f"""
 import importlib, json, pkgutil, sys
 import django
@@ -51,7 +63,7 @@ for app in {PRODUCTION_APPS!r}:
             importlib.import_module(info.name)
 import tenantatlas.urls, tenantatlas.wsgi, operations.worker
 print(json.dumps({{
-    "modules": sorted(m for m in sys.modules if m.split(".")[0] in ("demo", "fakeredis")),
+    "modules": sorted(m for m in sys.modules if m.split(".")[0] in {("demo", *DEMO_GROUP)!r}),
     "apps": [config.name for config in apps.get_app_configs()],
     "seed_demo": "seed_demo" in get_commands(),
 }}))
@@ -59,7 +71,7 @@ print(json.dumps({{
 
 
 class Seen(TypedDict):
-    modules: list[str]  # the demo's and fakeredis's modules that got imported
+    modules: list[str]  # modules of the demo app and the demo group that got imported
     apps: list[str]
     seed_demo: bool
 
@@ -88,7 +100,8 @@ def _import_everything(demo_enabled: str) -> Seen:
     return seen
 
 
-def test_with_the_demo_off_no_production_module_imports_the_demo_or_fakeredis() -> None:
+def test_with_the_demo_off_no_production_module_imports_the_demo_or_its_group() -> None:
+    assert DEMO_GROUP  # the group exists and names packages: the check below can see them
     seen = _import_everything("0")
 
     assert seen["modules"] == []
@@ -102,7 +115,8 @@ def test_with_the_demo_on_the_same_check_sees_the_demo_app() -> None:
 
     assert "demo" in seen["apps"] and seen["seed_demo"] is True
     assert {"demo.apps", "demo.plug", "demo.source"} <= set(seen["modules"])
-    assert not any(m.startswith("fakeredis") for m in seen["modules"])
+    # The demo group serves only `make run`'s embedded Redis fallback (scripts/), never the app.
+    assert not any(m.split(".")[0] in DEMO_GROUP for m in seen["modules"])
 
 
 def test_the_test_settings_enable_the_demo() -> None:
