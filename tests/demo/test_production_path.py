@@ -2,9 +2,10 @@
 
 With the demo off (production), no production module imports the demo app or
 a package of the `demo` dependency group, a tenant without a connection is
-"not connected" (never generated policies), and a sync start is refused cleanly. In-process tests take the demo
-source out of inventory's registry, which is what an installation without the
-demo app has; the import checks run a fresh process with ``DEMO_ENABLED=0``.
+"not connected" (never generated policies), and a sync start is refused
+cleanly. In-process tests take the demo source out of inventory's registry,
+which is what an installation without the demo app has; the import checks run
+a fresh process with ``DEMO_ENABLED=0``.
 """
 
 from __future__ import annotations
