@@ -103,8 +103,8 @@ class Journey:
         self.page.goto(self.url("/accounts/login/" + (f"?next={next_path}" if next_path else "")))
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(PASSWORD)
-        self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Sign in").click()
         self.check()
 
     def nav(self, name: str) -> None:
@@ -112,8 +112,11 @@ class Journey:
         menu = self.page.get_by_role("button", name="Menu")
         if menu.is_visible():
             menu.click()
-        self.page.get_by_role("navigation", name="Tenant").get_by_role("link", name=name).click()
-        self.page.wait_for_load_state()
+        # Wait for the new page itself: right after the click the old page
+        # still counts as loaded, and checking it races the navigation.
+        link = self.page.get_by_role("navigation", name="Tenant").get_by_role("link", name=name)
+        with self.page.expect_navigation():
+            link.click()
         self.check()
 
     def check(self, shot: str = "") -> None:
