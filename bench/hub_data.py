@@ -70,6 +70,8 @@ RUN_COLUMNS = (
     "finished_at",
     "heartbeat_at",
 )
+# Where a row's values sit, by name (the tuple follows RUN_COLUMNS).
+CREATED, FINISHED = RUN_COLUMNS.index("created_at"), RUN_COLUMNS.index("finished_at")
 FAILURE_COLUMNS = ("run_id", "code", "message", "item", "created_at")
 NOTIFICATION_COLUMNS = (
     "tenant_id",
@@ -127,10 +129,12 @@ def load(shape: Shape, *, seed: int = 15) -> Loaded:
     started = time.perf_counter()
     _purge()
     rng = random.Random(seed)
-    big, smalls, users, reader = _cast(shape)
-    tenants = [big, *smalls]
-    weights = [shape.big] + [shape.per_small] * len(smalls)
+    # One transaction with the tenants: the big tenant's name records the
+    # shape, so a load that fails half-way must not leave it behind as "kept".
     with transaction.atomic():
+        big, smalls, users, reader = _cast(shape)
+        tenants = [big, *smalls]
+        weights = [shape.big] + [shape.per_small] * len(smalls)
         counts = _copy_all(rng, shape, tenants, weights, users, reader, big)
     reconcile_started = time.perf_counter()
     try:
@@ -332,7 +336,7 @@ def _context(rng: random.Random, resource: str, pk: int) -> dict[str, object]:
 def _failures(out: io.StringIO, run: Row) -> int:
     if not run.failed:
         return 0
-    pk, created = run.values[0], run.values[18] or run.values[16]
+    pk, created = run.values[0], run.values[FINISHED] or run.values[CREATED]
     entries = 200 if run.outcome == "detail" else min(run.failed, 3)
     for n in range(entries):
         message = f"Policy {n} could not be read: Graph answered 404 (request-id 1b2c{n:04d}-aa)."
@@ -343,11 +347,11 @@ def _failures(out: io.StringIO, run: Row) -> int:
 def _notices(out: io.StringIO, run: Row, reader: User, big: Tenant) -> int:
     if run.user_id != reader.pk or run.tenant_id != big.pk:
         return 0
-    pk, created = run.values[0], run.values[16]
+    pk, created = run.values[0], run.values[CREATED]
     link = f"/t/{big.slug}/monitoring/operations/{pk}/"
     # One notification per run (the notification_one_per_run constraint),
     # updated in place as the run moves: a finished run's says "finished".
-    finished = run.values[18]
+    finished = run.values[FINISHED]
     kind, title = ("success", "finished") if finished else ("info", "queued")
     read_at = None if finished else created
     out.write(
