@@ -26,7 +26,7 @@ def test_reader_sets_a_time_zone_from_the_header_and_returns_to_the_hub(
     page.get_by_label("Time zone").select_option("Asia/Tokyo")
     page.get_by_role("button", name="Save").click()
 
-    assert page.url == hub
+    expect(page).to_have_url(hub)
     expect(page.get_by_text("Saved: times are now shown in Asia/Tokyo.")).to_be_visible()
     expect(page.get_by_test_id("time-zone")).to_have_text("Asia/Tokyo")
     journey.check("hub-in-tokyo")
