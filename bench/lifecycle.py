@@ -8,7 +8,9 @@ configured worker class, operations/worker.py) in its own process, on the ``defa
 worker stopped, 500 tracked starts (``run_start`` of a trivial run type, the
 real job ``operations.jobs.run_job``: claim, one item, complete, notify) and
 500 raw ``queue.enqueue`` calls of a trivial function are made interleaved
-(tracked, raw, tracked, …), timing each start. The worker is then started and
+(tracked, raw, tracked, …), timing each start; with them, 500 raw jobs that
+only open the horse's database connection and make one round trip (the
+floor of any tracked run whose horse writes its own state). The worker is then started and
 drains the queue; each job's cost is the gap between its end and the previous
 job's end (RQ's ``ended_at``): fork, the horse's work and RQ's bookkeeping.
 Then 50 more tracked runs are started one by one on the idle worker:
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 
@@ -42,13 +45,14 @@ from django.utils import timezone  # noqa: E402
 from rq.job import Job  # noqa: E402
 
 import bench.lifecycle_types  # noqa: E402, F401  (registers bench.noop)
-from bench.lifecycle_types import RUN_TYPE, raw_noop  # noqa: E402
+from bench.lifecycle_types import RUN_TYPE, raw_db_touch, raw_noop  # noqa: E402
 from operations.lifecycle import run_start  # noqa: E402
 from operations.models import OperationRun  # noqa: E402
 from tenantatlas.models import Tenant  # noqa: E402
 
 TARGET_OVERHEAD = 0.15
 TARGET_PICKUP_MS = 100
+KINDS = ("tracked", "raw", "raw + db")
 
 
 def start_worker() -> subprocess.Popen[bytes]:
@@ -70,10 +74,10 @@ def tracked(tenant: Tenant, user: User) -> tuple[str, float]:
     return f"run-{run.pk}", (time.perf_counter() - started) * 1000
 
 
-def raw(queue: object) -> tuple[str, float]:
+def raw(queue: object, function: Callable[[], None] = raw_noop) -> tuple[str, float]:
     job_id = f"raw-{uuid.uuid4().hex}"
     started = time.perf_counter()
-    queue.enqueue(raw_noop, job_id=job_id)  # type: ignore[attr-defined]
+    queue.enqueue(function, job_id=job_id)  # type: ignore[attr-defined]
     return job_id, (time.perf_counter() - started) * 1000
 
 
@@ -107,9 +111,13 @@ def main() -> None:
 
 def _measure(args: argparse.Namespace, queue: object, tenant: Tenant, user: User) -> None:
     kinds: dict[str, str] = {}
-    start_ms: dict[str, list[float]] = {"tracked": [], "raw": []}
+    start_ms: dict[str, list[float]] = {kind: [] for kind in KINDS}
     for _ in range(args.jobs):
-        for kind, (job_id, ms) in (("tracked", tracked(tenant, user)), ("raw", raw(queue))):
+        for kind, (job_id, ms) in (
+            ("tracked", tracked(tenant, user)),
+            ("raw", raw(queue)),
+            ("raw + db", raw(queue, raw_db_touch)),
+        ):
             kinds[job_id] = kind
             start_ms[kind].append(ms)
     worker = start_worker()
@@ -139,18 +147,20 @@ def _pickup(tenant: Tenant, user: User) -> float:
 
 def _report(args, jobs, kinds, start_ms, drain, pickups) -> None:  # type: ignore[no-untyped-def]
     ordered = sorted(jobs, key=lambda job: job.ended_at)
-    cost: dict[str, list[float]] = {"tracked": [], "raw": []}
+    cost: dict[str, list[float]] = {kind: [] for kind in KINDS}
     for previous, job in pairwise(ordered):
         cost[kinds[job.id]].append((job.ended_at - previous.ended_at).total_seconds() * 1000)
     done = OperationRun.objects.filter(status_bucket="succeeded", resource="bench").count()
     total = {kind: sum(values) for kind, values in cost.items()}
     overhead = total["tracked"] / total["raw"] - 1
+    floor = total["raw + db"] / total["raw"] - 1
     print(
-        f"lifecycle benchmark: {args.jobs} tracked + {args.jobs} raw jobs, interleaved, one "
+        f"lifecycle benchmark: {args.jobs} tracked + {args.jobs} raw + {args.jobs} raw jobs "
+        "touching the database, interleaved, one "
         f"forking worker ({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}); "
         f"drained in {drain:.1f} s; {done} tracked runs succeeded"
     )
-    for kind in ("tracked", "raw"):
+    for kind in KINDS:
         values = cost[kind]
         print(
             f"  {kind:8} per job in the worker: p50 {statistics.median(values):6.1f} ms, "
@@ -158,6 +168,7 @@ def _report(args, jobs, kinds, start_ms, drain, pickups) -> None:  # type: ignor
             f"start in the caller p50 {statistics.median(start_ms[kind]):5.2f} ms"
         )
     print(f"  tracked overhead over raw: {overhead:+.0%} (target <= +{TARGET_OVERHEAD:.0%})")
+    print(f"  the floor, a horse's own connection and one query: {floor:+.0%} over raw")
     print(
         f"  enqueue -> start on an idle worker: p50 {statistics.median(pickups):.0f} ms, "
         f"max {max(pickups):.0f} ms over {len(pickups)} runs (target p50 <= {TARGET_PICKUP_MS} ms)"
