@@ -132,11 +132,16 @@ def child(args: argparse.Namespace) -> None:
 
 def _pages() -> dict[str, tuple[str, str, dict[str, str]]]:
     """name → (kind, url, headers). Kind picks the target: hub pages or API-like answers."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from bench import hub_data
     from monitoring.keyset import Cursor
     from operations.models import OperationRun
+    from tenantatlas.models import Tenant
 
-    big = hub_data.Tenant.objects.get(slug=hub_data.BIG)
+    big = Tenant.objects.get(slug=hub_data.BIG)
     runs = OperationRun.objects.filter(tenant=big).order_by("-created_at", "-pk")
     deep = runs[9_999] if runs.count() > 10_000 else runs.last()
     detail = runs.filter(failed=200, total=1000).first()
@@ -144,8 +149,8 @@ def _pages() -> dict[str, tuple[str, str, dict[str, str]]]:
     assert detail and running and deep, "the data set lacks its detail/poll targets"
     hub = f"/t/{big.slug}/monitoring/operations/"
     api = f"/api/v1/t/{big.slug}/runs/"
-    now = hub_data.timezone.now().date()
-    after, before = now - hub_data.timedelta(days=60), now - hub_data.timedelta(days=20)
+    now = timezone.now().date()
+    after, before = now - timedelta(days=60), now - timedelta(days=20)
     custom = f"created_after={after}&created_before={before}"
     cursor = Cursor.after(deep).encode()
     htmx = {"HX-Request": "true"}
@@ -198,6 +203,7 @@ def measure(requests: int, admin_requests: int) -> dict[str, Any]:
     from django.test import Client
 
     from bench import hub_data
+    from operations.models import OperationRun
 
     reader, admin = Client(SERVER_NAME="localhost"), Client(SERVER_NAME="localhost")
     reader.force_login(User.objects.get(username=hub_data.READER))
@@ -207,14 +213,14 @@ def measure(requests: int, admin_requests: int) -> dict[str, Any]:
         rows.append({"name": name, "kind": kind, **_timed(reader, url, headers, requests)})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # progress: a long run shows it
     changelist = "/admin/operations/operationrun/"
-    last_page = -(-hub_data.OperationRun.objects.count() // 100)  # the admin shows 100 a page
+    last_page = -(-OperationRun.objects.count() // 100)  # the admin shows 100 a page
     for name, url in (
         ("admin changelist, first page", changelist),
         ("admin changelist, page 200", f"{changelist}?p={min(200, last_page)}"),
     ):
         rows.append({"name": name, "kind": "admin", **_timed(admin, url, {}, admin_requests)})
-    runs = hub_data.OperationRun.objects.count()
-    big = hub_data.OperationRun.objects.filter(tenant__slug=hub_data.BIG).count()
+    runs = OperationRun.objects.count()
+    big = OperationRun.objects.filter(tenant__slug=hub_data.BIG).count()
     return {
         "rows": rows,
         "runs": runs,

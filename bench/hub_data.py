@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from operations.models import Notification, OperationRun, RunFailure
@@ -186,7 +187,7 @@ def _copy_all(rng, shape, tenants, weights, users, reader, big) -> tuple[int, in
     counts = [0, 0, 0]
     # A tree from before job_id was derived from the id stored it (for "before" figures).
     stored_job_id = any(f.name == "job_id" for f in OperationRun._meta.concrete_fields)
-    columns = (*RUN_COLUMNS, "job_id") if stored_job_id else RUN_COLUMNS
+    columns: tuple[str, ...] = (*RUN_COLUMNS, "job_id") if stored_job_id else RUN_COLUMNS
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(_copy_sql(OperationRun, columns)) as copy:
@@ -201,11 +202,12 @@ def _copy_all(rng, shape, tenants, weights, users, reader, big) -> tuple[int, in
                     copy.write(buffer.getvalue())
                     buffer = io.StringIO()
             copy.write(buffer.getvalue())
-        for model, columns, data in (
+        extra: tuple[tuple[type[Model], tuple[str, ...], io.StringIO], ...] = (
             (RunFailure, FAILURE_COLUMNS, failures),
             (Notification, NOTIFICATION_COLUMNS, notifications),
-        ):
-            with raw.copy(_copy_sql(model, columns)) as copy:
+        )
+        for model, names, data in extra:
+            with raw.copy(_copy_sql(model, names)) as copy:
                 copy.write(data.getvalue())
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
@@ -214,8 +216,8 @@ def _copy_all(rng, shape, tenants, weights, users, reader, big) -> tuple[int, in
     return counts[0], counts[1], counts[2]
 
 
-def _copy_sql(model: type, columns: tuple[str, ...]) -> str:
-    return f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"  # type: ignore[attr-defined]
+def _copy_sql(model: type[Model], columns: tuple[str, ...]) -> str:
+    return f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
 
 
 def _line(values: tuple[object, ...]) -> str:
@@ -277,12 +279,14 @@ def _row(rng, pk, tenant_id, resource, action, outcome, user, created) -> Row:  
     else:
         status = outcome
         succeeded = rng.randrange(total) if outcome == "running" else 0
-    started = None if status == "queued" else created + timedelta(seconds=rng.uniform(0.05, 3))
+    started: datetime | None = (
+        None if status == "queued" else created + timedelta(seconds=rng.uniform(0.05, 3))
+    )
     finished = (
         started + timedelta(seconds=rng.uniform(1, 600))
-        if status in ("completed", "failed")
+        if started is not None and status in ("completed", "failed")
         else None
-    )  # type: ignore[operator]
+    )
     heartbeat = finished or started
     values = (
         pk,
