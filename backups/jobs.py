@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Final, Literal, TypedDict
 
-from django.urls import reverse
-
 from backups.capture import capture
 from backups.fresh import capture_fresh
 from backups.models import BackupSet
@@ -19,6 +17,7 @@ from operations.errors import RunError
 from operations.models import OperationRun
 from operations.recorder import RunRecorder
 from operations.registry import RelatedLink
+from tenantatlas.links import reverse_cached
 
 RUN_TYPE = "backup_set.add_policies"
 # context["capture_from"]
@@ -73,7 +72,5 @@ def related_links(run: OperationRun) -> list[RelatedLink]:
     backup_set_id = run.context.get("backup_set_id")
     if not isinstance(backup_set_id, int):
         return []
-    url = reverse(
-        "backups:detail", kwargs={"tenant_slug": run.tenant.slug, "backup_set_id": backup_set_id}
-    )
+    url = reverse_cached("backups:detail", tenant_slug=run.tenant.slug, backup_set_id=backup_set_id)
     return [RelatedLink("Backup set", url)]

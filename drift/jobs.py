@@ -22,7 +22,6 @@ from django.db import connection
 from django.db.models import F
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Collate
-from django.urls import reverse
 
 from drift.diff import Key, compare_hashes, diff_settings
 from drift.models import ChangeType, DriftFinding
@@ -31,6 +30,7 @@ from operations.errors import RunError
 from operations.models import OperationRun
 from operations.recorder import RunRecorder
 from operations.registry import RelatedLink
+from tenantatlas.links import reverse_cached
 
 RUN_TYPE = "drift.generate"
 STREAM_CHUNK = 2000  # (key, hash) rows fetched per round trip from each snapshot
@@ -63,7 +63,7 @@ class _Pair(NamedTuple):
 
 def related_links(run: OperationRun) -> list[RelatedLink]:
     """A drift run's Related link: its findings (the findings page filtered by the run)."""
-    url = reverse("drift:findings", kwargs={"tenant_slug": run.tenant.slug})
+    url = reverse_cached("drift:findings", tenant_slug=run.tenant.slug)
     return [RelatedLink("Drift findings", f"{url}?run={run.pk}")]
 
 

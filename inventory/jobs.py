@@ -17,7 +17,6 @@ from typing import TypedDict
 
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from inventory import connections
@@ -35,6 +34,7 @@ from operations.errors import with_hint
 from operations.models import OperationRun
 from operations.recorder import RunRecorder
 from operations.registry import RelatedLink
+from tenantatlas.links import reverse_cached
 from tenantatlas.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -64,9 +64,7 @@ def related_links(run: OperationRun) -> list[RelatedLink]:
     snapshot_id = run.context.get("snapshot_id")
     if not snapshot_id:
         return []
-    url = reverse(
-        "inventory:sync_detail", kwargs={"tenant_slug": run.tenant.slug, "sync_id": snapshot_id}
-    )
+    url = reverse_cached("inventory:sync_detail", tenant_slug=run.tenant.slug, sync_id=snapshot_id)
     return [RelatedLink("Snapshot", url)]
 
 

@@ -6,13 +6,12 @@ notice keeps the run's id and the hub turns it into a link when it renders.
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from operations.models import Notification, OperationRun
+from tenantatlas.links import reverse_cached
 
 
 def run_path(tenant_slug: str, run_id: int) -> str:
-    return reverse("monitoring:run_detail", kwargs={"tenant_slug": tenant_slug, "run_id": run_id})
+    return reverse_cached("monitoring:run_detail", tenant_slug=tenant_slug, run_id=run_id)
 
 
 def run_url(run: OperationRun) -> str:
