@@ -24,7 +24,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, ViewportSize, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "e2e-screenshots"
@@ -103,21 +103,26 @@ class Journey:
         self.page.goto(self.url("/accounts/login/" + (f"?next={next_path}" if next_path else "")))
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(PASSWORD)
-        with self.page.expect_navigation():
-            self.page.get_by_role("button", name="Sign in").click()
-        self.check()
+        self.follow(self.page.get_by_role("button", name="Sign in"))
 
     def nav(self, name: str) -> None:
         """Follow a header link; on a phone the links sit behind "Menu"."""
         menu = self.page.get_by_role("button", name="Menu")
         if menu.is_visible():
             menu.click()
-        # Wait for the new page itself: right after the click the old page
-        # still counts as loaded, and checking it races the navigation.
-        link = self.page.get_by_role("navigation", name="Tenant").get_by_role("link", name=name)
+        header = self.page.get_by_role("navigation", name="Tenant")
+        self.follow(header.get_by_role("link", name=name))
+
+    def follow(self, target: Locator, shot: str = "") -> None:
+        """Click a link or submit button and check the page it leads to (not the one it left).
+
+        Right after a click the old page still counts as loaded: checking it, or
+        going Back, would race the navigation (a Back mid-navigation detached
+        Chromium's page in CI).
+        """
         with self.page.expect_navigation():
-            link.click()
-        self.check()
+            target.click()
+        self.check(shot)
 
     def check(self, shot: str = "") -> None:
         """The page fits the screen, broke no CSP rule, and (optionally) is photographed."""

@@ -95,8 +95,7 @@ def test_operator_syncs_watches_progress_generates_drift_and_follows_a_notificat
     journey.check("drift-run")
 
     # The bell → the inbox → "View run", a real link that marks the notice read.
-    page.locator("#bell").click()
-    journey.check("notifications")
+    journey.follow(page.locator("#bell"), "notifications")
     # Newest first: this run's one notification (the seeded history has older ones).
     drift_notice = page.get_by_test_id("notifications").locator("tbody tr").first
     expect(drift_notice).to_contain_text("Drift generation succeeded")
@@ -107,8 +106,8 @@ def test_operator_syncs_watches_progress_generates_drift_and_follows_a_notificat
     expect(page.get_by_role("heading", name="Drift generation")).to_be_visible()
     expect(page.get_by_test_id("unread-count")).to_have_text("2")
 
-    page.get_by_test_id("related").get_by_role("link", name="Drift findings").click()
-    journey.check("findings")
+    related = page.get_by_test_id("related")
+    journey.follow(related.get_by_role("link", name="Drift findings"), "findings")
     modified = page.get_by_test_id("finding").filter(has_text="Modified").first
     expect(modified.locator("tbody tr").first).to_contain_text("→")
     journey.check("findings-detail")
@@ -171,13 +170,11 @@ def test_owner_backs_up_policies_with_one_failing_and_exports_the_set(journey: J
     page.get_by_role("link", name="Contoso").click()
     journey.nav("Backups")
     page.get_by_label("Name").fill("Before the audit")
-    page.get_by_role("button", name="Create").click()
-    journey.check("set-created")
+    journey.follow(page.get_by_role("button", name="Create"), "set-created")
 
     page.get_by_role("link", name="Add policies").click()
     page.locator("select[name=policy_type]").select_option("settingsCatalog")
-    page.get_by_role("button", name="Filter", exact=True).click()
-    journey.check("add-policies")
+    journey.follow(page.get_by_role("button", name="Filter", exact=True), "add-policies")
     # Fresh from the demo source, which has moved on since the snapshot: a
     # policy it no longer lists fails, the rest are captured.
     bulk = page.locator("form").filter(has_text="filtered")
