@@ -10,6 +10,8 @@ bench/hub_data.py into ``DATABASE_URL`` (the benchmarks' own database) and the
 fresh process per database: server time in-process through Django's test
 client (middleware, views, SQL, templates; no network), p50/p95 over
 ``--requests`` requests after 3 warm-ups, and the SQL queries of one request.
+The pages are timed in rounds, one request each per round, so that a slow
+minute on a shared machine falls on every page alike.
 Django admin's changelist for OperationRun (first page, page 200) runs in the
 same process on the same rows. Prints one table; docs/performance.md keeps it.
 Not a test.
@@ -208,17 +210,30 @@ def measure(requests: int, admin_requests: int) -> dict[str, Any]:
     reader, admin = Client(SERVER_NAME="localhost"), Client(SERVER_NAME="localhost")
     reader.force_login(User.objects.get(username=hub_data.READER))
     admin.force_login(User.objects.get(username=hub_data.ADMIN))
-    rows: list[dict[str, Any]] = []
-    for name, (kind, url, headers) in _pages().items():
-        rows.append({"name": name, "kind": kind, **_timed(reader, url, headers, requests)})
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # progress: a long run shows it
+    pages = _pages()
+    probes = {name: _probe(reader, url, headers) for name, (_, url, headers) in pages.items()}
+    # Round-robin, one request per page per round: on a shared machine the
+    # neighbours' load comes and goes within minutes, and measuring page after
+    # page would hand one slow minute to whichever pages it fell on.
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    for _ in range(requests):
+        for name, (_, url, headers) in pages.items():
+            times[name].append(_request_ms(reader, url, headers))
+    rows: list[dict[str, Any]] = [
+        {"name": name, "kind": kind, **probes[name], **_percentiles(times[name])}
+        for name, (kind, _, _) in pages.items()
+    ]
     changelist = "/admin/operations/operationrun/"
     last_page = -(-OperationRun.objects.count() // 100)  # the admin shows 100 a page
     for name, url in (
         ("admin changelist, first page", changelist),
         ("admin changelist, page 200", f"{changelist}?p={min(200, last_page)}"),
     ):
-        rows.append({"name": name, "kind": "admin", **_timed(admin, url, {}, admin_requests)})
+        admin_times = [_request_ms(admin, url, {}) for _ in range(admin_requests)]
+        rows.append(
+            {"name": name, "kind": "admin", **_probe(admin, url, {}), **_percentiles(admin_times)}
+        )
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # progress: these are slow
     runs = OperationRun.objects.count()
     big = OperationRun.objects.filter(tenant__slug=hub_data.BIG).count()
     return {
@@ -229,7 +244,8 @@ def measure(requests: int, admin_requests: int) -> dict[str, Any]:
     }
 
 
-def _timed(client: Any, url: str, headers: dict[str, str], n: int) -> dict[str, Any]:
+def _probe(client: Any, url: str, headers: dict[str, str]) -> dict[str, Any]:
+    """Three warm-up requests, then one that counts the SQL queries."""
     from django.db import connection
 
     for _ in range(3):
@@ -244,18 +260,17 @@ def _timed(client: Any, url: str, headers: dict[str, str], n: int) -> dict[str, 
     # An execute wrapper, not CaptureQueriesContext: request_started resets Django's query log.
     with connection.execute_wrapper(count):
         client.get(url, headers=headers)
-    times = []
-    for _ in range(n):
-        started = time.perf_counter()
-        client.get(url, headers=headers)
-        times.append((time.perf_counter() - started) * 1000)
-    return {
-        "p50": statistics.median(times),
-        "p95": _p95(times),
-        "queries": len(executed),
-        "n": n,
-        "bytes": len(response.content),
-    }
+    return {"queries": len(executed), "bytes": len(response.content)}
+
+
+def _request_ms(client: Any, url: str, headers: dict[str, str]) -> float:
+    started = time.perf_counter()
+    client.get(url, headers=headers)
+    return (time.perf_counter() - started) * 1000
+
+
+def _percentiles(times: list[float]) -> dict[str, Any]:
+    return {"p50": statistics.median(times), "p95": _p95(times), "n": len(times)}
 
 
 def _p95(times: list[float]) -> float:
