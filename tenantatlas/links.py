@@ -24,12 +24,11 @@ def reverse_cached(viewname: str, **kwargs: object) -> str:
     """``reverse(viewname, kwargs=kwargs)``, from a template kept per URL shape."""
     numbers = tuple(name for name, value in kwargs.items() if type(value) is int)
     fixed = tuple((name, value) for name, value in kwargs.items() if name not in numbers)
-    template = _template(get_script_prefix(), get_urlconf(), viewname, fixed, numbers)
-    if template is None:
+    parts = _template(get_script_prefix(), get_urlconf(), viewname, fixed, numbers)
+    if parts is None:
         return reverse(viewname, kwargs=kwargs)
-    for n, name in enumerate(numbers):
-        template = template.replace(str(_PLACEHOLDER + n), str(kwargs[name]))
-    return template
+    # Text and argument names alternate: "/t/acme/runs/", "run_id", "/".
+    return "".join(part if n % 2 == 0 else str(kwargs[part]) for n, part in enumerate(parts))
 
 
 @lru_cache(maxsize=4096)
@@ -39,10 +38,15 @@ def _template(
     viewname: str,
     fixed: tuple[tuple[str, object], ...],
     numbers: tuple[str, ...],
-) -> str | None:
-    """The URL with placeholder ids, or None where a placeholder would be ambiguous."""
-    placeholders = {name: _PLACEHOLDER + n for n, name in enumerate(numbers)}
+) -> tuple[str, ...] | None:
+    """The URL cut at its ids, or None where a placeholder would be ambiguous."""
+    placeholders = {name: str(_PLACEHOLDER + n) for n, name in enumerate(numbers)}
     url = reverse(viewname, urlconf=urlconf, kwargs={**dict(fixed), **placeholders})
-    if any(url.count(str(value)) != 1 for value in placeholders.values()):
+    if any(url.count(value) != 1 for value in placeholders.values()):
         return None
-    return url
+    parts: list[str] = []
+    rest = url
+    for name, value in sorted(placeholders.items(), key=lambda item: url.index(item[1])):
+        before, _, rest = rest.partition(value)
+        parts += [before, name]
+    return (*parts, rest)

@@ -7,6 +7,8 @@ from django.urls import NoReverseMatch, reverse, set_script_prefix
 
 from tenantatlas.links import _PLACEHOLDER, reverse_cached
 
+VERSION = "backups:versions"  # two ids: the set's and the policy's
+
 
 @pytest.fixture(autouse=True)
 def _root_prefix() -> object:
@@ -22,6 +24,7 @@ def _root_prefix() -> object:
         ("monitoring:run_detail", {"tenant_slug": "fabrikam-2", "run_id": 42}),
         ("inventory:sync_detail", {"tenant_slug": "contoso", "sync_id": 7}),
         ("backups:detail", {"tenant_slug": "contoso", "backup_set_id": 12}),
+        (VERSION, {"tenant_slug": "contoso", "backup_set_id": 12, "policy_id": 7}),
         ("drift:findings", {"tenant_slug": "contoso"}),
         ("monitoring:run_list", {"tenant_slug": "contoso"}),
     ],
@@ -53,3 +56,10 @@ def test_the_script_prefix_is_part_of_the_shape() -> None:
 def test_a_bad_argument_fails_as_reverse_fails() -> None:
     with pytest.raises(NoReverseMatch):
         reverse_cached("monitoring:run_detail", tenant_slug="contoso", run_id="x")
+
+
+def test_two_ids_each_in_its_place_even_one_that_looks_like_a_placeholder() -> None:
+    odd = _PLACEHOLDER + 1  # the second placeholder's digits, as the first id
+    for first, second in ((3, 4), (odd, 4), (4, odd)):
+        kwargs = {"tenant_slug": "acme", "backup_set_id": first, "policy_id": second}
+        assert reverse_cached(VERSION, **kwargs) == reverse(VERSION, kwargs=kwargs)
