@@ -6,12 +6,14 @@
 
 Loads (once; kept while its shape matches, ``--reload`` forces) the data set of
 bench/hub_data.py into ``DATABASE_URL`` (the benchmarks' own database) and the
-10,000-run growth set into ``<DATABASE_URL>_10k``, then measures each page in a
-fresh process per database: server time in-process through Django's test
-client (middleware, views, SQL, templates; no network), p50/p95 over
-``--requests`` requests after 3 warm-ups, and the SQL queries of one request.
-The pages are timed in rounds, one request each per round, so that a slow
-minute on a shared machine falls on every page alike.
+10,000-run growth set into ``<DATABASE_URL>_10k``, then measures each page:
+server time in-process through Django's test client (middleware, views, SQL,
+templates; no network), p50/p95 over ``--requests`` requests after 3
+warm-ups, and the SQL queries of one request. On a shared machine the
+neighbours' load comes and goes within minutes, so the pages are timed in
+rounds (one request each per round) and the two data sets take turns, each
+in a fresh process, ``CHUNKS`` times: a slow minute falls on every page and
+on both sets alike.
 Django admin's changelist for OperationRun (first page, page 200) runs in the
 same process on the same rows. Prints one table; docs/performance.md keeps it.
 Not a test.
@@ -34,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenantatlas.settings")
 
 TARGETS = {"hub": 25.0, "api": 15.0}
+CHUNKS = 5  # turns each data set takes (see main)
 
 
 def main() -> None:
@@ -52,44 +55,67 @@ def main() -> None:
         return
     small_url = os.environ["DATABASE_URL"] + "_10k"
     big_url = os.environ["DATABASE_URL"] + args.db_suffix
-    big = _in_child(big_url, "--scale", str(args.scale), *_common(args))
-    small = _in_child(small_url, "--total", str(args.growth_runs), *_common(args))
-    report(big, small)
+    big_shape = ["--scale", str(args.scale)]
+    small_shape = ["--total", str(args.growth_runs)]
+    reload = ["--reload"] if args.reload else []
+    big_loaded = _prepare(big_url, *big_shape, *reload)
+    small_loaded = _prepare(small_url, *small_shape, *reload)
+    # The two data sets take turns, a few rounds at a time: the growth ratio
+    # compares like with like only if both meet the same minutes of a shared host.
+    chunks = max(1, min(CHUNKS, args.requests))
+    big: dict[str, Any] = {}
+    small: dict[str, Any] = {}
+    for n in range(chunks):
+        last = n == chunks - 1
+        rounds = args.requests // chunks + (args.requests % chunks if last else 0)
+        measure_args = ["--requests", str(rounds), "--admin-requests"]
+        admin = str(args.admin_requests if last else 0)
+        big = _merged(big, _measured(big_url, *big_shape, *measure_args, admin))
+        small = _merged(small, _measured(small_url, *small_shape, *measure_args, admin))
+    report({**big, "loaded": big_loaded}, {**small, "loaded": small_loaded})
 
 
-def _common(args: argparse.Namespace) -> list[str]:
-    extra = ["--requests", str(args.requests), "--admin-requests", str(args.admin_requests)]
-    return extra + (["--reload"] if args.reload else [])
-
-
-def _in_child(url: str, *args: str) -> dict[str, Any]:
+def _prepare(url: str, *args: str) -> dict[str, Any]:
+    """Create, migrate and (unless kept) load one data set; what the load reported."""
     env = {**os.environ, "DATABASE_URL": url}
-    for step in ("ensure", "migrate", "load", "measure"):
-        if step == "ensure":
-            subprocess.run(
-                [sys.executable, str(ROOT / "scripts/ensure-database")], env=env, check=True
-            )
-        elif step == "migrate":
-            subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-                env=env,
-                cwd=ROOT,
-                check=True,
-            )
+    subprocess.run([sys.executable, str(ROOT / "scripts/ensure-database")], env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    return _child_json(env, "load", *args)
+
+
+def _measured(url: str, *args: str) -> dict[str, Any]:
+    return _child_json({**os.environ, "DATABASE_URL": url}, "measure", *args)
+
+
+def _child_json(env: dict[str, str], step: str, *args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", step, *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def _merged(total: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Every page's times from both turns; pages that only one turn measured (admin) kept."""
+    if not total:
+        return part
+    rows = {row["name"]: row for row in total["rows"]}
+    for row in part["rows"]:
+        if row["name"] in rows:
+            rows[row["name"]]["times"] += row["times"]
         else:
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", step, *args],
-                env=env,
-                cwd=ROOT,
-                check=True,
-                stdout=subprocess.PIPE,
-                text=True,
-            ).stdout
-            if step == "load":
-                loaded = json.loads(out.strip().splitlines()[-1])
-            else:
-                result = json.loads(out.strip().splitlines()[-1])
-    return {**result, "loaded": loaded}
+            total["rows"].append(row)
+    return total
 
 
 # -- the child: load or measure in one database ------------------------------------
@@ -201,7 +227,6 @@ def _pages() -> dict[str, tuple[str, str, dict[str, str]]]:
 
 def measure(requests: int, admin_requests: int) -> dict[str, Any]:
     from django.contrib.auth.models import User
-    from django.db import connection
     from django.test import Client
 
     from bench import hub_data
@@ -220,9 +245,11 @@ def measure(requests: int, admin_requests: int) -> dict[str, Any]:
         for name, (_, url, headers) in pages.items():
             times[name].append(_request_ms(reader, url, headers))
     rows: list[dict[str, Any]] = [
-        {"name": name, "kind": kind, **probes[name], **_percentiles(times[name])}
+        {"name": name, "kind": kind, **probes[name], "times": times[name]}
         for name, (kind, _, _) in pages.items()
     ]
+    if not admin_requests:
+        return _result(rows)
     changelist = "/admin/operations/operationrun/"
     last_page = -(-OperationRun.objects.count() // 100)  # the admin shows 100 a page
     for name, url in (
@@ -230,10 +257,16 @@ def measure(requests: int, admin_requests: int) -> dict[str, Any]:
         ("admin changelist, page 200", f"{changelist}?p={min(200, last_page)}"),
     ):
         admin_times = [_request_ms(admin, url, {}) for _ in range(admin_requests)]
-        rows.append(
-            {"name": name, "kind": "admin", **_probe(admin, url, {}), **_percentiles(admin_times)}
-        )
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # progress: these are slow
+        rows.append({"name": name, "kind": "admin", **_probe(admin, url, {}), "times": admin_times})
+    return _result(rows)
+
+
+def _result(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from django.db import connection
+
+    from bench import hub_data
+    from operations.models import OperationRun
+
     runs = OperationRun.objects.count()
     big = OperationRun.objects.filter(tenant__slug=hub_data.BIG).count()
     return {
@@ -282,6 +315,9 @@ def _p95(times: list[float]) -> float:
 
 
 def report(big: dict[str, Any], small: dict[str, Any]) -> None:
+    for result in (big, small):
+        for row in result["rows"]:
+            row.update(_percentiles(row.pop("times")))
     small_rows = {row["name"]: row for row in small["rows"]}
     print(
         f"hub benchmark: {big['runs']:,} runs ({big['big']:,} in the big tenant) vs growth set "
