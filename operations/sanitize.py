@@ -1022,9 +1022,22 @@ def redact_lines(text: object) -> str:
     """
     try:
         lines = _strip_controls(_join_split_secrets(_to_text(text))).split("\n")
-        return "\n".join(_redact_disguised(line) if line.strip() else line for line in lines)
+        return "\n".join(_redact_log_line(line) if line.strip() else line for line in lines)
     except Exception:  # noqa: BLE001 - the contract is "never raises"
         return ""
+
+
+# A frame's own line: the source file's path is the server's code, never data,
+# and a random-looking directory (a checkout in /tmp/tmp.DX5OlVfdSp/…) would
+# otherwise read as a 40-character token and lose the frame its file.
+_FRAME_HEADER_RE = re.compile(r'(?P<head>\s*File ")(?P<path>[^"]{1,1000})(?P<tail>", line \d+.*)')
+
+
+def _redact_log_line(line: str) -> str:
+    frame = _FRAME_HEADER_RE.fullmatch(line)
+    if frame is None:
+        return _redact_disguised(line)
+    return frame["head"] + frame["path"] + _redact_disguised(frame["tail"])
 
 
 # Exceptions whose text quotes data: PostgreSQL's (SQL, CONTEXT lines with row

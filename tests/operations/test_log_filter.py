@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from operations.log_filter import SanitizingFilter
-from operations.sanitize import describe_exception
+from operations.sanitize import describe_exception, redact_lines
 
 SECRET = "Zt9xK2mQ7vN4pR8sW1yB6cH3"
 
@@ -135,3 +135,19 @@ def test_djangos_own_loggers_go_through_the_filter_in_a_real_process() -> None:
     assert "GET /cb?code=*** HTTP/1.1" in output and "failed: password=***" in output
     assert SECRET not in output
     assert output.count("failed: password=***") == 1  # once, not again by a second handler
+
+
+@pytest.mark.parametrize(
+    "directory", ["/tmp/tmp.DX5OlVfdSp", "/tmp/tmp.1mGRwFJaMq", "/srv/app", "C:/build/x9Kq2"]
+)
+def test_a_frame_keeps_its_file_wherever_the_code_lives(directory: str) -> None:
+    # A checkout in a random temporary directory once read as a 40-character token.
+    frame = f'  File "{directory}/tests/operations/test_log_filter.py", line 52, in connect'
+    assert redact_lines(frame) == frame
+
+
+def test_a_frame_line_still_loses_a_secret_after_its_path() -> None:
+    frame = f'  File "/srv/app/jobs.py", line 7, in connect password={SECRET}'
+    out = redact_lines(frame)
+    assert SECRET not in out
+    assert out.startswith('  File "/srv/app/jobs.py", line 7, in connect')
