@@ -35,6 +35,7 @@ from tests.support.graph_fixtures import (
     FINANCE,
     GROUPS,
     PILOT,
+    Tenancy,
     fixture,
     microsoft_tenant,
     route_tenant,
@@ -42,7 +43,6 @@ from tests.support.graph_fixtures import (
 from tests.support.snapshots import store_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
-Tenancy = dict[str, list[dict[str, Any]]]
 
 WIN10 = "a4235d71-5d71-a423-715d-23a4715d23a4"  # windows10GeneralConfiguration
 ACSC = "9ce0fb0c-30cf-4df1-b712-f476c1d7eaf8"  # ACSC Windows Hardening Guidelines

@@ -10,8 +10,6 @@ is stored, and drift between two syncs names a changed presentation value.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from drift.models import DriftFinding
@@ -23,6 +21,7 @@ from tests.support.graph_fixtures import (
     ASSIGNMENT_TEMPLATES,
     DELETED_GROUP,
     GROUPS,
+    Tenancy,
     directory_lookups,
     group_assignment,
     microsoft_tenant,
@@ -31,7 +30,6 @@ from tests.support.graph_fixtures import (
 from tests.support.leaks import rows_containing
 
 pytestmark = pytest.mark.django_db(transaction=True)
-Tenancy = dict[str, list[dict[str, Any]]]
 
 TEMPLATE = "27b935ec-35ec-27b9-ec35-b927ec35b927"  # the documented groupPolicyConfiguration
 # Secret values Microsoft's list examples carry (their resource pages call them secrets).

@@ -181,7 +181,11 @@ ASSIGNMENT_TEMPLATES = {
 }
 
 
-def microsoft_tenant() -> dict[str, list[dict[str, Any]]]:
+# A tenant as our fakes serve it: policy type -> the list endpoint's items.
+type Tenancy = dict[str, list[dict[str, Any]]]
+
+
+def microsoft_tenant() -> Tenancy:
     """policy type -> the list endpoint's items, assignments expanded."""
     families = {
         "deviceConfiguration": _listed("deviceConfiguration"),

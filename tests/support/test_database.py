@@ -36,24 +36,25 @@ def _rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     return types, perms
 
 
-def _signals() -> list[str]:
+def _flush_recording_post_migrate() -> list[str]:
+    """Flush as transactional tests do; the apps post_migrate was sent for."""
     seen: list[str] = []
 
     def handler(sender: Any, **kwargs: Any) -> None:
         seen.append(sender.label)
 
     post_migrate.connect(handler, weak=False, dispatch_uid="test_database_probe")
+    try:
+        _flush_as_transactional_tests_do()
+    finally:
+        post_migrate.disconnect(dispatch_uid="test_database_probe")
     return seen
 
 
 def test_the_flush_empties_the_data_and_keeps_the_migrated_rows_without_the_signal() -> None:
     TenantFactory.create(slug="acme")
     before = _rows()
-    seen = _signals()
-    try:
-        _flush_as_transactional_tests_do()
-    finally:
-        post_migrate.disconnect(dispatch_uid="test_database_probe")
+    seen = _flush_recording_post_migrate()
 
     assert not Tenant.objects.exists()
     assert _rows() == before and before[0] and before[1]
@@ -64,11 +65,7 @@ def test_changed_migrated_rows_are_emptied_and_written_back_by_the_signal() -> N
     TenantFactory.create(slug="acme")
     types, perms = _rows()
     Permission.objects.filter(codename="view_tenant").delete()
-    seen = _signals()
-    try:
-        _flush_as_transactional_tests_do()
-    finally:
-        post_migrate.disconnect(dispatch_uid="test_database_probe")
+    seen = _flush_recording_post_migrate()
 
     assert not Tenant.objects.exists()
     assert "tenantatlas" in seen  # Django's path: post_migrate for every app
