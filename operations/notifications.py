@@ -63,14 +63,10 @@ def notify(
 UNREAD_CAP = 100
 
 
-def unread_count(*, user: User, tenant: Tenant, cap: int = UNREAD_CAP) -> int:
-    """Unread notifications, counted up to ``cap`` (the bell shows ``99+`` from there)."""
-    return Notification.objects.for_tenant(tenant).unread().filter(user=user)[:cap].count()
-
-
 def bell_state(*, user: User, tenant: Tenant, cap: int = UNREAD_CAP) -> tuple[int, bool]:
-    """The bell in one query: unread notices (up to ``cap``), and whether a run it tells of
-    is still active. Both are bounded: a COUNT over a LIMIT, and an EXISTS.
+    """The bell in one query: unread notices (up to ``cap``; the bell shows ``99+`` from
+    there), and whether a run it tells of is still active. Both are bounded: a COUNT
+    over a LIMIT, and an EXISTS.
 
     Every tenant page reads it, so the statement is written once (``_bell_sql``):
     building it through the ORM cost ~1.6 ms of CPU per page, ten times running it.

@@ -9,7 +9,7 @@ import pytest
 import tests.support.producers  # noqa: F401
 from operations.lifecycle import run_inline
 from operations.models import Notification, RunStatus, StatusBucket
-from operations.notifications import unread_count
+from operations.notifications import bell_state
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -33,7 +33,7 @@ def test_run_inline_leaves_a_terminal_run_with_exact_counts(tenant: Tenant, oper
     assert list(Notification.objects.values_list("title", flat=True)) == [
         "Test items partially succeeded"
     ]
-    assert unread_count(user=operator, tenant=tenant) == 1
+    assert bell_state(user=operator, tenant=tenant)[0] == 1
 
 
 @pytest.mark.django_db
@@ -43,6 +43,6 @@ def test_unread_count_is_per_person_and_tenant(
     run_inline(tenant=tenant, run_type="test.items", initiated_by=operator, context={"items": 1})
     run_inline(tenant=other_tenant, run_type="test.items", initiated_by=outsider)
 
-    assert unread_count(user=operator, tenant=tenant) == 1
-    assert unread_count(user=operator, tenant=other_tenant) == 0
-    assert unread_count(user=outsider, tenant=tenant) == 0
+    assert bell_state(user=operator, tenant=tenant)[0] == 1
+    assert bell_state(user=operator, tenant=other_tenant)[0] == 0
+    assert bell_state(user=outsider, tenant=tenant)[0] == 0
