@@ -32,6 +32,7 @@ from operations.models import (
     RunStatus,
     StatusBucket,
     failure_kept,
+    job_id_for,
     split_run_type,
 )
 from operations.notifications import notify_run_finished, notify_run_running, notify_run_started
@@ -83,7 +84,7 @@ def run_start(
             total=total,
         )
         if result.created:
-            transaction.on_commit(partial(_enqueue, result.run.pk))
+            transaction.on_commit(partial(_enqueue, result.run.pk, run_type))
         # A reused run keeps its first starter; this start's notice goes to this person.
         notify_run_started(result.run, user=initiated_by, reused=not result.created)
     return result
@@ -128,14 +129,13 @@ def _create_or_reuse_active(
     raise RuntimeError("could not start or reuse a run after 5 attempts")
 
 
-def _enqueue(run_id: int) -> None:
+def _enqueue(run_id: int, run_type: str) -> None:
     """Hand the run to RQ. Runs after commit; a dead Redis fails the run instead of a 500."""
     import django_rq
     from rq import Callback
 
     from operations.jobs import on_job_failure, run_job
 
-    run = OperationRun.objects.get(pk=run_id)
     try:
         # commit_mode="auto": we are already past the commit; django-rq's
         # deferral would swallow the Redis error we must handle here.
@@ -143,8 +143,8 @@ def _enqueue(run_id: int) -> None:
         queue.enqueue(
             run_job,
             run_id,
-            job_id=run.job_id,
-            job_timeout=run_job_timeout(run.run_type),
+            job_id=job_id_for(run_id),
+            job_timeout=run_job_timeout(run_type),
             on_failure=Callback(on_job_failure),
             failure_ttl=7 * 24 * 3600,
         )
@@ -228,7 +228,7 @@ def run_fail(
         run_type = get_run_type(run.run_type)
         if run_type is not None:
             run_type.on_failed(run)
-    notify_run_finished(run)
+        notify_run_finished(run)  # in the same commit, as run_complete's
     return True
 
 

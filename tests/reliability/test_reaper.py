@@ -177,7 +177,7 @@ def test_a_run_whose_starter_died_before_enqueueing_is_failed_as_never_handed_ov
         "from operations import lifecycle\n"
         "from tenantatlas.models import Tenant\n"
         # The web process dies between its commit and the enqueue that follows it.
-        "lifecycle._enqueue = lambda run_id: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "lifecycle._enqueue = lambda *args: os.kill(os.getpid(), signal.SIGKILL)\n"
         "lifecycle.run_start(tenant=Tenant.objects.get(slug='acme'), run_type='test.items',"
         " initiated_by=None, context={})\n"
     )
