@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 import logging.config
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -151,3 +153,31 @@ def test_a_frame_line_still_loses_a_secret_after_its_path() -> None:
     out = redact_lines(frame)
     assert SECRET not in out
     assert out.startswith('  File "/srv/app/jobs.py", line 7, in connect')
+
+
+def test_a_real_traceback_from_code_in_a_random_directory_keeps_its_frames(
+    tmp_path: pathlib.Path,
+) -> None:
+    # Python's own traceback, of a module in a directory like a fresh clone's
+    # (mktemp), not a frame line written by hand.
+    home = tmp_path / "tmp.DX5OlVfdSp" / "tests" / "operations"
+    home.mkdir(parents=True)
+    module_file = home / "random_home_job.py"
+    module_file.write_text(
+        "def connect(password):\n"
+        "    raise ConnectionError(f'login refused for password={password}')\n"
+    )
+    spec = importlib.util.spec_from_file_location("random_home_job", module_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    logger, stream = _logger("t.random_home")
+
+    try:
+        module.connect(SECRET)
+    except ConnectionError:
+        logger.exception("sync failed")
+
+    text = stream.getvalue()
+    assert SECRET not in text
+    assert f'File "{module_file}", line 2, in connect' in text
