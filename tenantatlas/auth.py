@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from tenantatlas.models import Preferences
+from tenantatlas.rows import attnames, select_list
 
 
 class PreferencesBackend(ModelBackend):
@@ -38,7 +39,7 @@ def load_user(user_id: Any) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    user_fields, preference_fields = _columns(User), _columns(Preferences)
+    user_fields, preference_fields = attnames(User), attnames(Preferences)
     user = User.from_db(connection.alias, user_fields, row[: len(user_fields)])
     preference_row = row[len(user_fields) :]
     preferences = None
@@ -51,16 +52,11 @@ def load_user(user_id: Any) -> User | None:
     return user
 
 
-def _columns(model: type[Any]) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
-
-
 @cache
 def _user_sql() -> str:
     quote = connection.ops.quote_name
     users, preferences = quote(User._meta.db_table), quote(Preferences._meta.db_table)
-    columns = [f"{users}.{quote(name)}" for name in _columns(User)]
-    columns += [f"{preferences}.{quote(name)}" for name in _columns(Preferences)]
+    columns = select_list(User) + select_list(Preferences)
     link = quote(Preferences._meta.get_field("user").column)
     # Only the models' table and column names are formatted in; the id is a parameter.
     return (

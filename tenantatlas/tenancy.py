@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from tenantatlas.models import Membership, Role, Tenant
+from tenantatlas.rows import attnames, select_list
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -99,7 +100,7 @@ def memberships_and_members(user_id: int, slug: str) -> list[Membership]:
     with connection.cursor() as cursor:
         cursor.execute(_membership_sql(), [user_id, slug])
         rows = cursor.fetchall()
-    membership_fields, tenant_fields = _columns(Membership), _columns(Tenant)
+    membership_fields, tenant_fields = attnames(Membership), attnames(Tenant)
     db = connection.alias
     result = []
     for row in rows:
@@ -111,17 +112,12 @@ def memberships_and_members(user_id: int, slug: str) -> list[Membership]:
     return result
 
 
-def _columns(model: type[models.Model]) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
-
-
 @cache
 def _membership_sql() -> str:
     quote = connection.ops.quote_name
     membership, tenant = quote(Membership._meta.db_table), quote(Tenant._meta.db_table)
     user = quote(Membership._meta.get_field("user").related_model._meta.db_table)
-    columns = [f"{membership}.{quote(name)}" for name in _columns(Membership)]
-    columns += [f"{tenant}.{quote(name)}" for name in _columns(Tenant)]
+    columns = select_list(Membership) + select_list(Tenant)
     # Only the models' table and column names are formatted in; values are parameters.
     return (
         f"SELECT {', '.join(columns)}, {user}.{quote('username')}"  # noqa: S608
