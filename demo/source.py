@@ -109,28 +109,26 @@ class _State:
 # --- nested-block helpers -------------------------------------------------------------------
 
 
-def _app_item(i: int, rng: random.Random) -> Any:
-    name, publisher, app_id = APPS[i % len(APPS)]
-    n = rng.randrange(1, 999)
-    return {
-        "@odata.type": "#microsoft.graph.appleAppListItem",
-        "name": f"{name} {n}",
-        "publisher": publisher,
-        "appStoreUrl": f"https://apps.apple.com/app/id{rng.randrange(10**8, 10**9)}",
-        "appId": f"{app_id}{n}",
-    }
+def _app_list_item(platform: str) -> PadItem:
+    """An iOS or Android app-list entry; the store URL is the platform's (Apple's draws a
+    number of its own, after the name's)."""
 
+    def item(i: int, rng: random.Random) -> Any:
+        name, publisher, app_id = APPS[i % len(APPS)]
+        n = rng.randrange(1, 999)
+        if platform == "apple":
+            url = f"https://apps.apple.com/app/id{rng.randrange(10**8, 10**9)}"
+        else:
+            url = f"https://play.google.com/store/apps/details?id={app_id}{n}"
+        return {
+            "@odata.type": f"#microsoft.graph.{platform}AppListItem",
+            "name": f"{name} {n}",
+            "publisher": publisher,
+            "appStoreUrl": url,
+            "appId": f"{app_id}{n}",
+        }
 
-def _android_app_item(i: int, rng: random.Random) -> Any:
-    name, publisher, app_id = APPS[i % len(APPS)]
-    n = rng.randrange(1, 999)
-    return {
-        "@odata.type": "#microsoft.graph.androidAppListItem",
-        "name": f"{name} {n}",
-        "publisher": publisher,
-        "appStoreUrl": f"https://play.google.com/store/apps/details?id={app_id}{n}",
-        "appId": f"{app_id}{n}",
-    }
+    return item
 
 
 def _privacy_item(i: int, rng: random.Random) -> Any:
@@ -254,8 +252,8 @@ PAD_ITEMS: dict[str, Callable[[dict[str, Any]], PadItem]] = {
     "privacy": lambda _: _privacy_item,
     "firewall_rule": lambda _: _firewall_rule,
     "oma": lambda _: _oma_item,
-    "app": lambda _: _app_item,
-    "android_app": lambda _: _android_app_item,
+    "app": lambda _: _app_list_item("apple"),
+    "android_app": lambda _: _app_list_item("android"),
     "os_range": lambda _: _os_range,
     "catalog": lambda pad: _catalog_pad(pad["prefix"]),
     "group_policy": lambda pad: _gp_pad(pad["category"]),
