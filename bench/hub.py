@@ -155,6 +155,9 @@ def child(args: argparse.Namespace) -> None:
             )
         )
         return
+    from tenantatlas.startup import settle
+
+    settle()  # what tenantatlas/wsgi.py does before a server takes its first request
     print(json.dumps(measure(args.requests, args.admin_requests)))
 
 

@@ -10,6 +10,7 @@ from tenantatlas.db import serve_web_requests
 serve_web_requests()
 application = get_wsgi_application()
 
-from tenantatlas.startup import refuse_to_serve_without_static_files  # noqa: E402
+from tenantatlas.startup import refuse_to_serve_without_static_files, settle  # noqa: E402
 
 refuse_to_serve_without_static_files()
+settle()
