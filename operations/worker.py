@@ -6,8 +6,8 @@ Two jobs, both in the parent process that forks a work horse per job:
   again in every job: Django builds its URL resolver on the first
   ``reverse()`` (≈ 116 ms here; a finished run's notification links to the
   run), so the parent builds it, and imports the job modules, once before its
-  first fork. It opens no database connection: a horse must not share the
-  parent's socket.
+  first fork. It also lends each horse its warm database connection
+  (horse_connection.py says when that is safe and how it is taken back).
 * RQ's parent sees its work horse die, and knows when it was told to stop
   cold, but it never runs the job's failure callback then: the run would wait
   for the reaper and read "worker lost". Here the parent fails the run at once
@@ -21,7 +21,6 @@ import os
 from types import FrameType
 from typing import Any
 
-from django.db import connections
 from django.urls import get_resolver
 from rq import Worker
 from rq.job import Job
@@ -30,6 +29,7 @@ from rq.utils import now
 
 from operations import faults
 from operations.faults import Fault
+from operations.horse_connection import HorseConnection
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +47,36 @@ def warm() -> None:
 class RunWorker(Worker):
     _running_job: Job | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.horse_connection = HorseConnection()
+
     def work(self, *args: Any, **kwargs: Any) -> bool:
         warm()
         return super().work(*args, **kwargs)
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         self._running_job = job
+        self.horse_connection.lend()
         try:
             super().execute_job(job, queue)
         finally:
             self._running_job = None
+            self.horse_connection.take_back()
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        # In the horse: RQ calls os._exit right after this returns.
+        try:
+            return super().perform_job(job, queue)
+        finally:
+            self.horse_connection.give_back()
+
+    def wait_for_horse(self) -> tuple[int | None, int | None, Any]:
+        result = super().wait_for_horse()
+        # The horse is gone (or was never there): before the parent writes anything
+        # (a killed horse's run is failed right after this), the connection is back.
+        self.horse_connection.take_back()
+        return result
 
     def handle_work_horse_killed(self, job: Job, retpid: Any, ret_val: Any, rusage: Any) -> None:
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)  # type: ignore[no-untyped-call]  # RQ's own method is unannotated
@@ -95,6 +115,3 @@ def fail_run_of_job(job: Job, fault: Fault) -> None:
         run_fail(run_id, code=fault.code, message=fault.message)
     except Exception:  # the reaper still catches the run; the worker must go on
         logger.warning("could not fail run %s after its horse died", run_id, exc_info=True)
-    finally:
-        # The next horse is forked from this process: it must not inherit our socket.
-        connections.close_all()

@@ -89,3 +89,40 @@ def perform_batches(run: OperationRun, recorder: RunRecorder) -> None:
 
 register(RunType(key="test.quiet", label="Test quiet", perform=perform_quiet, timeout=120))
 register(RunType(key="test.batches", label="Test batches", perform=perform_batches, timeout=120))
+
+
+def perform_session(run: OperationRun, recorder: RunRecorder) -> None:
+    """What the horse's database session looked like when the job began, written to the context.
+
+    context: ``dirty`` leaves session state behind (a setting, an open WITH HOLD
+    cursor) for the next job on the same connection to find; ``hold`` opens a
+    transaction, writes ``uncommitted`` into the run's context inside it, and
+    sleeps there for ``hold`` seconds (the test kills the horse meanwhile).
+    """
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_backend_pid(), current_setting('application_name'),"
+            " (SELECT count(*) FROM pg_cursors), current_setting('statement_timeout')"
+        )
+        pid, application_name, cursors, statement_timeout = cursor.fetchone()
+        seen = {
+            "backend_pid": pid, "application_name": application_name,
+            "open_cursors": cursors, "statement_timeout": statement_timeout,
+        }  # fmt: skip
+        OperationRun.objects.filter(pk=run.pk).update(context={**run.context, **seen})
+        if run.context.get("dirty"):
+            cursor.execute("SET application_name = 'left-by-a-job'")
+            cursor.execute("DECLARE left_open CURSOR WITH HOLD FOR SELECT 1")
+    if run.context.get("hold"):
+        with transaction.atomic():
+            OperationRun.objects.filter(pk=run.pk).update(
+                context={**run.context, **seen, "uncommitted": True}
+            )
+            time.sleep(float(run.context["hold"]))
+    recorder.set_total(1)
+    recorder.succeeded()
+
+
+register(RunType(key="test.session", label="Test session", perform=perform_session))
