@@ -46,3 +46,11 @@ def test_a_load_that_fails_half_way_is_not_kept(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(RuntimeError):
         hub_data.load(hub_data.Shape(small_tenants=1, per_small=10, big=100))
     assert hub_data.loaded_shape() is None
+
+
+def test_the_growth_set_is_ten_thousand_runs_mostly_in_the_measured_tenant() -> None:
+    shape = hub_data.Shape.for_total(10_000)
+
+    assert shape.total == 10_000
+    # ~0.6 % of a tenant's runs match the rarest measured filter: 50 rows need ~8,000.
+    assert shape.big == 9_000
