@@ -149,15 +149,21 @@ class RunRecorder:
     def pending_counts(self) -> dict[str, F | Any]:
         """The pending counts as increments of the run's columns, for an UPDATE of it.
 
-        ``flush`` writes them alone; the completion writes them with the status
-        change (lifecycle.run_complete), so the last counts cost no UPDATE of their own.
+        ``flush`` writes them alone; the completion writes them (``pending_deltas``) with
+        the status change (lifecycle.run_complete), so the last counts cost no UPDATE of
+        their own.
         """
+        succeeded, failed, skipped, dropped = self.pending_deltas()
         return {
-            "succeeded": F("succeeded") + self._succeeded,
-            "failed": F("failed") + self._failed,
-            "skipped": F("skipped") + self._skipped,
-            "failures_dropped": F("failures_dropped") + self._dropped,
+            "succeeded": F("succeeded") + succeeded,
+            "failed": F("failed") + failed,
+            "skipped": F("skipped") + skipped,
+            "failures_dropped": F("failures_dropped") + dropped,
         }
+
+    def pending_deltas(self) -> tuple[int, int, int, int]:
+        """The same as numbers: succeeded, failed, skipped and dropped failure entries."""
+        return self._succeeded, self._failed, self._skipped, self._dropped
 
     def written(self) -> None:
         """The UPDATE carrying ``pending_counts()`` succeeded: store the failure entries in

@@ -7,6 +7,10 @@ with the models: every concrete field, in the order ``Model.from_db`` expects.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
 from django.db import connection, models
 
 
@@ -21,3 +25,39 @@ def select_list(model: type[models.Model]) -> list[str]:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     return [f"{table}.{quote(name)}" for name in attnames(model)]
+
+
+def columns(model: type[models.Model], names: Sequence[str] | None = None) -> str:
+    """Quoted column names (all concrete fields, or ``names``) for an INSERT's or UPDATE's
+    RETURNING list, which names the one table's columns unqualified."""
+    quote = connection.ops.quote_name
+    return ", ".join(quote(name) for name in (names or attnames(model)))
+
+
+def converted(model: type[models.Model], names: Sequence[str], row: Sequence[Any]) -> list[Any]:
+    """A raw row's values as the ORM hands them over: through the backend's and each
+    field's converters (a JSON column arrives as text, SQLite's datetimes as strings)."""
+    steps = _converters(model, tuple(names))
+    return [_convert(value, convert) for value, convert in zip(row, steps, strict=True)]
+
+
+def _convert(value: Any, steps: tuple[tuple[Converter, Any], ...]) -> Any:
+    for convert, column in steps:
+        value = convert(value, column, connection)
+    return value
+
+
+type Converter = Callable[[Any, Any, Any], Any]
+
+
+@cache
+def _converters(
+    model: type[models.Model], names: tuple[str, ...]
+) -> list[tuple[tuple[Converter, Any], ...]]:
+    steps = []
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    for name in names:
+        column = fields[name].get_col(model._meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        steps.append(tuple((convert, column) for convert in found))
+    return steps

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 import tests.support.producers  # noqa: F401  (registers test.items)
 from monitoring.links import notification_target
-from operations.lifecycle import run_claim, run_execute, run_fail, run_start
+from operations.lifecycle import run_claim, run_complete, run_execute, run_fail, run_start
 from operations.models import Notification, OperationRun, RunStatus, StatusBucket
 from operations.recorder import RunRecorder
 
@@ -209,11 +209,12 @@ def test_a_run_costs_a_fixed_set_of_statements_and_completes_in_one_write(
 
     statements = [query["sql"] for query in captured.captured_queries]
     run_updates = [sql for sql in statements if sql.startswith('UPDATE "operations_operationrun"')]
-    # claim: UPDATE, SELECT, rollup, notice; set_total: UPDATE; completion: UPDATE (with the
-    # last counts), SELECT, rollup, notice. No stored-failure COUNT, no separate count flush:
-    # 9 statements in two transactions (claim, completion).
+    # claim: UPDATE (reading the run back), SELECT of its tenant, rollup, notice; set_total:
+    # UPDATE; completion: UPDATE (with the last counts, reading back what it changed),
+    # rollup, notice. No stored-failure COUNT, no separate count flush, no re-read:
+    # 8 statements in two transactions (claim, completion).
     work = [sql for sql in statements if sql not in ("BEGIN", "COMMIT")]
-    assert len(work) == 9, statements
+    assert len(work) == 8, statements
     assert statements.count("BEGIN") == statements.count("COMMIT") == 2
     assert len(run_updates) == 3
     assert '"succeeded" = ' in run_updates[-1] and '"status" = ' in run_updates[-1]
@@ -221,3 +222,34 @@ def test_a_run_costs_a_fixed_set_of_statements_and_completes_in_one_write(
     assert (run.status_bucket, run.processed, run.succeeded, run.skipped) == (
         StatusBucket.SUCCEEDED, items, items - 1, 1,
     )  # fmt: skip
+
+
+def _values(instance: OperationRun | Tenant) -> dict[str, Any]:
+    fields = type(instance)._meta.concrete_fields
+    return {field.attname: getattr(instance, field.attname) for field in fields}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_claim_and_the_finish_read_back_exactly_what_the_orm_reads(
+    tenant: Tenant, operator: User
+) -> None:
+    # The two transitions read rows back through SQL of their own (UPDATE … RETURNING);
+    # a JSON context, aware datetimes and the generated columns must arrive as the ORM's do.
+    run = start(tenant, operator, items=2, skip=[0], nested={"ids": [1, 2], "note": "ü"})
+
+    claimed = run_claim(run.pk)
+
+    assert claimed is not None
+    assert _values(claimed) == _values(OperationRun.objects.get(pk=run.pk))
+    assert _values(claimed.tenant) == _values(Tenant.objects.get(pk=tenant.pk))
+    assert claimed.context["nested"] == {"ids": [1, 2], "note": "ü"}
+    assert claimed.started_at is not None and claimed.started_at.tzinfo is not None
+
+    recorder = RunRecorder(claimed)
+    recorder.set_total(2)
+    recorder.skipped()
+    recorder.succeeded()
+    finished = run_complete(claimed, recorder=recorder)
+
+    assert _values(finished) == _values(OperationRun.objects.get(pk=run.pk))
+    assert (finished.status_bucket, finished.processed) == (StatusBucket.SUCCEEDED, 2)
