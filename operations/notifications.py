@@ -9,8 +9,9 @@ notice stores the run, not a URL: the hub links it (monitoring.links).
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -125,7 +126,7 @@ def notify_run_started(
 def notify_run_running(run: OperationRun) -> int:
     """The worker took the run: the notices say so, without making anything unread."""
     title = f"{label_for(run.run_type)} running"
-    return Notification.objects.filter(run=run).update(title=title[:200], body="")
+    return _update_notices(run, title=title[:200], body="")
 
 
 def notify_run_finished(run: OperationRun) -> int:
@@ -138,11 +139,43 @@ def notify_run_finished(run: OperationRun) -> int:
         "body": (body or _counts_text(run))[:500],
         "level": level,
     }
-    updated = Notification.objects.filter(run=run).update(
-        **fields, read_at=None, created_at=run.finished_at or timezone.now()
+    updated = _update_notices(
+        run, **fields, read_at=None, created_at=run.finished_at or timezone.now()
     )
     if not updated and run.initiated_by_id is not None:
         # A run started without a notice (a command, an inline run) still tells its starter.
         notify(user=run.initiated_by, tenant=run.tenant, run=run, **fields)
         return 1
     return updated
+
+
+def _update_notices(run: OperationRun, **fields: Any) -> int:
+    """Every notice of ``run`` gets ``fields``; how many there were.
+
+    The worker's claim and finish call this from a forked work horse, where the
+    ORM's UPDATE cost ~1.1 ms (mostly memory pages copied on first touch) against
+    ~0.3 ms for the same statement written once (docs/performance.md).
+    """
+    names = tuple(fields)
+    values = [_adapted(name, value) for name, value in fields.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_notices_sql(names), [*values, run.pk])
+        updated: int = cursor.rowcount
+    return updated
+
+
+@cache
+def _update_notices_sql(names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    assigned = ", ".join(f"{quote(name)} = %s" for name in names)
+    return (
+        f"UPDATE {quote(Notification._meta.db_table)} SET {assigned}"  # noqa: S608
+        f" WHERE {quote('run_id')} = %s"
+    )
+
+
+def _adapted(name: str, value: Any) -> Any:
+    # What the ORM would send: a datetime adapted for the backend (SQLite stores text).
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
