@@ -97,10 +97,6 @@ class HorseConnection:
             _discard()
         self._lent = None
 
-    @property
-    def lent(self) -> bool:
-        return self._lent is not None
-
 
 def _closed_by_server(raw: Any) -> bool:
     """An idle connection has nothing to read, unless the server said goodbye (or sent news)."""

@@ -154,7 +154,7 @@ def _update_notices(run: OperationRun, **fields: Any) -> int:
 
     The worker's claim and finish call this from a forked work horse, where the
     ORM's UPDATE cost ~1.1 ms (mostly memory pages copied on first touch) against
-    ~0.3 ms for the same statement written once (docs/performance.md).
+    ~0.2 ms for the same statement written once (docs/performance.md, "Fifth pass").
     """
     names = tuple(fields)
     values = [_adapted(name, value) for name, value in fields.items()]

@@ -1,6 +1,6 @@
 """The RQ worker class every ``rqworker`` runs (settings.RQ["WORKER_CLASS"]).
 
-Two jobs, both in the parent process that forks a work horse per job:
+Two jobs, in the parent process that forks a work horse per job:
 
 * It warms what every horse needs. Whatever the parent did not load is paid
   again in every job: Django builds its URL resolver on the first
