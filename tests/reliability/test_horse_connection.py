@@ -21,6 +21,8 @@ from tests.reliability.conftest import children, log_of, status_of, wait_for
 if TYPE_CHECKING:
     import subprocess
 
+    from pytest_django import Settings
+
     from tenantatlas.models import Tenant
     from tests.reliability.conftest import Processes
 
@@ -88,6 +90,24 @@ def test_a_horse_killed_inside_a_transaction_leaves_nothing_committed_and_its_ba
     after = finished(session_run(tenant), worker)
     assert after.bucket == "succeeded", log_of(worker)
     assert after.context["backend_pid"] != warm.context["backend_pid"]
+
+
+def test_a_horse_timed_out_inside_a_transaction_rolls_back_and_gives_the_connection_back(
+    tenant: Tenant, processes: Processes, settings: Settings
+) -> None:
+    settings.RUN_JOB_TIMEOUT = 1  # the job's own timeout (RQ's SIGALRM in the horse)
+    worker = processes.worker()
+    timed_out = finished(session_run(tenant, hold=30), worker)
+    settings.RUN_JOB_TIMEOUT = 120
+
+    reason = (timed_out.failure_reason, log_of(worker))
+    assert timed_out.failures.get().code == "job_timeout", reason
+    assert "uncommitted" not in timed_out.context
+    # The horse unwound its transaction and failed its run itself: a clean connection,
+    # given back and lent to the next horse.
+    after = finished(session_run(tenant), worker)
+    assert after.bucket == "succeeded", log_of(worker)
+    assert after.context["backend_pid"] == timed_out.context["backend_pid"]
 
 
 def test_a_backend_terminated_between_jobs_is_replaced_before_the_next_horse(
