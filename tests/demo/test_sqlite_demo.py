@@ -31,11 +31,15 @@ import django
 django.setup()
 from django.contrib.auth.models import User
 from django.test import Client
+from backups.models import BackupSet
+from inventory.models import InventorySync
 from operations.models import OperationRun
 
 client = Client(SERVER_NAME="localhost")  # an allowed host outside the test runner
 client.force_login(User.objects.get(username="operator"))
 run = OperationRun.objects.filter(tenant__slug="contoso").order_by("pk").first()
+backup_set = BackupSet.objects.filter(tenant__slug="contoso").first()
+sync = InventorySync.objects.filter(tenant__slug="contoso").first()
 base, api = "/t/contoso/", "/api/v1/t/contoso/"
 htmx = {"HX-Request": "true"}
 pages = [
@@ -45,7 +49,9 @@ pages = [
     (base + f"monitoring/operations/{run.pk}/", {}),
     (base + f"monitoring/operations/{run.pk}/?partial=progress", htmx),
     (base + "notifications/", {}), (base + "notifications/bell/", htmx),
-    (base + "inventory/", {}), (base + "drift/", {}), (base + "backups/", {}),
+    (base + "inventory/", {}), (base + "drift/", {}), (base + "drift/findings/", {}),
+    (base + "backups/", {}),
+    (base + f"backups/{backup_set.pk}/", {}), (base + f"inventory/syncs/{sync.pk}/", {}),
     (api + "runs/", {}), (api + f"runs/{run.pk}/", {}), ("/accounts/preferences/", {}),
 ]
 statuses = {url: client.get(url, headers=headers).status_code for url, headers in pages}
@@ -95,7 +101,7 @@ def test_the_demo_on_sqlite_serves_its_pages_and_runs_a_sync_on_a_real_worker(
     seen = json.loads(_run(demo_env, "-c", PAGES).strip().splitlines()[-1])
 
     failing = {url: code for url, code in seen["statuses"].items() if code != 200}
-    assert len(seen["statuses"]) == 13 and not failing, failing
+    assert len(seen["statuses"]) == 16 and not failing, failing
     assert seen["start"] == 302
     _run(demo_env, "tests/support/worker.py", "--burst")
     outcome = json.loads(_run(demo_env, "-c", OUTCOME).strip().splitlines()[-1])
