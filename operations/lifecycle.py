@@ -40,7 +40,7 @@ from operations.recorder import RunLost, RunRecorder
 from operations.registry import get_run_type
 from operations.sanitize import sanitize
 from tenantatlas.models import Tenant
-from tenantatlas.rows import attnames, columns, converted
+from tenantatlas.rows import attnames, columns, converted, loaded
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -175,8 +175,7 @@ def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | Non
         row = _one_row(_claim_sql(), [RunStatus.RUNNING, at, at, run_id, RunStatus.QUEUED])
         if row is None:
             return None
-        names = attnames(OperationRun)
-        run = OperationRun.from_db(connection.alias, names, converted(OperationRun, names, row))
+        run = loaded(OperationRun, row)
         run.tenant = _tenant(run.tenant_id)
         rollup.move(run, StatusBucket.QUEUED, StatusBucket.RUNNING)
         notify_run_running(run)
@@ -269,8 +268,7 @@ def _one_row(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
 def _tenant(tenant_id: int) -> Tenant:
     row = _one_row(_tenant_sql(), [tenant_id])
     assert row is not None, "a run's tenant cannot be gone: the foreign key cascades"
-    names = attnames(Tenant)
-    return Tenant.from_db(connection.alias, names, converted(Tenant, names, row))
+    return loaded(Tenant, row)
 
 
 def _at(moment: datetime) -> Any:

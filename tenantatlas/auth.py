@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from tenantatlas.models import Preferences
-from tenantatlas.rows import attnames, select_list
+from tenantatlas.rows import attnames, loaded, select_list
 
 
 class PreferencesBackend(ModelBackend):
@@ -39,12 +39,12 @@ def load_user(user_id: Any) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    user_fields, preference_fields = attnames(User), attnames(Preferences)
-    user = User.from_db(connection.alias, user_fields, row[: len(user_fields)])
-    preference_row = row[len(user_fields) :]
+    split = len(attnames(User))
+    user = loaded(User, row[:split])
+    preference_row = row[split:]
     preferences = None
     if preference_row[0] is not None:  # the primary key: a row was joined
-        preferences = Preferences.from_db(connection.alias, preference_fields, preference_row)
+        preferences = loaded(Preferences, preference_row)
     link = Preferences._meta.get_field("user")
     link.remote_field.set_cached_value(user, preferences)
     if preferences is not None:

@@ -34,6 +34,12 @@ def columns(model: type[models.Model], names: Sequence[str] | None = None) -> st
     return ", ".join(quote(name) for name in (names or attnames(model)))
 
 
+def loaded[M: models.Model](model: type[M], row: Sequence[Any]) -> M:
+    """The instance ``model``'s full row (``attnames`` order) makes, as the ORM would load it."""
+    names = attnames(model)
+    return model.from_db(connection.alias, names, converted(model, names, row))
+
+
 def converted(model: type[models.Model], names: Sequence[str], row: Sequence[Any]) -> list[Any]:
     """A raw row's values as the ORM hands them over: through the backend's and each
     field's converters (a JSON column arrives as text, SQLite's datetimes as strings)."""

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from tenantatlas.models import Membership, Role, Tenant
-from tenantatlas.rows import attnames, select_list
+from tenantatlas.rows import attnames, loaded, select_list
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -100,13 +100,11 @@ def memberships_and_members(user_id: int, slug: str) -> list[Membership]:
     with connection.cursor() as cursor:
         cursor.execute(_membership_sql(), [user_id, slug])
         rows = cursor.fetchall()
-    membership_fields, tenant_fields = attnames(Membership), attnames(Tenant)
-    db = connection.alias
+    split = len(attnames(Membership))
     result = []
     for row in rows:
-        membership = Membership.from_db(db, membership_fields, row[: len(membership_fields)])
-        tenant_row = row[len(membership_fields) : -1]
-        membership.tenant = Tenant.from_db(db, tenant_fields, tenant_row)
+        membership = loaded(Membership, row[:split])
+        membership.tenant = loaded(Tenant, row[split:-1])
         membership.member_name = row[-1]  # type: ignore[attr-defined]
         result.append(membership)
     return result
