@@ -24,3 +24,10 @@ def notification_target(notification: Notification, tenant_slug: str) -> str:
     if notification.run_id is not None:
         return run_path(tenant_slug, notification.run_id)
     return notification.link
+
+
+def notification_open_path(tenant_slug: str, notification_id: int) -> str:
+    """The inbox's "View run": marks the notice read, then leads to its target."""
+    return reverse_cached(
+        "monitoring:notification_open", tenant_slug=tenant_slug, notification_id=notification_id
+    )

@@ -19,9 +19,10 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from monitoring.links import notification_open_path
 from monitoring.progress import Progress, progress_for
 from monitoring.templatetags.hub import duration
 from operations.models import Notification, OperationRun, StatusBucket
@@ -135,23 +136,20 @@ def notification_rows(
     """The inbox's ``<tr>``s, built in Python like the run list's rows: the markup is
     what the template wrote (``tests/monitoring/test_notifications.py`` holds it
     equal), every value escaped, times in the person's zone."""
-    inbox = reverse("monitoring:notifications", kwargs={"tenant_slug": tenant.slug})
-    return [_notification_row(n, inbox, tz) for n in notifications]
+    return [_notification_row(n, tenant.slug, tz) for n in notifications]
 
 
-def _notification_row(n: Notification, inbox: str, tz: ZoneInfo) -> SafeString:
+def _notification_row(n: Notification, tenant_slug: str, tz: ZoneInfo) -> SafeString:
     created = timezone.localtime(n.created_at, tz)
     body = f'<div class="small muted">{escape(n.body)}</div>' if n.body else ""
     link = ""
     if n.run_id or n.link:
-        link = (
-            f'\n        <a class="button secondary" href="{escape(inbox)}{n.pk}/open/">View run</a>'
-            "\n        "
-        )
+        href = escape(notification_open_path(tenant_slug, n.pk))
+        link = f'\n        <a class="button secondary" href="{href}">View run</a>\n        '
     return mark_safe(  # noqa: S308 - every value is escaped
         f'<tr class="{"" if n.is_read else "unread"}" data-notification="{n.pk}">\n'
         f'      <td class="small"><time datetime="{escape(created.isoformat())}">'
-        f"{escape(dateformat.format(created, 'M j, H:i'))}</time></td>\n"
+        f"{escape(_short(created))}</time></td>\n"
         f'      <td><span class="badge badge--{escape(n.level)}">'
         f"{escape(n.get_level_display())}</span> {escape(n.title)}{body}</td>\n"
         f"      <td>\n        {link}\n      </td>\n"
