@@ -254,9 +254,9 @@ CREDENTIALS_KEY = env_str("CREDENTIALS_KEY")
 
 BEHIND_PROXY = env_bool("BEHIND_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
-# Set SECURE_COOKIES=1 when the site is served over HTTPS.
 # Django's database sessions, read by SQL written once (tenantatlas/sessions.py).
 SESSION_ENGINE = "tenantatlas.sessions"
+# Set SECURE_COOKIES=1 when the site is served over HTTPS.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
