@@ -7,15 +7,20 @@ from typing import Any
 
 from rq.job import Job
 
-from operations import faults, rollup
+from operations import faults, handoff, rollup
 from operations.faults import Fault
 from operations.lifecycle import run_execute, run_fail
 from operations.sanitize import describe_exception
 
 
 def run_job(run_id: int) -> None:
-    """The one job every run type is enqueued as; the registry picks the producer."""
-    run_execute(run_id)
+    """The one job every run type is enqueued as; the registry picks the producer.
+
+    In a forking RunWorker's horse the worker has claimed the run and completes
+    it (handoff.py); anywhere else the whole lifecycle runs here.
+    """
+    if not handoff.perform_claimed(run_id):
+        run_execute(run_id)
 
 
 def run_id_from_job_id(job_id: str) -> int | None:

@@ -36,7 +36,7 @@ from operations.models import (
     split_run_type,
 )
 from operations.notifications import notify_run_finished, notify_run_running, notify_run_started
-from operations.recorder import RunLost, RunRecorder
+from operations.recorder import NO_COUNTS, Counts, RunLost, RunRecorder
 from operations.registry import get_run_type
 from operations.sanitize import sanitize
 from tenantatlas.models import Tenant
@@ -183,13 +183,13 @@ def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | Non
 
 
 def run_complete(
-    run: OperationRun, *, recorder: RunRecorder | None = None, now: datetime | None = None
+    run: OperationRun, *, counts: Counts = NO_COUNTS, now: datetime | None = None
 ) -> OperationRun:
     """running → completed; the bucket follows from the counts. RunLost if no longer running.
 
-    With ``recorder``, its last counts are written by the same UPDATE (one write).
+    ``counts`` (``RunRecorder.handed_over``) are added by the same UPDATE: the last
+    counts cost no write of their own.
     """
-    counts = recorder.pending_deltas() if recorder else (0, 0, 0, 0)
     with transaction.atomic():
         row = _one_row(
             _complete_sql(),
@@ -197,8 +197,6 @@ def run_complete(
         )
         if row is None:
             raise RunLost(f"run {run.pk} is no longer running")
-        if recorder:
-            recorder.written()
         # Only what the finish changed or the workers counted; the tenant stays loaded.
         for name, value in zip(
             _FINISH_FIELDS, converted(OperationRun, _FINISH_FIELDS, row), strict=True
@@ -230,10 +228,7 @@ def _claim_sql() -> str:
 
 @cache
 def _complete_sql() -> str:
-    return _transition_sql(["status", "finished_at"], _FINISH_FIELDS, added=_COUNTED)
-
-
-_COUNTED = ("succeeded", "failed", "skipped", "failures_dropped")  # RunRecorder.pending_deltas
+    return _transition_sql(["status", "finished_at"], _FINISH_FIELDS, added=Counts._fields)
 
 
 def _transition_sql(
@@ -307,33 +302,59 @@ def _add_failure(run: OperationRun, *, code: str, message: str, item: str, now: 
 
 
 def run_execute(run_id: int, *, heartbeat: bool = True) -> None:
-    """What the RQ job does: claim, perform through the producer, complete or fail.
+    """The whole run in this process: claim, perform through the producer, complete or fail.
 
-    ``heartbeat=False`` is for runs performed inline (seeding, benchmarks): no
-    worker can be lost there, and on the demo's SQLite the heartbeat thread's
-    own connection would only contend with the run's writes.
+    A forking worker splits it (operations/handoff.py): its own process claims
+    and completes, the work horse performs. ``heartbeat=False`` is for runs
+    performed inline (seeding, benchmarks): no worker can be lost there, and on
+    the demo's SQLite the heartbeat thread's own connection would only contend
+    with the run's writes.
     """
     run = run_claim(run_id)
     if run is None:
         logger.info("run %s was not queued any more; nothing to do", run_id)
         return
+    counts = run_perform(run, heartbeat=heartbeat)
+    if counts is not None:
+        run_finish(run, counts)
+
+
+def run_perform(run: OperationRun, *, heartbeat: bool = True) -> Counts | None:
+    """The producer's part of a claimed run: its work, progress, failure entries, heartbeat.
+
+    Returns the counts its completion writes, or None when the run ended here:
+    failed (any error is the job's boundary) or ended elsewhere meanwhile.
+    """
     run_type = get_run_type(run.run_type)
     if run_type is None:
         run_fail(run.pk, code="unknown_run_type", message=f"No producer for {run.run_type}.")
-        return
+        return None
     recorder = RunRecorder(run)
     try:
         with Heartbeat(run.pk) if heartbeat else contextlib.nullcontext():
             run_type.perform(run, recorder)
-        run_complete(run, recorder=recorder)
+        return recorder.handed_over()
     except RunLost:
-        logger.warning("run %s was ended elsewhere (recovered?); dropping its late writes", run_id)
+        _log_lost(run.pk)
     except Exception as exc:  # noqa: BLE001 - the job's boundary: any error must end the run
         fault = faults.describe(exc, job_timeout=_current_job_timeout())
         faults.reopen_if_broken()
-        _log_failure(run_id, exc)
+        _log_failure(run.pk, exc)
         recorder.flush_quietly()
         run_fail(run.pk, code=fault.code, message=fault.message)
+    return None
+
+
+def run_finish(run: OperationRun, counts: Counts) -> None:
+    """Complete a performed run, unless it was ended elsewhere meanwhile (that end stays)."""
+    try:
+        run_complete(run, counts=counts)
+    except RunLost:
+        _log_lost(run.pk)
+
+
+def _log_lost(run_id: int) -> None:
+    logger.warning("run %s was ended elsewhere (recovered?); dropping its late writes", run_id)
 
 
 def _current_job_timeout() -> float | None:

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import F
@@ -27,6 +27,18 @@ logger = logging.getLogger(__name__)
 
 class RunLost(Exception):
     """The run is no longer ours to write: recovery (or someone) already ended it."""
+
+
+class Counts(NamedTuple):
+    """Counts not yet written: what the completion adds to the run's columns."""
+
+    succeeded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failures_dropped: int = 0
+
+
+NO_COUNTS = Counts()
 
 
 class RunRecorder:
@@ -149,21 +161,28 @@ class RunRecorder:
     def pending_counts(self) -> dict[str, F | Any]:
         """The pending counts as increments of the run's columns, for an UPDATE of it.
 
-        ``flush`` writes them alone; the completion writes them (``pending_deltas``) with
+        ``flush`` writes them alone; the completion writes them (``handed_over``) with
         the status change (lifecycle.run_complete), so the last counts cost no UPDATE of
         their own.
         """
-        succeeded, failed, skipped, dropped = self.pending_deltas()
-        return {
-            "succeeded": F("succeeded") + succeeded,
-            "failed": F("failed") + failed,
-            "skipped": F("skipped") + skipped,
-            "failures_dropped": F("failures_dropped") + dropped,
-        }
+        return {name: F(name) + delta for name, delta in self.pending_deltas()._asdict().items()}
 
-    def pending_deltas(self) -> tuple[int, int, int, int]:
-        """The same as numbers: succeeded, failed, skipped and dropped failure entries."""
-        return self._succeeded, self._failed, self._skipped, self._dropped
+    def pending_deltas(self) -> Counts:
+        """The same as numbers."""
+        return Counts(self._succeeded, self._failed, self._skipped, self._dropped)
+
+    def handed_over(self) -> Counts:
+        """The work is done: the counts the completion writes, which this recorder forgets.
+
+        Failure entries are rows of their own, so pending ones are stored first
+        (one flush, only when the last items failed); the counts travel on as
+        numbers, to whichever process completes the run (operations/handoff.py).
+        """
+        if self._failures:
+            self.flush()
+        counts = self.pending_deltas()
+        self._reset()
+        return counts
 
     def written(self) -> None:
         """The UPDATE carrying ``pending_counts()`` succeeded: store the failure entries in

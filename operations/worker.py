@@ -1,7 +1,9 @@
 """The RQ worker class every ``rqworker`` runs (settings.RQ["WORKER_CLASS"]).
 
-Two jobs, in the parent process that forks a work horse per job:
+Three jobs, in the parent process that forks a work horse per job:
 
+* It claims a run before forking the horse for it and completes it once the
+  horse is gone; the horse only performs it (handoff.py says why and how).
 * It warms what every horse needs. Whatever the parent did not load is paid
   again in every job: Django builds its URL resolver on the first
   ``reverse()`` (≈ 116 ms here; a finished run's notification links to the
@@ -27,17 +29,18 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.utils import now
 
-from operations import faults
+from operations import faults, handoff
 from operations.faults import Fault
+from operations.handoff import RunHandoff
 from operations.horse_connection import HorseConnection
+from operations.jobs import run_id_from_job_id
 
 logger = logging.getLogger(__name__)
 
 
 def warm() -> None:
     """Load what every horse needs, in the process that forks them."""
-    import operations.jobs  # noqa: F401 - the job, the lifecycle and the sanitizer's patterns
-
+    # The job, the lifecycle and the sanitizer's patterns are imported with this module.
     resolver = get_resolver()
     resolver.reverse_dict  # noqa: B018 - building it is the point
     for _, namespace in resolver.namespace_dict.values():
@@ -50,6 +53,7 @@ class RunWorker(Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.horse_connection = HorseConnection()
+        self.handoff = handoff.current = RunHandoff()
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         warm()
@@ -57,12 +61,16 @@ class RunWorker(Worker):
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         self._running_job = job
+        run_id = run_id_from_job_id(job.id)
+        if run_id is not None:
+            self.handoff.claim(run_id)  # before the connection is lent: it is ours till the fork
         self.horse_connection.lend()
         try:
             super().execute_job(job, queue)
         finally:
             self._running_job = None
             self.horse_connection.take_back()
+            self.handoff.finish()
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         # In the horse: RQ calls os._exit right after this returns.
@@ -82,14 +90,15 @@ class RunWorker(Worker):
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)  # type: ignore[no-untyped-call]  # RQ's own method is unannotated
         # RQ zeroes its working-time counter before calling us; the start time stays.
         working = (now() - job.started_at).total_seconds() if job.started_at else 0.0
-        fail_run_of_job(job, _horse_fault(job, ret_val, working))
+        if not self.handoff.finish():  # a horse that died after its work still completes it
+            fail_run_of_job(job, _horse_fault(job, ret_val, working))
 
     def request_force_stop(self, signum: int, frame: FrameType | None) -> None:
         job = self._running_job
         try:
             super().request_force_stop(signum, frame)  # kills the horse, then SystemExit
         except SystemExit:
-            if job is not None:
+            if job is not None and not self.handoff.finish():
                 fail_run_of_job(job, faults.worker_stopped(signum))
             raise
 
@@ -105,7 +114,6 @@ def _horse_fault(job: Job, status: int | None, working_time: float) -> Fault:
 
 def fail_run_of_job(job: Job, fault: Fault) -> None:
     """Fail the job's run (if it is still active) from the worker's parent process."""
-    from operations.jobs import run_id_from_job_id
     from operations.lifecycle import run_fail
 
     run_id = run_id_from_job_id(job.id)

@@ -249,7 +249,7 @@ def test_the_claim_and_the_finish_read_back_exactly_what_the_orm_reads(
     recorder.set_total(2)
     recorder.skipped()
     recorder.succeeded()
-    finished = run_complete(claimed, recorder=recorder)
+    finished = run_complete(claimed, counts=recorder.handed_over())
 
     assert _values(finished) == _values(OperationRun.objects.get(pk=run.pk))
     assert (finished.status_bucket, finished.processed) == (StatusBucket.SUCCEEDED, 2)

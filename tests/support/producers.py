@@ -87,7 +87,25 @@ def perform_batches(run: OperationRun, recorder: RunRecorder) -> None:
         time.sleep(float(run.context.get("pause", 0.1)))
 
 
+def perform_handed(run: OperationRun, recorder: RunRecorder) -> None:
+    """``items`` items succeed, counted in memory only: the worker writes them with the
+    completion. ``die_after`` kills the horse just after the job, in RQ's own
+    bookkeeping (its success handling), once the counts were handed to the worker."""
+    if run.context.get("die_after"):
+        import os
+        import signal
+
+        from rq.worker.base import BaseWorker
+
+        def die(*args: object, **kwargs: object) -> None:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        BaseWorker.handle_job_success = die  # type: ignore[method-assign]  # this horse only
+    recorder.succeeded(int(run.context.get("items", 1)))
+
+
 register(RunType(key="test.quiet", label="Test quiet", perform=perform_quiet, timeout=120))
+register(RunType(key="test.handed", label="Test handed", perform=perform_handed))
 register(RunType(key="test.batches", label="Test batches", perform=perform_batches, timeout=120))
 
 
