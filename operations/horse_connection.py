@@ -28,7 +28,8 @@ once, and only while both sides agree on the protocol's state:
 * A connection the server closed while idle (a restart, ``pg_terminate_backend``)
   has something to read; the parent sees that before lending it and reconnects.
 * TLS keeps its state in the process (sequence numbers), so a TLS connection is
-  never lent: each horse then connects on its own, as before.
+  never lent: each horse then connects on its own, as before. Nor is SQLite's
+  (the demo): its locks belong to the process that took them.
 """
 
 from __future__ import annotations
@@ -61,7 +62,12 @@ class HorseConnection:
         """Make sure the parent holds a usable connection for the next horse to inherit."""
         self._flag[0] = 0
         self._lent = None
-        if connection.vendor != "postgresql" or connection.in_atomic_block:
+        if connection.in_atomic_block:
+            return
+        if connection.vendor != "postgresql":
+            # SQLite (the demo): a connection must not cross a fork (its file locks
+            # belong to the process); the worker may have used it to claim the run.
+            connection.close()
             return
         if connection.connection is not None and _closed_by_server(connection.connection):
             _discard()
