@@ -29,6 +29,7 @@ class Heartbeat:
         self.run_id = run_id
         self.interval = settings.RUN_HEARTBEAT_INTERVAL if interval is None else interval
         self.beats = 0
+        self._tried = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"heartbeat-{run_id}", daemon=True)
 
@@ -51,9 +52,13 @@ class Heartbeat:
                 if not self._beat():
                     return  # ended elsewhere (recovered, finished): nothing left to keep alive
         finally:
-            connection.close()  # this thread's own connection; Django opened it for us
+            # This thread's own connection, if it beat at all: most runs end before the
+            # first beat, and even closing makes Django build a connection object first.
+            if self._tried:
+                connection.close()
 
     def _beat(self) -> bool:
+        self._tried = True
         try:
             updated = OperationRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
                 heartbeat_at=timezone.now()
