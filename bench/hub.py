@@ -10,10 +10,11 @@ bench/hub_data.py into ``DATABASE_URL`` (the benchmarks' own database) and the
 server time in-process through Django's test client (middleware, views, SQL,
 templates; no network), p50/p95 over ``--requests`` requests after 3
 warm-ups, and the SQL queries of one request. On a shared machine the
-neighbours' load comes and goes within minutes, so the pages are timed in
-rounds (one request each per round) and the two data sets take turns, each
-in a fresh process, ``CHUNKS`` times: a slow minute falls on every page and
-on both sets alike.
+neighbours' load comes and goes within seconds, so the pages are timed in
+rounds (one request each per round), and the two data sets, each measured by
+a process of its own, take the rounds in lockstep (1.2M, 10k, 1.2M, …; a
+fifth of a second each): a slow second falls on every page and on both sets
+alike.
 Django admin's changelist for OperationRun (first page, page 200) runs in the
 same process on the same rows. Prints one table; docs/performance.md keeps it.
 Not a test.
@@ -28,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenantatlas.settings")
 
 TARGETS = {"hub": 25.0, "api": 15.0}
-CHUNKS = 5  # turns each data set takes (see main)
 
 
 def main() -> None:
@@ -60,18 +61,16 @@ def main() -> None:
     reload = ["--reload"] if args.reload else []
     big_loaded = _prepare(big_url, *big_shape, *reload)
     small_loaded = _prepare(small_url, *small_shape, *reload)
-    # The two data sets take turns, a few rounds at a time: the growth ratio
-    # compares like with like only if both meet the same minutes of a shared host.
-    chunks = max(1, min(CHUNKS, args.requests))
-    big: dict[str, Any] = {}
-    small: dict[str, Any] = {}
-    for n in range(chunks):
-        last = n == chunks - 1
-        rounds = args.requests // chunks + (args.requests % chunks if last else 0)
-        measure_args = ["--requests", str(rounds), "--admin-requests"]
-        admin = str(args.admin_requests if last else 0)
-        big = _merged(big, _measured(big_url, *big_shape, *measure_args, admin))
-        small = _merged(small, _measured(small_url, *small_shape, *measure_args, admin))
+    # The two data sets take the rounds in lockstep: the growth ratio compares like
+    # with like only if both meet the same seconds of a shared host. Until
+    # 2026-12-07 07:50 they took turns of 10 rounds, each turn a new process: one
+    # noisy quarter-minute filled a turn of one set, 10 of a page's 50 times, its p95.
+    big_child = _Measuring(big_url, *big_shape, "--admin-requests", str(args.admin_requests))
+    small_child = _Measuring(small_url, *small_shape, "--admin-requests", str(args.admin_requests))
+    for _ in range(args.requests):
+        big_child.round()
+        small_child.round()
+    big, small = big_child.finish(), small_child.finish()
     report({**big, "loaded": big_loaded}, {**small, "loaded": small_loaded})
 
 
@@ -88,8 +87,43 @@ def _prepare(url: str, *args: str) -> dict[str, Any]:
     return _child_json(env, "load", *args)
 
 
-def _measured(url: str, *args: str) -> dict[str, Any]:
-    return _child_json({**os.environ, "DATABASE_URL": url}, "measure", *args)
+class _Measuring:
+    """A child measuring one data set, one round whenever told (see ``_rounds_told``)."""
+
+    def __init__(self, url: str, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--child", "measure", *args],
+            env={**os.environ, "DATABASE_URL": url},
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._expect("ready")
+
+    def round(self) -> None:
+        self._say("round")
+        self._expect("done")
+
+    def finish(self) -> dict[str, Any]:
+        self._say("finish")
+        out, _ = self.process.communicate()
+        if self.process.returncode:
+            raise RuntimeError(f"the measuring child failed ({self.process.returncode})")
+        result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        return result
+
+    def _say(self, word: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(word + "\n")
+        self.process.stdin.flush()
+
+    def _expect(self, word: str) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:  # other lines (a library's banner) pass by
+            if line.strip() == word:
+                return
+        raise RuntimeError(f"the measuring child ended before saying {word!r}")
 
 
 def _child_json(env: dict[str, str], step: str, *args: str) -> dict[str, Any]:
@@ -103,19 +137,6 @@ def _child_json(env: dict[str, str], step: str, *args: str) -> dict[str, Any]:
     ).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
-
-
-def _merged(total: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
-    """Every page's times from both turns; pages that only one turn measured (admin) kept."""
-    if not total:
-        return part
-    rows = {row["name"]: row for row in total["rows"]}
-    for row in part["rows"]:
-        if row["name"] in rows:
-            rows[row["name"]]["times"] += row["times"]
-        else:
-            total["rows"].append(row)
-    return total
 
 
 # -- the child: load or measure in one database ------------------------------------
@@ -158,7 +179,17 @@ def child(args: argparse.Namespace) -> None:
     from tenantatlas.startup import settle
 
     settle()  # what tenantatlas/wsgi.py does before a server takes its first request
-    print(json.dumps(measure(args.requests, args.admin_requests)))
+    print(json.dumps(measure(_rounds_told(), args.admin_requests)))
+
+
+def _rounds_told() -> Iterator[None]:
+    """The parent's pace: a round for each "round" on stdin, each answered with "done"."""
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() != "round":
+            return
+        yield
+        print("done", flush=True)
 
 
 def _pages() -> dict[str, tuple[str, str, dict[str, str]]]:
@@ -231,7 +262,7 @@ def _pages() -> dict[str, tuple[str, str, dict[str, str]]]:
     }
 
 
-def measure(requests: int, admin_requests: int) -> dict[str, Any]:
+def measure(rounds: Iterable[None], admin_requests: int) -> dict[str, Any]:
     from django.contrib.auth.models import User
     from django.test import Client
 
@@ -247,7 +278,7 @@ def measure(requests: int, admin_requests: int) -> dict[str, Any]:
     # neighbours' load comes and goes within minutes, and measuring page after
     # page would hand one slow minute to whichever pages it fell on.
     times: dict[str, list[float]] = {name: [] for name in pages}
-    for _ in range(requests):
+    for _ in rounds:
         for name, (_, url, headers) in pages.items():
             times[name].append(_request_ms(reader, url, headers))
     rows: list[dict[str, Any]] = [
