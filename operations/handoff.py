@@ -32,7 +32,7 @@ import os
 import struct
 
 from operations import faults
-from operations.lifecycle import run_claim, run_finish, run_perform
+from operations.lifecycle import run_claim, run_fail, run_finish, run_perform
 from operations.models import OperationRun
 from operations.recorder import Counts
 
@@ -93,9 +93,21 @@ class RunHandoff:
         counts = Counts(*_COUNTS.unpack(self._shared[1:]))
         try:
             run_finish(run, counts)
-        except Exception:  # the worker must go on; the reaper has the run
+        except Exception as exc:  # the worker must go on; the run ends failed, with the cause
             logger.warning("could not complete run %s after its horse", run.pk, exc_info=True)
+            _fail_uncompleted(run, exc)
         return True
+
+
+def _fail_uncompleted(run: OperationRun, exc: Exception) -> None:
+    """The completion raised (a database error, a count the database refused): fail the
+    run with that cause, as the horse would have, rather than leave it to the reaper."""
+    faults.reopen_if_broken()
+    fault = faults.describe(exc)
+    try:
+        run_fail(run.pk, code=fault.code, message=fault.message)
+    except Exception:  # the database is gone too: the reaper has the run
+        logger.warning("could not fail run %s either", run.pk, exc_info=True)
 
 
 # The worker's handoff, set in its process before it forks (RunWorker); the horse

@@ -58,6 +58,21 @@ def test_a_horse_killed_after_handing_back_its_counts_still_completes_its_run(
     assert not run.failures.exists() and run.failure_reason == ""
 
 
+def test_a_completion_the_database_refuses_fails_the_run_with_that_cause(
+    tenant: Tenant, operator: User, processes: Processes
+) -> None:
+    # A producer that counts -2 items: the worker's completion breaks a CHECK constraint.
+    run = start(tenant, "test.handed", operator, items=-2)
+    worker = processes.worker()
+
+    assert ended(run), log_of(worker)
+    run.refresh_from_db()
+    assert (run.status, run.succeeded) == (RunStatus.FAILED, 0)
+    assert run.failures.get().code == "integrityerror"
+    assert "IntegrityError" in run.failure_reason
+    assert "could not complete run" in log_of(worker)
+
+
 def test_a_horse_whose_worker_was_killed_completes_its_run_itself(
     tenant: Tenant, operator: User, processes: Processes
 ) -> None:
