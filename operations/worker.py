@@ -23,7 +23,6 @@ import os
 from types import FrameType
 from typing import Any
 
-from django.urls import get_resolver
 from rq import Worker
 from rq.job import Job
 from rq.queue import Queue
@@ -34,6 +33,7 @@ from operations.faults import Fault
 from operations.handoff import RunHandoff
 from operations.horse_connection import HorseConnection
 from operations.jobs import run_id_from_job_id
+from tenantatlas.startup import build_url_resolver
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,7 @@ logger = logging.getLogger(__name__)
 def warm() -> None:
     """Load what every horse needs, in the process that forks them."""
     # The job, the lifecycle and the sanitizer's patterns are imported with this module.
-    resolver = get_resolver()
-    resolver.reverse_dict  # noqa: B018 - building it is the point
-    for _, namespace in resolver.namespace_dict.values():
-        namespace.reverse_dict  # noqa: B018
+    build_url_resolver()
 
 
 class RunWorker(Worker):

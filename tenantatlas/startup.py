@@ -48,13 +48,19 @@ def settle() -> None:
     resolver and our own templates are built first so that they are frozen too,
     instead of being created by the first requests and walked from then on.
     """
+    build_url_resolver()
+    for name in _own_templates():
+        get_template(name)
+    gc.freeze()
+
+
+def build_url_resolver() -> None:
+    """Django builds its URL resolver on the first ``reverse()`` (≈ 116 ms here): build it
+    now, in a process that serves (or forks) many, not in the first of them."""
     resolver = get_resolver()
     resolver.reverse_dict  # noqa: B018 - building it is the point
     for _, namespace in resolver.namespace_dict.values():
         namespace.reverse_dict  # noqa: B018
-    for name in _own_templates():
-        get_template(name)
-    gc.freeze()
 
 
 def _own_templates() -> list[str]:
