@@ -174,6 +174,7 @@ def run_claim(run_id: int, *, now: datetime | None = None) -> OperationRun | Non
         at = _at(now)
         row = _one_row(_claim_sql(), [RunStatus.RUNNING, at, at, run_id, RunStatus.QUEUED])
         if row is None:
+            logger.info("run %s was not queued any more; nothing to do", run_id)
             return None
         run = loaded(OperationRun, row)
         run.tenant = _tenant(run.tenant_id)
@@ -213,12 +214,12 @@ _FINISH_FIELDS = (
 )  # fmt: skip
 
 
-# The two transitions every work horse makes are written once as SQL, each one
-# UPDATE that also reads back what it changed (RETURNING; PostgreSQL and SQLite
-# alike). A forked horse pays for every object it touches first in copied
-# memory pages, and the ORM touches many: in a forked child the whole claim
-# went from 5.5 to 3.1 ms and the finish from 2.6 to 1.6 ms (docs/performance.md,
-# "Fifth pass").
+# The two transitions every run makes are written once as SQL, each one UPDATE
+# that also reads back what it changed (RETURNING; PostgreSQL and SQLite alike).
+# A forking worker makes them right before and after each fork (handoff.py),
+# where every object touched first costs a page fault, and the ORM touches
+# many: in a forked child the whole claim went from 5.5 to 3.1 ms and the finish
+# from 2.6 to 1.6 ms (docs/performance.md, "Fifth pass").
 
 
 @cache
@@ -312,7 +313,6 @@ def run_execute(run_id: int, *, heartbeat: bool = True) -> None:
     """
     run = run_claim(run_id)
     if run is None:
-        logger.info("run %s was not queued any more; nothing to do", run_id)
         return
     counts = run_perform(run, heartbeat=heartbeat)
     if counts is not None:

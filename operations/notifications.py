@@ -152,9 +152,9 @@ def notify_run_finished(run: OperationRun) -> int:
 def _update_notices(run: OperationRun, **fields: Any) -> int:
     """Every notice of ``run`` gets ``fields``; how many there were.
 
-    The worker's claim and finish call this from a forked work horse, where the
-    ORM's UPDATE cost ~1.1 ms (mostly memory pages copied on first touch) against
-    ~0.2 ms for the same statement written once (docs/performance.md, "Fifth pass").
+    The worker's claim and finish call this right around a fork, where the ORM's
+    UPDATE cost ~1.1 ms (mostly memory pages touched first) against ~0.2 ms for
+    the same statement written once (docs/performance.md, "Fifth pass").
     """
     names = tuple(fields)
     values = [_adapted(value) for value in fields.values()]
