@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +19,8 @@ from tests.reliability.conftest import log_of, wait_for
 from tests.reliability.test_worker_faults import ended, horse_of, running, start
 
 if TYPE_CHECKING:
+    import subprocess
+
     from django.contrib.auth.models import User
 
     from tenantatlas.models import Tenant
@@ -27,14 +29,22 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def ended_on_a_worker(
+    processes: Processes, tenant: Tenant, user: User, run_type: str, **context: Any
+) -> tuple[OperationRun, subprocess.Popen[bytes]]:
+    """Start a run, let a real worker take it, and read the run back once it has ended."""
+    run = start(tenant, run_type, user, **context)
+    worker = processes.worker()
+    assert ended(run), log_of(worker)
+    run.refresh_from_db()
+    return run, worker
+
+
 def test_counts_handed_back_by_the_horse_are_written_by_the_worker_with_the_completion(
     tenant: Tenant, operator: User, processes: Processes
 ) -> None:
-    run = start(tenant, "test.handed", operator, items=7)
-    worker = processes.worker()
+    run, _ = ended_on_a_worker(processes, tenant, operator, "test.handed", items=7)
 
-    assert ended(run), log_of(worker)
-    run.refresh_from_db()
     assert (run.status, run.status_bucket) == (RunStatus.COMPLETED, StatusBucket.SUCCEEDED)
     assert (run.succeeded, run.processed, run.failures.count()) == (7, 7, 0)
     assert run.started_at is not None and run.finished_at is not None
@@ -46,12 +56,11 @@ def test_a_horse_killed_after_handing_back_its_counts_still_completes_its_run(
     tenant: Tenant, operator: User, processes: Processes
 ) -> None:
     # The horse dies in RQ's own bookkeeping, after the job: the work was done.
-    run = start(tenant, "test.handed", operator, items=3, die_after=True)
-    worker = processes.worker()
+    run, worker = ended_on_a_worker(
+        processes, tenant, operator, "test.handed", items=3, die_after=True
+    )
 
-    assert ended(run), log_of(worker)
     assert wait_for(lambda: "Work-horse terminated unexpectedly" in log_of(worker)), log_of(worker)
-    run.refresh_from_db()
     assert (run.status, run.status_bucket, run.succeeded) == (
         RunStatus.COMPLETED, StatusBucket.SUCCEEDED, 3,
     )  # fmt: skip
@@ -62,11 +71,8 @@ def test_a_completion_the_database_refuses_fails_the_run_with_that_cause(
     tenant: Tenant, operator: User, processes: Processes
 ) -> None:
     # A producer that counts -2 items: the worker's completion breaks a CHECK constraint.
-    run = start(tenant, "test.handed", operator, items=-2)
-    worker = processes.worker()
+    run, worker = ended_on_a_worker(processes, tenant, operator, "test.handed", items=-2)
 
-    assert ended(run), log_of(worker)
-    run.refresh_from_db()
     assert (run.status, run.succeeded) == (RunStatus.FAILED, 0)
     assert run.failures.get().code == "integrityerror"
     assert "IntegrityError" in run.failure_reason
